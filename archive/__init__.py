@@ -1,0 +1,1 @@
+"""The citizen data warehouse: write-once, checksummed object storage."""

@@ -1,0 +1,46 @@
+"""Where things live in the warehouse (documented in the README).
+
+    owners/<owner id>/<doc code>/<doc code>.pdf        signed two-layer PDF/A
+    owners/<owner id>/<doc code>/<doc code>.txt        OCR text (UTF-8, NFC)
+    owners/<owner id>/<doc code>/<doc code>.json       metadata sidecar (Decree 30 Annex VI fields, checksums)
+    owners/<owner id>/<doc code>/original/<NN><ext>    the scans exactly as received
+    unassigned/<doc code>/...                          the same, while the owner is not yet known
+    dossiers/<dossier code>/manifest.json              the dossier's documents
+
+Document codes follow the archive file-name rule of Circular 05/2025/TT-BNV Art. 8:
+``<dossier code>.<document ordinal>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKeys:
+    prefix: str
+    doc_code: str
+
+    @property
+    def pdf(self) -> str:
+        return f"{self.prefix}/{self.doc_code}.pdf"
+
+    @property
+    def text(self) -> str:
+        return f"{self.prefix}/{self.doc_code}.txt"
+
+    @property
+    def sidecar(self) -> str:
+        return f"{self.prefix}/{self.doc_code}.json"
+
+    def original(self, n: int, ext: str) -> str:
+        return f"{self.prefix}/original/{n:02d}{ext}"
+
+
+def document_keys(owner_id: str | None, doc_code: str) -> DocumentKeys:
+    prefix = f"owners/{owner_id}/{doc_code}" if owner_id else f"unassigned/{doc_code}"
+    return DocumentKeys(prefix, doc_code)
+
+
+def dossier_manifest_key(dossier_code: str) -> str:
+    return f"dossiers/{dossier_code}/manifest.json"

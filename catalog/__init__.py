@@ -1,0 +1,1 @@
+"""Document-type catalogue, standardized codes, classification, field extraction and the SQL catalog."""

@@ -1,0 +1,29 @@
+"""Frozen configuration of the catalog layer."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CatalogConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    url: str | None = None
+    """SQLAlchemy URL: ``sqlite:///path`` (embedded) or ``postgresql://user@host/db``; set from
+    ``SOHOA_CATALOG_URL`` (default: ``<SOHOA_HOME>/catalog.db``)."""
+
+    review_threshold: float = Field(default=0.6, ge=0, le=1)
+    """Type or key-field confidence below which a document goes to the review queue."""
+
+    ocr_review_threshold: float = Field(default=0.55, ge=0, le=1)
+    """Document OCR confidence below which a document goes to the review queue."""
+
+    dossier_template: str = "{agency}-{day:%y%m%d}-{seq:04d}"
+    """Dossier code (TT 01/2018/TT-VPCP Art. 19)."""
+
+    document_template: str = "{dossier}.{ordinal:02d}"
+    """Document code = archive file name (TT 05/2025/TT-BNV Art. 8)."""
+
+    paper_template: str = "{owner}.{result_code}.{notation}.{nn:02d}"
+    """Digitized-paper code (*unconfirmed* format seen in a provincial system)."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """Time zone that decides the day in dossier codes."""

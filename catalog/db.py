@@ -1,0 +1,393 @@
+"""The catalog database: SQLAlchemy 2 models and the operations the pipeline needs.
+
+SQLite by default (embedded, one file), PostgreSQL by URL; the schema is created and upgraded by
+Alembic (``catalog/migrations``). Every state change that matters is also an event row — the audit and
+preservation trail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from catalog.errors import CatalogUnavailable, SequenceExhausted
+
+# Document statuses. "processing" is a claim held while a worker runs the document.
+PROCESSING = "processing"
+ARCHIVED = "archived"
+NEEDS_REVIEW = "needs_review"
+QUARANTINED = "quarantined"
+DUPLICATE = "duplicate"
+FAILED = "failed"  # transient failure, retried later
+FINAL_STATUSES = (ARCHIVED, NEEDS_REVIEW)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    operator: Mapped[str] = mapped_column(String(100))
+    agency: Mapped[str] = mapped_column(String(20))
+    input_dir: Mapped[str] = mapped_column(Text)
+    items_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BatchItem(Base):
+    __tablename__ = "batch_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    input: Mapped[str] = mapped_column(Text)
+    doc_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    procedure: Mapped[str | None] = mapped_column(String(40))
+    owner_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the source bytes
+    doc_code: Mapped[str | None] = mapped_column(String(80), unique=True)
+    paper_code: Mapped[str | None] = mapped_column(String(120))
+    dossier_code: Mapped[str | None] = mapped_column(ForeignKey("dossiers.code"), index=True)
+    ordinal: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="result")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    review_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    input: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    operator: Mapped[str] = mapped_column(String(100))
+    procedure: Mapped[str | None] = mapped_column(String(40))
+    type_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    type_name: Mapped[str | None] = mapped_column(String(200))
+    type_confidence: Mapped[float | None] = mapped_column(Float)
+    type_candidates: Mapped[list[Any]] = mapped_column(default=list)
+    owner_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    issue_date: Mapped[str | None] = mapped_column(String(10))
+    valid_until: Mapped[str | None] = mapped_column(String(10))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+    pdf_key: Mapped[str | None] = mapped_column(Text)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    objects: Mapped[dict[str, Any]] = mapped_column(default=dict)  # store key -> sha256
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_documents_owner_type", "owner_id", "type_code"),)
+
+
+class CodeSequence(Base):
+    __tablename__ = "code_sequences"
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    agency: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    doc_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    doc_code: Mapped[str | None] = mapped_column(String(80))
+    owner_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    batch_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Outcome of claiming a document key at the start of processing."""
+
+    kind: str  # "new" | "resume" | "duplicate"
+    document: Document
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Catalog:
+    """Repository over the catalog database. One instance per process; sessions are short."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> None:
+        from catalog.migrate import upgrade
+
+        try:
+            upgrade(self.engine)
+        except OperationalError as e:
+            raise CatalogUnavailable(
+                f"catalog database unreachable: {e.orig}", f"không kết nối được cơ sở dữ liệu: {e.orig}"
+            ) from e
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as s:
+                yield s
+        except OperationalError as e:
+            raise CatalogUnavailable(
+                f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
+            ) from e
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # --- batches ------------------------------------------------------------------------------
+    def begin_batch(self, operator: str, agency: str, input_dir: str, batch_id: str | None = None) -> str:
+        batch_id = batch_id or "B" + utcnow().strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8]
+        with self.session() as s:
+            s.add(Batch(id=batch_id, operator=operator, agency=agency, input_dir=input_dir))
+            s.add(
+                Event(
+                    actor=operator,
+                    agency=agency,
+                    action="batch_started",
+                    batch_id=batch_id,
+                    detail={"input_dir": input_dir},
+                )
+            )
+        return batch_id
+
+    def set_batch_items_total(self, batch_id: str, n: int) -> None:
+        with self.session() as s:
+            s.execute(update(Batch).where(Batch.id == batch_id).values(items_total=n))
+
+    def finish_batch(self, batch_id: str, state: str = "done") -> None:
+        with self.session() as s:
+            s.execute(update(Batch).where(Batch.id == batch_id).values(state=state, finished_at=utcnow()))
+            b = s.get(Batch, batch_id)
+            s.add(
+                Event(
+                    actor=b.operator if b else "system",
+                    agency=b.agency if b else None,
+                    action=f"batch_{state}",
+                    batch_id=batch_id,
+                )
+            )
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        with self.session() as s:
+            return s.get(Batch, batch_id)
+
+    def add_item(self, batch_id: str, ordinal: int, input_name: str) -> int:
+        with self.session() as s:
+            item = BatchItem(batch_id=batch_id, ordinal=ordinal, input=input_name)
+            s.add(item)
+            s.flush()
+            return item.id
+
+    def update_item(self, item_id: int, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(BatchItem).where(BatchItem.id == item_id).values(**values))
+
+    def batch_items(self, batch_id: str) -> list[BatchItem]:
+        with self.session() as s:
+            return list(s.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id).order_by(BatchItem.ordinal)))
+
+    # --- documents ----------------------------------------------------------------------------
+    def claim(
+        self, key: str, *, batch_id: str, input_name: str, agency: str, operator: str, kind: str, procedure: str | None
+    ) -> Claim:
+        """Insert the document as ``processing`` or report what already exists under this key."""
+        with self.session() as s:
+            doc = s.get(Document, key)
+            if doc is None:
+                doc = Document(
+                    key=key,
+                    status=PROCESSING,
+                    input=input_name,
+                    batch_id=batch_id,
+                    agency=agency,
+                    operator=operator,
+                    kind=kind,
+                    procedure=procedure,
+                )
+                s.add(doc)
+                try:
+                    s.flush()
+                except IntegrityError:
+                    s.rollback()
+                    return self.claim(
+                        key,
+                        batch_id=batch_id,
+                        input_name=input_name,
+                        agency=agency,
+                        operator=operator,
+                        kind=kind,
+                        procedure=procedure,
+                    )
+                return Claim("new", doc)
+            if doc.status in FINAL_STATUSES:
+                return Claim("duplicate", doc)
+            doc.status = PROCESSING
+            doc.batch_id = batch_id
+            doc.input = input_name
+            doc.operator = operator
+            return Claim("resume", doc)
+
+    def get(self, key: str) -> Document | None:
+        with self.session() as s:
+            return s.get(Document, key)
+
+    def by_code(self, doc_code: str) -> Document | None:
+        with self.session() as s:
+            return s.scalar(select(Document).where(Document.doc_code == doc_code))
+
+    def update_document(self, key: str, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(Document).where(Document.key == key).values(**values))
+
+    def next_sequence(self, scope: str, period: str = "", limit: int | None = None) -> int:
+        """Atomically take the next number of a counter (safe across processes and machines)."""
+        table = CodeSequence.__table__
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(table)
+            .values(scope=scope, period=period, last=1)
+            .on_conflict_do_update(index_elements=["scope", "period"], set_={"last": table.c.last + 1})
+            .returning(table.c.last)
+        )
+        with self.session() as s:
+            value = int(s.execute(stmt).scalar_one())
+        if limit is not None and value > limit:
+            raise SequenceExhausted(
+                f"counter {scope} {period} passed {limit}", f"bộ đếm {scope} {period} vượt quá {limit}"
+            )
+        return value
+
+    def ensure_dossier(self, code: str, agency: str, procedure: str | None, owner_id: str | None) -> None:
+        with self.session() as s:
+            if s.get(Dossier, code) is None:
+                s.add(Dossier(code=code, agency=agency, procedure=procedure, owner_id=owner_id))
+                try:
+                    s.flush()
+                except IntegrityError:
+                    s.rollback()
+
+    def record_event(
+        self,
+        action: str,
+        actor: str,
+        *,
+        agency: str | None = None,
+        doc_key: str | None = None,
+        doc_code: str | None = None,
+        owner_id: str | None = None,
+        batch_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.session() as s:
+            s.add(
+                Event(
+                    action=action,
+                    actor=actor,
+                    agency=agency,
+                    doc_key=doc_key,
+                    doc_code=doc_code,
+                    owner_id=owner_id,
+                    batch_id=batch_id,
+                    detail=detail or {},
+                )
+            )
+
+    def events(
+        self, *, doc_key: str | None = None, owner_id: str | None = None, action: str | None = None
+    ) -> list[Event]:
+        q = select(Event).order_by(Event.id)
+        if doc_key:
+            q = q.where(Event.doc_key == doc_key)
+        if owner_id:
+            q = q.where(Event.owner_id == owner_id)
+        if action:
+            q = q.where(Event.action == action)
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(Document.status, func.count()).group_by(Document.status))
+            return {status: n for status, n in rows}

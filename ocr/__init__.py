@@ -1,0 +1,1 @@
+"""Raster access, OpenCV preprocessing and Vietnamese OCR with Tesseract."""

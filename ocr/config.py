@@ -1,0 +1,55 @@
+"""Frozen configuration of the OCR layer (composed by ``pipeline.config``)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OcrConfig(BaseModel):
+    """How pages are read, rasterized, prepared and recognised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    lang: str = "vie"
+    """Tesseract language model(s), e.g. ``vie`` or ``vie+eng``."""
+
+    psm: int = Field(default=3, ge=0, le=13)
+    """Tesseract page segmentation mode (3 = automatic layout analysis)."""
+
+    oem: int = Field(default=1, ge=0, le=3)
+    """Tesseract engine mode (1 = LSTM only)."""
+
+    tesseract_threads: int = Field(default=1, ge=1)
+    """OpenMP threads per Tesseract process; pages run in parallel, so one is right."""
+
+    page_timeout_s: float = Field(default=120.0, gt=0)
+    """Per-page time limit for Tesseract, in seconds."""
+
+    pdf_dpi: int = Field(default=300, ge=100, le=600)
+    """Resolution at which PDF pages are rasterized for OCR and for the archived image."""
+
+    fallback_dpi: float = Field(default=300.0, gt=0)
+    """Resolution assumed for an image whose file names none and whose size does not suggest one."""
+
+    ocr_target_dpi: int = Field(default=200, ge=100, le=600)
+    """Pages scanned finer than this are scaled down to it for Tesseract (only the OCR copy): its LSTM
+    reads Vietnamese diacritics on bold capitals better at moderate glyph sizes, and faster."""
+
+    min_archive_dpi: int = Field(default=200, ge=72)
+    """Below this resolution a scan is archived but sent to review (Decree 30/2020 asks for 200 dpi)."""
+
+    max_pixels: int = Field(default=150_000_000, gt=0)
+    """Largest page accepted, in pixels; larger pages are refused as decompression bombs."""
+
+    max_pages: int = Field(default=2000, gt=0)
+    """Largest number of pages accepted in one file."""
+
+    orientation: bool = True
+    """Detect and correct page orientation (0/90/180/270)."""
+
+    deskew: bool = True
+    """Detect and correct skew within ``max_skew_deg``."""
+
+    max_skew_deg: float = Field(default=15.0, gt=0, le=45)
+    """Largest skew searched for, in degrees."""
+
+    min_word_confidence: float = Field(default=0.0, ge=0, le=100)
+    """Words Tesseract is less sure of than this (0-100) are dropped from the text."""

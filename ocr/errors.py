@@ -1,0 +1,67 @@
+"""Errors raised by the OCR layer.
+
+Every error carries an English message (``str(exc)``), a Vietnamese one (``exc.vi``) for the clerk,
+a stable ``reason_code``, the process ``exit_code`` it maps to, and whether retrying can help.
+"""
+
+
+class OcrError(Exception):
+    """Root of the OCR layer's errors."""
+
+    reason_code = "ocr_failed"
+    exit_code = 8
+    retryable = False
+
+    def __init__(self, en: str, vi: str | None = None) -> None:
+        super().__init__(en)
+        self.vi = vi or en
+
+
+class MissingDependency(OcrError):
+    """Tesseract, a language model or poppler is not installed."""
+
+    reason_code = "missing_dependency"
+    exit_code = 4
+    systemic = True  # every document would fail the same way: stop the batch
+
+
+class OcrTimeout(OcrError):
+    """Tesseract exceeded the per-page time limit."""
+
+    reason_code = "ocr_timeout"
+    retryable = True
+
+
+class BadInput(OcrError):
+    """The input file cannot be used as a scan; the item is quarantined, never retried."""
+
+    reason_code = "bad_input"
+    exit_code = 3
+
+
+class EmptyFile(BadInput):
+    reason_code = "empty_file"
+
+
+class UnsupportedFormat(BadInput):
+    reason_code = "unsupported_format"
+
+
+class UnreadableImage(BadInput):
+    reason_code = "unreadable_image"
+
+
+class DecompressionBomb(BadInput):
+    reason_code = "decompression_bomb"
+
+
+class EncryptedPdf(BadInput):
+    reason_code = "encrypted_pdf"
+
+
+class SignedPdf(BadInput):
+    reason_code = "signed_pdf"
+
+
+class TooManyPages(BadInput):
+    reason_code = "too_many_pages"

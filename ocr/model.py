@@ -1,0 +1,43 @@
+"""Typed results of OCR: words with boxes and confidences, and a page's text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word; box in pixels of the upright page; confidence 0-100."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    block: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """The text of one page, NFC-normalized, with its words and a 0-1 confidence."""
+
+    text: str
+    words: tuple[Word, ...]
+    confidence: float
+    width: int
+    height: int
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.words
+
+
+class OcrEngine(Protocol):
+    """Anything that turns a prepared grey page into text (Tesseract, or a fake in tests)."""
+
+    def recognize(self, gray: np.ndarray, dpi: float) -> PageText: ...

@@ -1,0 +1,67 @@
+"""Read one page: prepare it, recognise it, and put the word boxes back on the upright colour image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from ocr.config import OcrConfig
+from ocr.model import OcrEngine, PageText, Word
+from ocr.preprocess import prepare
+from ocr.sources import RasterPage
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    index: int
+    image: np.ndarray
+    """Upright colour page (BGR) — what is archived."""
+    dpi: float
+    dpi_estimated: bool
+    text: PageText
+    """Text with word boxes in ``image`` pixel coordinates."""
+    rotation: int
+    orientation_confidence: float
+    skew: float
+
+
+def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageText:
+    m = np.array(matrix, dtype=np.float64)
+    if np.allclose(m, [[1, 0, 0], [0, 1, 0]]):
+        return text
+    inv = cv2.invertAffineTransform(m)
+    mapped: list[Word] = []
+    for w in text.words:
+        corners = np.array(
+            [
+                [w.left, w.top],
+                [w.left + w.width, w.top],
+                [w.left, w.top + w.height],
+                [w.left + w.width, w.top + w.height],
+            ],
+            dtype=np.float64,
+        )
+        pts = corners @ inv[:, :2].T + inv[:, 2]
+        x0, y0 = np.clip(pts.min(axis=0), 0, [width, height])
+        x1, y1 = np.clip(pts.max(axis=0), 0, [width, height])
+        mapped.append(replace(w, left=int(x0), top=int(y0), width=max(1, int(x1 - x0)), height=max(1, int(y1 - y0))))
+    return replace(text, words=tuple(mapped), width=width, height=height)
+
+
+def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig) -> PageResult:
+    prepared = prepare(raster.image, cfg, raster.dpi)
+    text = engine.recognize(prepared.ocr_image, raster.dpi * prepared.scale)
+    h, w = prepared.upright.shape[:2]
+    text = _map_words(text, prepared.matrix, w, h)
+    return PageResult(
+        index=raster.index,
+        image=prepared.upright,
+        dpi=raster.dpi,
+        dpi_estimated=raster.dpi_estimated,
+        text=text,
+        rotation=prepared.rotation,
+        orientation_confidence=prepared.orientation_confidence,
+        skew=prepared.skew,
+    )

@@ -1,0 +1,122 @@
+"""The one place that runs Tesseract (through pytesseract): probe, then recognise pages."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pytesseract
+
+from ocr.config import OcrConfig
+from ocr.errors import MissingDependency, OcrError, OcrTimeout
+from ocr.model import PageText, Word
+from ocr.text import nfc, tidy
+
+
+@dataclass(frozen=True, slots=True)
+class TesseractInfo:
+    version: str
+    languages: tuple[str, ...]
+
+
+@functools.cache
+def probe(lang: str = "vie") -> TesseractInfo:
+    """Check that Tesseract and every language in ``lang`` are installed, before a batch starts."""
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        languages = tuple(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, FileNotFoundError) as e:
+        raise MissingDependency(
+            "Tesseract is not installed: apt install tesseract-ocr tesseract-ocr-vie",
+            "chưa cài Tesseract: apt install tesseract-ocr tesseract-ocr-vie",
+        ) from e
+    except Exception as e:
+        raise MissingDependency(f"Tesseract does not run: {e}", f"Tesseract không chạy được: {e}") from e
+    for code in lang.split("+"):
+        if code not in languages:
+            raise MissingDependency(
+                f"Tesseract language model '{code}' is missing: apt install tesseract-ocr-{code}",
+                f"thiếu mô hình ngôn ngữ Tesseract '{code}': apt install tesseract-ocr-{code}",
+            )
+    return TesseractInfo(version, languages)
+
+
+class TesseractEngine:
+    """Recognise Vietnamese text with Tesseract's LSTM engine."""
+
+    def __init__(self, cfg: OcrConfig) -> None:
+        self.cfg = cfg
+        # Pages run in parallel processes; Tesseract's own OpenMP threads would fight them.
+        os.environ.setdefault("OMP_THREAD_LIMIT", str(cfg.tesseract_threads))
+
+    def probe(self) -> TesseractInfo:
+        return probe(self.cfg.lang)
+
+    def recognize(self, gray: np.ndarray, dpi: float) -> PageText:
+        cfg = self.cfg
+        config = f"--oem {cfg.oem} --psm {cfg.psm} --dpi {round(dpi)}"
+        try:
+            data = pytesseract.image_to_data(
+                gray,
+                lang=cfg.lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=cfg.page_timeout_s,
+            )
+        except pytesseract.TesseractNotFoundError as e:
+            raise MissingDependency(
+                "Tesseract is not installed: apt install tesseract-ocr tesseract-ocr-vie",
+                "chưa cài Tesseract: apt install tesseract-ocr tesseract-ocr-vie",
+            ) from e
+        except RuntimeError as e:
+            if "timeout" in str(e).lower():
+                raise OcrTimeout(
+                    f"Tesseract took longer than {cfg.page_timeout_s:.0f} s on a page",
+                    f"Tesseract xử lý một trang quá {cfg.page_timeout_s:.0f} giây",
+                ) from e
+            raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
+        except pytesseract.TesseractError as e:
+            raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
+        return page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence)
+
+
+def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0) -> PageText:
+    """Words, reading-order text and confidence from pytesseract's ``image_to_data`` dictionary."""
+    words: list[Word] = []
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    order: list[tuple[int, int, int]] = []
+    for i, raw in enumerate(data["text"]):
+        text = nfc(str(raw)).strip()
+        if int(data["level"][i]) != 5 or not text:
+            continue
+        conf = float(data["conf"][i])
+        if conf < min_conf:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        word = Word(
+            text=text,
+            left=int(data["left"][i]),
+            top=int(data["top"][i]),
+            width=int(data["width"][i]),
+            height=int(data["height"][i]),
+            conf=max(conf, 0.0),
+            block=key[0],
+            line=len(order) if key not in lines else order.index(key),
+        )
+        if key not in lines:
+            lines[key] = []
+            order.append(key)
+        lines[key].append(word)
+        words.append(word)
+    out: list[str] = []
+    previous_block = None
+    for key in order:
+        if previous_block is not None and key[0] != previous_block:
+            out.append("")
+        out.append(" ".join(w.text for w in lines[key]))
+        previous_block = key[0]
+    total = sum(len(w.text) for w in words)
+    confidence = sum(w.conf * len(w.text) for w in words) / total / 100.0 if total else 0.0
+    return PageText(tidy("\n".join(out)), tuple(words), round(confidence, 4), width, height)

@@ -1,0 +1,353 @@
+"""The ``sohoa`` command line: thin shells over the stages; errors become exit codes in ``main``."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.config import AppConfig, load_config
+from pipeline.deps import build_deps, setup_logging
+from pipeline.errors import ExitCode, describe
+from pipeline.model import Outcome, PlannedItem
+from pipeline.run import Progress as ProgressSink
+
+app = typer.Typer(
+    help="sohoa — số hóa hồ sơ, giấy tờ và kho dữ liệu điện tử / digitization and e-archive",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
+
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True)
+
+
+def guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """The one place that turns exceptions into a message for a person and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err.print("[yellow]Đã dừng; chạy lại để tiếp tục / interrupted; run again to resume[/]")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as e:
+            f = describe(e)
+            err.print(f"[red]Lỗi / Error[/] ({f.reason_code}): {f.message}")
+            raise typer.Exit(f.exit_code if f.exit_code != ExitCode.OK else ExitCode.ITEMS_FAILED) from None
+
+    return wrapper
+
+
+def _config() -> AppConfig:
+    cfg = load_config()
+    setup_logging(cfg.log_level)
+    return cfg
+
+
+def _operator(cfg: AppConfig, operator: str | None) -> str:
+    return operator or cfg.operator or getpass.getuser()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+class RichProgress(ProgressSink):
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
+        self.docs = self.pages = None
+
+    def __enter__(self) -> RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def batch_planned(self, items: int, pages: int) -> None:
+        self.docs = self.bar.add_task("Tài liệu / documents", total=items)
+        self.pages = self.bar.add_task("Trang / pages", total=pages)
+
+    def item_started(self, item: PlannedItem) -> None:
+        self.bar.update(self.docs, description=f"Tài liệu / documents [dim]{item.input[-40:]}[/]")
+
+    def page_done(self) -> None:
+        self.bar.advance(self.pages)
+
+    def item_done(self, outcome: Outcome) -> None:
+        self.bar.advance(self.docs)
+
+
+@batch_app.command("run")
+@guarded
+def batch_run(
+    input_dir: Annotated[Path, typer.Argument(help="Thư mục ảnh quét / folder of scans")],
+    manifest: Annotated[Path | None, typer.Option(help="manifest.csv (mặc định: INPUT_DIR/manifest.csv)")] = None,
+    operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan tiếp nhận / receiving agency code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In một đối tượng JSON / print one JSON object")] = False,
+) -> None:
+    """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
+    from pipeline.report import batch_json, exit_code, print_summary
+    from pipeline.run import run_batch
+
+    cfg = _config()
+    if agency:
+        cfg = load_config(agency=agency)
+    deps = build_deps(cfg)
+    try:
+        with RichProgress(err) as progress:
+            report = run_batch(
+                input_dir, manifest, deps, operator=_operator(cfg, operator), agency=cfg.agency, progress=progress
+            )
+        data = batch_json(report, deps.catalog, deps.store)
+        if as_json:
+            _print_json(data)
+        else:
+            print_summary(out, data, deps.store, str(cfg.quarantine_dir))
+    finally:
+        deps.close()
+    raise typer.Exit(exit_code(report))
+
+
+@app.command("ocr")
+@guarded
+def ocr_cmd(
+    file: Annotated[Path, typer.Argument(help="Ảnh quét hoặc PDF / a scan or PDF")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Đọc chữ một tệp ảnh quét / OCR one scan and print its text."""
+    from ocr.page import read_page
+    from ocr.sources import inspect_source, iter_pages
+    from ocr.tesseract import TesseractEngine
+
+    cfg = _config()
+    engine = TesseractEngine(cfg.ocr)
+    engine.probe()
+    info = inspect_source(file, cfg.ocr)
+    pages = []
+    for raster in iter_pages(file, info, cfg.ocr):
+        r = read_page(raster, engine, cfg.ocr)
+        pages.append(
+            {
+                "index": r.index + 1,
+                "rotation": r.rotation,
+                "skew": round(r.skew, 2),
+                "dpi": r.dpi,
+                "confidence": r.text.confidence,
+                "words": len(r.text.words),
+                "text": r.text.text,
+            }
+        )
+    text = "\n\n".join(p["text"] for p in pages)
+    if as_json:
+        chars = sum(len(p["text"]) for p in pages)
+        conf = sum(p["confidence"] * len(p["text"]) for p in pages) / chars if chars else 0.0
+        _print_json(
+            {
+                "file": str(file),
+                "media_type": info.media_type,
+                "pages": pages,
+                "text": text,
+                "confidence": round(conf, 4),
+            }
+        )
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@app.command("types")
+@guarded
+def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Danh mục loại giấy tờ / the document-type catalogue."""
+    from catalog.types import default_catalogue
+
+    catalogue = default_catalogue()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "code": t.code,
+                    "name_vi": t.name_vi,
+                    "name_en": t.name_en,
+                    "kind": t.kind,
+                    "owner_field": t.owner_field,
+                    "fields": list(t.fields),
+                    "validity": t.validity.model_dump(),
+                    "retention": t.retention,
+                    "result_code": t.result_code,
+                    "procedures": list(t.procedures),
+                }
+                for t in catalogue.types
+            ]
+        )
+        return
+    table = Table(title=f"Danh mục loại giấy tờ (phiên bản {catalogue.version})")
+    for col in ("Mã", "Tên", "Name", "Hiệu lực / Validity", "Lưu trữ / Retention"):
+        table.add_column(col)
+    for t in catalogue.types:
+        v = t.validity
+        validity = {"permanent": "vĩnh viễn", "printed": "theo ngày in"}.get(v.kind, f"{v.n} {v.kind}")
+        table.add_row(
+            t.code, t.name_vi, t.name_en, validity, "vĩnh viễn" if t.retention == "permanent" else f"{t.retention} năm"
+        )
+    out.print(table)
+
+
+@app.command("show")
+@guarded
+def show_cmd(
+    doc_code: Annotated[str, typer.Argument(help="Mã tài liệu / document code")],
+    operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Xem một tài liệu đã số hóa (có ghi nhật ký) / show one document (the lookup is audited)."""
+    from archive.store import open_store
+    from catalog.db import Catalog
+    from catalog.errors import NotFound
+
+    cfg = _config()
+    catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
+    try:
+        d = catalog.by_code(doc_code)
+        if d is None:
+            raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
+        catalog.record_event(
+            "viewed",
+            _operator(cfg, operator),
+            agency=cfg.agency,
+            doc_key=d.key,
+            doc_code=d.doc_code,
+            owner_id=d.owner_id,
+            detail={"via": "cli show"},
+        )
+        store = open_store(cfg.store_config)
+        data = {
+            "doc_code": d.doc_code,
+            "dossier_code": d.dossier_code,
+            "paper_code": d.paper_code,
+            "status": d.status,
+            "review": d.review_reasons,
+            "reason": d.reason,
+            "type_code": d.type_code,
+            "type_name": d.type_name,
+            "type_confidence": d.type_confidence,
+            "owner_id": d.owner_id,
+            "fields": d.fields,
+            "issue_date": d.issue_date,
+            "valid_until": d.valid_until,
+            "pages": d.pages,
+            "ocr_confidence": d.ocr_confidence,
+            "input": d.input,
+            "sha256": d.key,
+            "agency": d.agency,
+            "operator": d.operator,
+            "signed_at": d.signed_at,
+            "archived_at": d.archived_at,
+            "pdf": store.locate(d.pdf_key) if d.pdf_key else None,
+            "pdf_sha256": d.pdf_sha256,
+            "objects": d.objects,
+        }
+    finally:
+        catalog.close()
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(show_header=False, title=f"Tài liệu {doc_code}")
+    table.add_column("", style="bold")
+    table.add_column("")
+    for k, v in data.items():
+        if k == "fields":
+            v = "\n".join(f"{fk}: {fv['value']} ({fv['confidence']:.2f})" for fk, fv in (v or {}).items())
+        elif k == "objects":
+            v = "\n".join(v or {})
+        table.add_row(k, "" if v is None else str(v))
+    out.print(table)
+
+
+@app.command("doctor")
+@guarded
+def doctor_cmd() -> None:
+    """Kiểm tra cài đặt / check that everything the pipeline calls is installed and reachable."""
+    import shutil as _sh
+
+    from archive.store import open_store
+    from catalog.db import Catalog
+    from ocr.tesseract import probe
+
+    cfg = _config()
+    rows: list[tuple[str, str, bool]] = []
+
+    def check(name: str, fn) -> None:
+        try:
+            rows.append((name, str(fn()), True))
+        except Exception as e:
+            f = describe(e)
+            rows.append((name, f.message, False))
+
+    check("Tesseract + vie", lambda: f"{probe(cfg.ocr.lang).version}")
+    check(
+        "poppler (pdftoppm)",
+        lambda: (
+            _sh.which("pdftoppm")
+            or (_ for _ in ()).throw(FileNotFoundError("pdftoppm not found: apt install poppler-utils"))
+        ),
+    )
+    check("catalog", lambda: Catalog(cfg.catalog_config.url).dialect)  # type: ignore[arg-type]
+    check("store", lambda: open_store(cfg.store_config).url)
+    check(
+        "font",
+        lambda: (
+            cfg.signing.font_path
+            if cfg.signing.font_path.exists()
+            else (_ for _ in ()).throw(
+                FileNotFoundError(f"{cfg.signing.font_path} missing: apt install fonts-liberation2")
+            )
+        ),
+    )
+    table = Table(title="sohoa doctor")
+    for col in ("", "check", "result"):
+        table.add_column(col)
+    for name, result, ok in rows:
+        table.add_row("[green]✓[/]" if ok else "[red]✗[/]", name, result)
+    out.print(table)
+    if not all(ok for _, _, ok in rows):
+        raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+
+
+def _sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def console_main() -> None:
+    signal.signal(signal.SIGTERM, _sigterm)
+    app()
+
+
+if __name__ == "__main__":
+    console_main()

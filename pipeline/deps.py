@@ -1,0 +1,45 @@
+"""Build, once per entry point, everything the stages are given: catalogue, catalog, store, OCR, signer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from archive.store import ObjectStore, open_store
+from catalog.db import Catalog
+from catalog.types import Catalogue, default_catalogue
+from ocr.tesseract import TesseractEngine
+from pipeline.config import AppConfig
+from signing.sign import DocumentSigner, load_signer
+
+
+@dataclass
+class Deps:
+    config: AppConfig
+    catalogue: Catalogue
+    catalog: Catalog
+    store: ObjectStore
+    engine: TesseractEngine
+    signer: DocumentSigner
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def build_deps(cfg: AppConfig) -> Deps:
+    catalogue = default_catalogue()
+    engine = TesseractEngine(cfg.ocr)
+    engine.probe()  # before any work: Tesseract and the 'vie' model must be there
+    catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
+    store = open_store(cfg.store_config)
+    organisation = cfg.signing.organisation or cfg.agency_name
+    signer = DocumentSigner(cfg.signing, load_signer(cfg.signing, cfg.pki_dir, organisation), organisation)
+    return Deps(cfg, catalogue, catalog, store, engine, signer)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Font subsetting chatter from fontTools is not the operator's concern.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)

@@ -1,0 +1,121 @@
+"""Frozen job records passed from stage to stage. Messages and records carry keys and paths, never
+image bytes; page images live in the job's work folder until the document is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from catalog.fields import FieldValue
+from ocr.model import PageText
+from ocr.sources import SourceInfo
+
+Status = Literal["archived", "needs_review", "quarantined", "duplicate", "failed"]
+Kind = Literal["result", "component"]
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What the manifest says about an item (all optional)."""
+
+    dossier: str | None = None
+    kind: Kind = "result"
+    owner_id: str | None = None
+    procedure: str | None = None
+    type_code: str | None = None
+    agency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    """One item of a batch before any work: a manifest row, or one file when there is no manifest."""
+
+    ordinal: int
+    input: str
+    files: tuple[str, ...]
+    declared: Declared = Declared()
+    problem: tuple[str, str, str] | None = None
+    """(reason_code, en, vi) when the item is unusable before any file is read."""
+    pages_hint: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    name: str
+    sha256: str
+    size: int
+    media_type: str = ""
+    pages: int = 0
+    info: SourceInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    index: int
+    source: int
+    source_page: int
+    width: int
+    height: int
+    dpi: float
+    dpi_estimated: bool
+    rotation: int
+    skew: float
+    image_path: str
+    """Archival JPEG of the upright colour page, in the job's work folder."""
+    text: PageText
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentJob:
+    key: str
+    """SHA-256 of the document's bytes (of the file, or of the files' digests in order): the idempotency key."""
+    batch_id: str
+    input: str
+    agency: str
+    operator: str
+    work_dir: str
+    sources: tuple[SourceFile, ...]
+    declared: Declared = Declared()
+    pages: tuple[PageRecord, ...] = ()
+    text: str | None = None
+    ocr_confidence: float | None = None
+    type_code: str | None = None
+    type_name: str | None = None
+    type_confidence: float | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    owner_id: str | None = None
+    review: tuple[str, ...] = ()
+    """Why the document needs a clerk's confirmation (empty = archived for reuse)."""
+    dossier_code: str | None = None
+    ordinal: int | None = None
+    doc_code: str | None = None
+    paper_code: str | None = None
+    pdf_path: str | None = None
+    signed_at: datetime | None = None
+    objects: Mapping[str, str] = field(default_factory=dict)
+    pdf_key: str | None = None
+    pdf_sha256: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return "needs_review" if self.review else "archived"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one batch item."""
+
+    ordinal: int
+    input: str
+    status: Status
+    reason_code: str | None = None
+    reason: str | None = None
+    job: DocumentJob | None = None
+    existing_code: str | None = None
+    pages: int = 0
+    key: str | None = None
+    """SHA-256 identifying the input, when it could be read."""

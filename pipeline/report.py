@@ -1,0 +1,142 @@
+"""The batch report: one JSON object (``--json``), or a rich summary table for a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from archive.store import ObjectStore
+from catalog.codes import mask_id
+from catalog.db import Catalog
+from pipeline.errors import ExitCode
+from pipeline.model import Outcome
+from pipeline.run import BatchReport
+
+STATUSES = ("archived", "needs_review", "quarantined", "duplicate", "failed")
+
+
+def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str, Any]:
+    """One document of the report. For a duplicate, the existing document's record is shown."""
+    out: dict[str, Any] = {
+        "input": o.input,
+        "status": o.status,
+        "reason": o.reason,
+        "doc_code": None,
+        "dossier_code": None,
+        "type_code": None,
+        "type_name": None,
+        "type_confidence": None,
+        "owner_id": None,
+        "fields": {},
+        "pages": o.pages,
+        "ocr_confidence": None,
+        "text": None,
+        "pdf": None,
+        "sha256": o.key,
+        "pdf_sha256": None,
+        "paper_code": None,
+        "review": [],
+    }
+    if o.job is not None:
+        j = o.job
+        out.update(
+            doc_code=j.doc_code,
+            dossier_code=j.dossier_code,
+            type_code=j.type_code,
+            type_name=j.type_name,
+            type_confidence=j.type_confidence,
+            owner_id=j.owner_id,
+            fields={k: {"value": v.value, "confidence": v.confidence} for k, v in j.fields.items()},
+            pages=len(j.pages),
+            ocr_confidence=j.ocr_confidence,
+            text=j.text,
+            pdf=store.locate(j.pdf_key) if j.pdf_key else None,
+            pdf_sha256=j.pdf_sha256,
+            paper_code=j.paper_code,
+            review=list(j.review),
+        )
+    elif o.status == "duplicate" and o.key:
+        d = catalog.get(o.key)
+        if d is not None:
+            out.update(
+                doc_code=d.doc_code,
+                dossier_code=d.dossier_code,
+                type_code=d.type_code,
+                type_name=d.type_name,
+                type_confidence=d.type_confidence,
+                owner_id=d.owner_id,
+                fields=d.fields,
+                pages=d.pages or 0,
+                ocr_confidence=d.ocr_confidence,
+                text=d.text,
+                pdf=store.locate(d.pdf_key) if d.pdf_key else None,
+                pdf_sha256=d.pdf_sha256,
+                paper_code=d.paper_code,
+                review=list(d.review_reasons or []),
+            )
+    return out
+
+
+def batch_json(report: BatchReport, catalog: Catalog, store: ObjectStore) -> dict[str, Any]:
+    totals: dict[str, Any] = {"documents": len(report.outcomes)}
+    totals.update({s: report.count(s) for s in STATUSES})
+    totals["pages"] = sum(o.pages for o in report.outcomes if o.status in ("archived", "needs_review"))
+    totals["unlisted"] = report.unlisted
+    return {
+        "batch_id": report.batch_id,
+        "documents": [document_json(o, catalog, store) for o in report.outcomes],
+        "totals": totals,
+    }
+
+
+def exit_code(report: BatchReport) -> int:
+    return ExitCode.ITEMS_FAILED if report.failed_items else ExitCode.OK
+
+
+STATUS_VI = {
+    "archived": "[green]đã lưu trữ[/]",
+    "needs_review": "[yellow]cần kiểm tra[/]",
+    "quarantined": "[red]cách ly[/]",
+    "duplicate": "[cyan]trùng[/]",
+    "failed": "[red]lỗi tạm thời[/]",
+}
+
+
+def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, quarantine: str) -> None:
+    table = Table(title=f"Lô {data['batch_id']}", show_lines=False)
+    for col in (
+        "#",
+        "Tệp / Input",
+        "Trạng thái / Status",
+        "Loại / Type",
+        "Chủ sở hữu / Owner",
+        "Mã tài liệu / Document code",
+        "Ghi chú / Note",
+    ):
+        table.add_column(col, overflow="fold")
+    for n, d in enumerate(data["documents"], 1):
+        note = d["reason"] or ", ".join(d.get("review") or [])
+        conf = f" ({d['type_confidence']:.2f})" if d["type_confidence"] is not None else ""
+        table.add_row(
+            str(n),
+            d["input"],
+            STATUS_VI.get(d["status"], d["status"]),
+            (d["type_code"] or "-") + conf,
+            mask_id(d["owner_id"]),
+            d["doc_code"] or "-",
+            note or "",
+        )
+    console.print(table)
+    t = data["totals"]
+    console.print(
+        f"Tổng / Totals: {t['documents']} tài liệu, {t['pages']} trang — "
+        f"đã lưu trữ {t['archived']}, cần kiểm tra {t['needs_review']}, trùng {t['duplicate']}, "
+        f"cách ly {t['quarantined']}, lỗi tạm thời {t['failed']}"
+    )
+    if t["unlisted"]:
+        console.print(f"[yellow]Tệp không có trong tệp kê khai / not in the manifest:[/] {', '.join(t['unlisted'])}")
+    console.print(f"Kho lưu trữ / Warehouse: {store.url}")
+    if t["quarantined"]:
+        console.print(f"Cách ly / Quarantine: {quarantine}/{data['batch_id']}")

@@ -1,0 +1,395 @@
+"""The stages, each a plain function over a frozen ``DocumentJob``. A stage receives what it needs
+(engine, catalogue, catalog, store, signer, config) as arguments and reads no globals.
+
+    ingest → ocr (preprocess + Tesseract) → classify/extract → code → PDF/A → sign → store → catalog
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cv2
+
+from archive.layout import document_keys
+from archive.store import ObjectStore
+from catalog.classify import classify
+from catalog.codes import CodeTemplates, is_enterprise_code, is_personal_id
+from catalog.config import CatalogConfig
+from catalog.db import Catalog
+from catalog.fields import FieldValue, extract_fields
+from catalog.types import Catalogue
+from ocr.config import OcrConfig
+from ocr.model import OcrEngine
+from ocr.page import read_page
+from ocr.sources import MEDIA_TYPES, inspect_source, iter_pages
+from pipeline.model import DocumentJob, PageRecord, SourceFile
+from signing.config import SigningConfig
+from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
+from signing.sign import DocumentSigner, signed_time
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def document_key(digests: list[str]) -> str:
+    """One file: its SHA-256. Several files: SHA-256 of their digests in order."""
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
+    out = []
+    for f in files:
+        p = Path(f)
+        try:
+            name = p.relative_to(root).as_posix()
+        except ValueError:
+            name = p.name
+        out.append(SourceFile(str(p), name, sha256_file(p), p.stat().st_size))
+    return tuple(out)
+
+
+def ingest(job: DocumentJob, cfg: OcrConfig) -> DocumentJob:
+    """Check every source file completely (format, size, pages, encryption, signatures)."""
+    checked = []
+    for src in job.sources:
+        info = inspect_source(Path(src.path), cfg)
+        checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info))
+    return replace(job, sources=tuple(checked))
+
+
+def ocr_pages(
+    job: DocumentJob, engine: OcrEngine, cfg: OcrConfig, jpeg_quality: int, on_page=lambda: None
+) -> DocumentJob:
+    """Prepare and recognise every page, one at a time; keep each upright colour page as a JPEG."""
+    work = Path(job.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    pages: list[PageRecord] = []
+    for s_idx, src in enumerate(job.sources):
+        info = src.info or inspect_source(Path(src.path), cfg)
+        for raster in iter_pages(Path(src.path), info, cfg):
+            result = read_page(raster, engine, cfg)
+            n = len(pages) + 1
+            image_path = work / f"page-{n:04d}.jpg"
+            ok, buf = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+            if not ok:
+                raise RuntimeError("JPEG encoding failed")
+            image_path.write_bytes(buf.tobytes())
+            h, w = result.image.shape[:2]
+            pages.append(
+                PageRecord(
+                    n,
+                    s_idx,
+                    raster.index,
+                    w,
+                    h,
+                    result.dpi,
+                    result.dpi_estimated,
+                    result.rotation,
+                    result.skew,
+                    str(image_path),
+                    result.text,
+                )
+            )
+            del result, raster
+            on_page()
+    texts = [p.text.text for p in pages]
+    chars = sum(len(t) for t in texts)
+    confidence = sum(p.text.confidence * len(p.text.text) for p in pages) / chars if chars else 0.0
+    return replace(job, pages=tuple(pages), text="\n\n".join(texts), ocr_confidence=round(confidence, 4))
+
+
+def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig) -> DocumentJob:
+    """Type, fields and owner, with the reasons a clerk must confirm them (if any)."""
+    text = job.text or ""
+    result = classify(text, catalogue)
+    review: list[str] = []
+    type_code, type_name, type_conf = result.type_code, result.type_name, result.confidence
+    declared = job.declared
+    if declared.type_code:
+        t = catalogue.get(declared.type_code)
+        if type_code and type_code != declared.type_code and type_conf >= 0.9:
+            review.append(f"type_mismatch: declared {declared.type_code}, reads as {type_code}")
+        type_code, type_name, type_conf = declared.type_code, t.name_vi if t else None, 1.0
+    elif type_code is None or type_conf < cfg.review_threshold:
+        review.append("type_uncertain")
+    doc_type = catalogue.get(type_code) if type_code else None
+    fields = extract_fields(text, doc_type)
+
+    owner = declared.owner_id
+    if owner is None:
+        owner_field = doc_type.owner_field if doc_type else None
+        candidates = [owner_field] if owner_field else ["id_number", "enterprise_code"]
+        for key in candidates:
+            fv = fields.get(key)
+            if fv is None:
+                continue
+            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
+            if valid:
+                owner = fv.value
+                if fv.confidence < cfg.review_threshold:
+                    review.append(f"owner_uncertain: {key}")
+                break
+            review.append(f"owner_invalid: {key}")
+        if owner is None and not any(r.startswith("owner_") for r in review):
+            review.append("owner_missing")
+    for key in ("full_name", "date_of_birth", "issue_date"):
+        fv = fields.get(key)
+        if fv is not None and fv.confidence < cfg.review_threshold:
+            review.append(f"field_uncertain: {key}")
+    if (job.ocr_confidence or 0.0) < cfg.ocr_review_threshold:
+        review.append("ocr_low_confidence")
+    if not any(p.text.words for p in job.pages):
+        review.append("blank_document")
+    for p in job.pages:
+        if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
+            review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
+            break
+    return replace(
+        job,
+        type_code=type_code,
+        type_name=type_name,
+        type_confidence=round(type_conf, 4),
+        candidates=tuple((c.code, c.confidence) for c in result.candidates),
+        fields=fields,
+        owner_id=owner,
+        review=tuple(dict.fromkeys(review)),
+    )
+
+
+def today_in(tz: str) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def assign_codes(
+    job: DocumentJob, catalog: Catalog, catalogue: Catalogue, templates: CodeTemplates, cfg: CatalogConfig
+) -> DocumentJob:
+    """Dossier code, document code (archive file name) and digitized-paper code.
+
+    Codes already recorded for this document (an interrupted earlier run) are kept, so a resumed
+    document is archived under the same code.
+    """
+    existing = catalog.get(job.key)
+    if existing is not None and existing.doc_code:
+        return replace(
+            job,
+            dossier_code=existing.dossier_code,
+            ordinal=existing.ordinal,
+            doc_code=existing.doc_code,
+            paper_code=existing.paper_code,
+        )
+    declared = job.declared
+    agency = declared.agency or job.agency
+    dossier = declared.dossier
+    if dossier is None:
+        day = today_in(cfg.timezone)
+        seq = catalog.next_sequence(f"dossier:{agency}", day.strftime("%Y%m%d"), limit=9999)
+        dossier = templates.dossier_code(agency, day, seq)
+    catalog.ensure_dossier(dossier, agency, declared.procedure, job.owner_id)
+    ordinal = catalog.next_sequence(f"document:{dossier}")
+    doc_code = templates.document_code(dossier, ordinal)
+    paper_code = None
+    t = catalogue.get(job.type_code) if job.type_code else None
+    if t is not None and job.owner_id and not job.review:
+        nn = catalog.next_sequence(f"paper:{job.owner_id}:{t.code}")
+        paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
+    catalog.update_document(job.key, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
+    return replace(job, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
+
+
+def nd30_metadata(job: DocumentJob, agency_name: str) -> dict[str, str]:
+    """Decree 30/2020 Annex VI document metadata (plus the owner and source checksum)."""
+    f = job.fields
+    return {
+        "FileCode": job.dossier_code or "",
+        "DocCode": job.doc_code or "",
+        "DocOrdinal": str(job.ordinal or ""),
+        "TypeName": job.type_name or "",
+        "TypeCode": job.type_code or "",
+        "IssuedDate": f["issue_date"].value if "issue_date" in f else "",
+        "OrganName": f["issuer"].value if "issuer" in f else "",
+        "Language": "vi",
+        "PageAmount": str(len(job.pages)),
+        "OwnerId": job.owner_id or "",
+        "Digitizer": job.agency,
+        "SourceSha256": job.key,
+        "Description": f"Số hóa bởi {agency_name}",
+    }
+
+
+def build_pdf(job: DocumentJob, cfg: SigningConfig, agency_name: str) -> DocumentJob:
+    pages = [PdfPage(Path(p.image_path).read_bytes(), p.width, p.height, p.dpi, p.text.words) for p in job.pages]
+    meta = PdfMetadata(
+        title=f"{job.type_name or 'Tài liệu số hóa'} — {job.doc_code}",
+        doc_code=job.doc_code or "",
+        creator=agency_name,
+        created=datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")),
+        subject=job.type_name or "",
+        nd30=nd30_metadata(job, agency_name),
+    )
+    data = build_pdfa(pages, meta, cfg.text_font_path)
+    path = Path(job.work_dir) / "document.pdf"
+    path.write_bytes(data)
+    return replace(job, pdf_path=str(path))
+
+
+def sign_pdf(job: DocumentJob, signer: DocumentSigner) -> DocumentJob:
+    signed = signer.sign(Path(job.pdf_path).read_bytes())  # type: ignore[arg-type]
+    path = Path(job.work_dir) / "signed.pdf"
+    path.write_bytes(signed.data)
+    return replace(job, pdf_path=str(path), signed_at=signed.signed_at)
+
+
+def retain_until(catalogue: Catalogue, type_code: str | None, from_: datetime) -> datetime | None:
+    t = catalogue.get(type_code) if type_code else None
+    years = t.retention_years if t else 10
+    if years is None:
+        return None
+    try:
+        return from_.replace(year=from_.year + years)
+    except ValueError:
+        return from_.replace(year=from_.year + years, day=28)
+
+
+def pdf_already_stored(job: DocumentJob, store: ObjectStore) -> bool:
+    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+    return store.stat(keys.pdf) is not None
+
+
+def _put(
+    store: ObjectStore, key: str, data: bytes, content_type: str, retain: datetime | None, metadata: dict[str, str]
+) -> str:
+    """Write once; an object left by an interrupted run of this same document is kept as it is."""
+    existing = store.stat(key)
+    if existing is not None:
+        return existing.sha256
+    return store.put(key, data, content_type=content_type, retain_until=retain, metadata=metadata).sha256
+
+
+def store_document(job: DocumentJob, store: ObjectStore, catalogue: Catalogue) -> DocumentJob:
+    """Originals, OCR text, signed PDF/A, then the metadata sidecar — the sidecar last, so its presence
+    means the document is complete in the store."""
+    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    retain = retain_until(catalogue, job.type_code, now)
+    meta = {"doc-code": job.doc_code or "", "source-sha256": job.key}
+    objects: dict[str, str] = {}
+    originals = []
+    for n, src in enumerate(job.sources, 1):
+        ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
+        key = keys.original(n, ext)
+        objects[key] = _put(
+            store, key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream", retain, meta
+        )
+        originals.append(
+            {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
+        )
+    objects[keys.text] = _put(
+        store, keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8", retain, meta
+    )
+    if job.pdf_path:
+        pdf_bytes = Path(job.pdf_path).read_bytes()
+        pdf_sha = _put(store, keys.pdf, pdf_bytes, "application/pdf", retain, meta)
+        signed_at = job.signed_at
+    else:  # stored by an interrupted run of this document: keep that signed copy
+        pdf_bytes = store.get(keys.pdf)
+        pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
+        signed_at = signed_time(pdf_bytes)
+    objects[keys.pdf] = pdf_sha
+    sidecar = {
+        "doc_code": job.doc_code,
+        "dossier_code": job.dossier_code,
+        "paper_code": job.paper_code,
+        "ordinal": job.ordinal,
+        "kind": job.declared.kind,
+        "procedure": job.declared.procedure,
+        "type_code": job.type_code,
+        "type_name": job.type_name,
+        "type_confidence": job.type_confidence,
+        "owner_id": job.owner_id,
+        "fields": fields_as_json(job.fields),
+        "status": job.status,
+        "review": list(job.review),
+        "pages": len(job.pages),
+        "ocr_confidence": job.ocr_confidence,
+        "agency": job.agency,
+        "operator": job.operator,
+        "signed_at": signed_at.isoformat() if signed_at else None,
+        "retain_until": retain.isoformat() if retain else "permanent",
+        "pdf": {"key": keys.pdf, "sha256": pdf_sha},
+        "text": {"key": keys.text, "sha256": objects[keys.text]},
+        "originals": originals,
+        "nd30": nd30_metadata(job, ""),
+    }
+    data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    objects[keys.sidecar] = _put(store, keys.sidecar, data, "application/json", retain, meta)
+    return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
+
+
+def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
+    """Record the stored document; from now on it is findable (and reusable unless it needs review)."""
+    f = job.fields
+    catalog.update_document(
+        job.key,
+        status=job.status,
+        reason_code=None,
+        reason=None,
+        review_reasons=list(job.review),
+        type_code=job.type_code,
+        type_name=job.type_name,
+        type_confidence=job.type_confidence,
+        type_candidates=[list(c) for c in job.candidates],
+        owner_id=job.owner_id,
+        fields=fields_as_json(f),
+        issue_date=f["issue_date"].value if "issue_date" in f else None,
+        valid_until=f["valid_until"].value if "valid_until" in f else None,
+        pages=len(job.pages),
+        ocr_confidence=job.ocr_confidence,
+        text=job.text,
+        pdf_key=job.pdf_key,
+        pdf_sha256=job.pdf_sha256,
+        objects=dict(job.objects),
+        signed_at=job.signed_at,
+        archived_at=datetime.now(UTC),
+    )
+    catalog.record_event(
+        "archived" if job.status == "archived" else "needs_review",
+        job.operator,
+        agency=job.agency,
+        doc_key=job.key,
+        doc_code=job.doc_code,
+        owner_id=job.owner_id,
+        batch_id=job.batch_id,
+        detail={"review": list(job.review), "pdf_sha256": job.pdf_sha256},
+    )
+    return job
+
+
+def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folder: Path, reason: dict) -> Path:
+    """Copy what we have of a rejected item next to a reason file; the input folder is never touched."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in job_sources:
+        path = Path(src.path if isinstance(src, SourceFile) else src)
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
+    (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=1))
+    return folder
+
+
+def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
+    return {k: {"value": v.value, "confidence": v.confidence} for k, v in fields.items()}

@@ -1,0 +1,1 @@
+"""Synthetic Vietnamese administrative papers with ground truth, deterministic by seed."""

@@ -1,0 +1,1 @@
+"""Two-layer PDF/A building and PAdES signing of digitized copies."""

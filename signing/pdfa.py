@@ -1,0 +1,306 @@
+"""Build a two-layer PDF/A-2b: each page the colour scan at its true size plus invisible OCR text.
+
+The metadata of Decree 30/2020 Annex VI is written to XMP in a custom schema (``nd30``, documented in
+the README) that is declared with a PDF/A extension schema, as PDF/A requires.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+
+import pikepdf
+from PIL import ImageCms
+
+from signing.errors import PdfANonConformant, PdfBuildError
+from signing.textfont import TextFont
+
+ND30_NS = "https://sohoa.example.vn/ns/nd30/1.0/"
+ND30_PROPERTIES = {
+    # property: description (Decree 30/2020/NĐ-CP Annex VI, document-level metadata)
+    "FileCode": "Dossier file code (OrganId + year + notation) / Mã hồ sơ",
+    "DocCode": "Document code = archive file name / Mã tài liệu",
+    "DocOrdinal": "Document ordinal within the dossier / Số thứ tự văn bản",
+    "TypeName": "Document type name / Tên loại văn bản",
+    "TypeCode": "Document type code in the sohoa catalogue / Mã loại giấy tờ",
+    "CodeNumber": "Number of the paper / Số của văn bản",
+    "CodeNotation": "Notation of the paper / Ký hiệu của văn bản",
+    "IssuedDate": "Issue date YYYY-MM-DD / Ngày, tháng, năm văn bản",
+    "OrganName": "Issuing body / Tên cơ quan, tổ chức ban hành văn bản",
+    "Subject": "Summary / Trích yếu nội dung",
+    "Language": "Language / Ngôn ngữ",
+    "PageAmount": "Number of pages / Số trang",
+    "Description": "Notes / Ghi chú",
+    "OwnerId": "Owner's personal ID or enterprise code / Số định danh chủ sở hữu",
+    "Digitizer": "Digitizing agency code / Mã cơ quan số hóa",
+    "SourceSha256": "SHA-256 of the original scan(s) / Mã băm bản quét gốc",
+}
+
+
+class WordBox(Protocol):
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class PdfPage:
+    jpeg: bytes
+    """The colour page image, JPEG-encoded."""
+    width_px: int
+    height_px: int
+    dpi: float
+    words: Sequence[WordBox] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PdfMetadata:
+    title: str
+    doc_code: str
+    creator: str
+    created: datetime
+    language: str = "vi"
+    subject: str = ""
+    nd30: Mapping[str, str] = field(default_factory=dict)
+
+
+def _xmp(meta: PdfMetadata, document_id: str) -> bytes:
+    created = meta.created.isoformat(timespec="seconds")
+    nd30 = "".join(f"<nd30:{k}>{escape(str(v))}</nd30:{k}>" for k, v in meta.nd30.items() if k in ND30_PROPERTIES and v)
+    props = "".join(
+        '<rdf:li rdf:parseType="Resource">'
+        f"<pdfaProperty:name>{k}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType>"
+        f"<pdfaProperty:category>external</pdfaProperty:category>"
+        f"<pdfaProperty:description>{escape(d)}</pdfaProperty:description></rdf:li>"
+        for k, d in ND30_PROPERTIES.items()
+    )
+    description = (
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.subject)}</rdf:li></rdf:Alt>'
+        "</dc:description>\n"
+        if meta.subject
+        else ""
+    )
+    xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about=""
+ xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+ xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"
+ xmlns:nd30="{ND30_NS}">
+<pdfaid:part>2</pdfaid:part>
+<pdfaid:conformance>B</pdfaid:conformance>
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{escape(meta.creator)}</rdf:li></rdf:Seq></dc:creator>
+{description}<dc:language><rdf:Bag><rdf:li>{escape(meta.language)}</rdf:li></rdf:Bag></dc:language>
+<dc:identifier>{escape(meta.doc_code)}</dc:identifier>
+<xmp:CreateDate>{created}</xmp:CreateDate>
+<xmp:ModifyDate>{created}</xmp:ModifyDate>
+<xmp:MetadataDate>{created}</xmp:MetadataDate>
+<xmp:CreatorTool>sohoa</xmp:CreatorTool>
+<pdf:Producer>sohoa (pikepdf {pikepdf.__version__})</pdf:Producer>
+<xmpMM:DocumentID>uuid:{document_id}</xmpMM:DocumentID>
+<xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>
+{nd30}
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>sohoa metadata of Decree 30/2020/ND-CP Annex VI</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>{ND30_NS}</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>nd30</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq>{props}</rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    return xml.encode("utf-8")
+
+
+def srgb_profile() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _text_ops(font: TextFont, words: Sequence[WordBox], scale: float, page_h: float) -> bytes:
+    ops = [b"BT", b"3 Tr"]
+    for w in words:
+        text = w.text.strip()
+        if not text or w.width <= 0 or w.height <= 0:
+            continue
+        encoded, units = font.encode(text + " ")
+        if not encoded or units <= 0:
+            continue
+        size = max(1.0, w.height * scale)
+        box_w = w.width * scale
+        # stretch so the word (and the space after it) spans the word's box plus a little
+        tz = 100.0 * (box_w * 1.08) / (units * size / 1000.0)
+        x = w.left * scale
+        y = page_h - (w.top + w.height) * scale + size * 0.18
+        ops.append(f"/F1 {size:.2f} Tf {tz:.2f} Tz 1 0 0 1 {x:.2f} {y:.2f} Tm".encode())
+        ops.append(b"<" + encoded.hex().encode() + b"> Tj")
+    ops.append(b"ET")
+    return b"\n".join(ops)
+
+
+def build_pdfa(pages: Sequence[PdfPage], meta: PdfMetadata, text_font: Path) -> bytes:
+    """A PDF/A-2b with one page per scan page; raises PdfANonConformant if the self-check fails."""
+    if not pages:
+        raise PdfBuildError("a document needs at least one page", "tài liệu phải có ít nhất một trang")
+    try:
+        pdf = pikepdf.new()
+        font = TextFont(text_font)
+        contents = []
+        for page in pages:
+            scale = 72.0 / page.dpi
+            w_pt, h_pt = page.width_px * scale, page.height_px * scale
+            image = pdf.make_stream(
+                page.jpeg,
+                Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Image,
+                Width=page.width_px,
+                Height=page.height_px,
+                ColorSpace=pikepdf.Name.DeviceRGB,
+                BitsPerComponent=8,
+                Filter=pikepdf.Name.DCTDecode,
+            )
+            draw = f"q {w_pt:.3f} 0 0 {h_pt:.3f} 0 0 cm /Im0 Do Q\n".encode()
+            contents.append((w_pt, h_pt, image, draw + _text_ops(font, page.words, scale, h_pt)))
+        font_obj = font.pdf_font(pdf) if font.used else None
+        for w_pt, h_pt, image, stream in contents:
+            resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+            if font_obj is not None:
+                resources.Font = pikepdf.Dictionary(F1=font_obj)
+            page_obj = pikepdf.Page(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Page,
+                    MediaBox=[0, 0, round(w_pt, 3), round(h_pt, 3)],
+                    Resources=resources,
+                    Contents=pdf.make_stream(stream),
+                )
+            )
+            pdf.pages.append(page_obj)
+        document_id = str(uuid.uuid4())
+        icc = pdf.make_stream(srgb_profile(), N=3)
+        pdf.Root.OutputIntents = [
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.OutputIntent,
+                S=pikepdf.Name.GTS_PDFA1,
+                OutputConditionIdentifier="sRGB IEC61966-2.1",
+                Info="sRGB IEC61966-2.1",
+                DestOutputProfile=icc,
+            )
+        ]
+        pdf.Root.Metadata = pdf.make_stream(
+            _xmp(meta, document_id), Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
+        )
+        pdf.Root.Lang = pikepdf.String(meta.language)
+        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
+        # No Info dictionary: XMP is the metadata of record, and the signer's incremental update
+        # (pyHanko) would otherwise make the two disagree, which PDF/A forbids.
+        if "/Info" in pdf.trailer:
+            del pdf.trailer.Info
+        buf = io.BytesIO()
+        pdf.save(
+            buf, fix_metadata_version=False, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve
+        )
+        data = buf.getvalue()
+    except PdfBuildError:
+        raise
+    except Exception as e:
+        raise PdfBuildError(f"cannot build the PDF/A: {e}", f"không tạo được tệp PDF/A: {e}") from e
+    problems = pdfa_problems(data)
+    if problems:
+        raise PdfANonConformant(
+            "PDF/A self-check failed: " + "; ".join(problems), "tệp PDF/A không đạt kiểm tra: " + "; ".join(problems)
+        )
+    return data
+
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
+XMPMM = "{http://ns.adobe.com/xap/1.0/mm/}"
+
+
+def xmp_properties(xmp: bytes) -> dict[str, str]:
+    """Simple properties of every rdf:Description, written as attributes or as elements."""
+    root = ET.fromstring(
+        xmp.strip().split(b"?>", 1)[1].rsplit(b"<?xpacket", 1)[0] if xmp.lstrip().startswith(b"<?xpacket") else xmp
+    )
+    props: dict[str, str] = {}
+    for desc in root.iter(RDF + "Description"):
+        for k, v in desc.attrib.items():
+            if not k.startswith(RDF):
+                props.setdefault(k, v)
+        for child in desc:
+            if len(child) == 0 and child.text and child.text.strip():
+                props.setdefault(child.tag, child.text.strip())
+    return props
+
+
+def pdfa_problems(data: bytes) -> list[str]:
+    """The common PDF/A breakers found in ``data`` (empty when none)."""
+    problems: list[str] = []
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        return ["encrypted"]
+    except Exception as e:
+        return [f"unreadable: {e}"]
+    with pdf:
+        if pdf.is_encrypted:
+            problems.append("encrypted")
+        if "/ID" not in pdf.trailer:
+            problems.append("trailer has no /ID")
+        intents = pdf.Root.get("/OutputIntents")
+        if not intents or not any("/DestOutputProfile" in oi for oi in intents):
+            problems.append("missing output intent with an ICC profile")
+        md = pdf.Root.get("/Metadata")
+        if md is None:
+            problems.append("missing XMP metadata")
+        else:
+            try:
+                props = xmp_properties(md.read_bytes())
+            except ET.ParseError as e:
+                props = {}
+                problems.append(f"XMP is not well-formed: {e}")
+            if props.get(PDFAID + "part") not in ("1", "2", "3") or not props.get(PDFAID + "conformance"):
+                problems.append("XMP lacks pdfaid part/conformance")
+            if not props.get(XMPMM + "DocumentID"):
+                problems.append("XMP lacks xmpMM:DocumentID")
+        for n, page in enumerate(pdf.pages, 1):
+            if page.obj.get("/Group") is not None and page.obj.Group.get("/S") == pikepdf.Name.Transparency:
+                problems.append(f"page {n} has a transparency group")
+            res = page.obj.get("/Resources", pikepdf.Dictionary())
+            for _, xobj in (res.get("/XObject") or {}).items():
+                if xobj.get("/SMask") is not None:
+                    problems.append(f"page {n} image has a soft mask (transparency)")
+            for _, gs in (res.get("/ExtGState") or {}).items():
+                for key in ("/CA", "/ca"):
+                    if key in gs and float(gs[key]) < 1.0:
+                        problems.append(f"page {n} uses transparency ({key})")
+            for name, font in (res.get("/Font") or {}).items():
+                fonts = [font, *list(font.get("/DescendantFonts", []))]
+                embedded = any(
+                    f.get("/FontDescriptor") is not None
+                    and any(k in f.FontDescriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                    for f in fonts
+                )
+                if not embedded:
+                    problems.append(f"page {n} font {name} is not embedded")
+        names = pdf.Root.get("/Names")
+        if names is not None and "/JavaScript" in names:
+            problems.append("contains JavaScript")
+    return problems
