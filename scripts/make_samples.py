@@ -43,7 +43,12 @@ def preset(name: str) -> list[Spec]:
         fmts = ["png", "jpg", "pdf", "tif", "png", "jpg", "pdf", "png", "jpg", "png"]
         dpis = [300, 200, 200, 200, 200, 300, 200, 200, 300, 200]
         specs = [Spec(t, "clean", d, f) for t, f, d in zip(types, fmts, dpis, strict=True)]
-        return [*specs, Spec("GKS", "mild", 300, "jpg"), Spec("LLTP", "mild", 200, "png")]
+        return [
+            *specs,
+            Spec("GKS", "mild", 300, "jpg"),
+            Spec("LLTP", "mild", 200, "png"),
+            Spec("XNCT", "rotated", 200, "png"),
+        ]
     if name == "mini":
         return [
             Spec("GKS", "clean", 200, "png"),

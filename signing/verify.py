@@ -31,6 +31,7 @@ class SignatureReport:
 class VerifyReport:
     signatures: tuple[SignatureReport, ...]
     pdfa_problems: tuple[str, ...] = field(default_factory=tuple)
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -50,10 +51,14 @@ def load_roots(paths: list[Path]) -> list[x509.Certificate]:
 
 
 def verify_pdf(data: bytes, trust_roots: list[Path]) -> VerifyReport:
-    reader = PdfFileReader(io.BytesIO(data))
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        sigs = list(reader.embedded_signatures)
+    except Exception as e:
+        return VerifyReport((), (), f"unreadable PDF: {e}")
     vc = ValidationContext(trust_roots=load_roots(trust_roots), allow_fetching=False)
     reports = []
-    for sig in reader.embedded_signatures:
+    for sig in sigs:
         status = validate_pdf_signature(sig, vc, skip_diff=False)
         reports.append(
             SignatureReport(

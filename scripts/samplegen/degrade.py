@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 LEVELS = ("clean", "mild", "harsh")
+ALL_LEVELS = (*LEVELS, "rotated")  # "rotated": a clean page fed sideways or upside down
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Damage:
 def plan(level: str, rng: random.Random) -> Damage:
     if level == "clean":
         return Damage("clean")
+    if level == "rotated":
+        return Damage("rotated", skew=rng.uniform(-2, 2), rotation=rng.choice([90, 180, 270]))
     if level == "mild":
         return Damage(
             "mild",

@@ -1,0 +1,95 @@
+from pathlib import Path
+
+import pytest
+
+from catalog.types import default_catalogue
+from pipeline.config import load_config
+from pipeline.errors import ConfigError, InputError
+from pipeline.plan import plan_batch
+
+
+def test_defaults_live_under_home(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SOHOA_HOME", str(tmp_path))
+    cfg = load_config()
+    assert cfg.catalog_config.url == f"sqlite:///{tmp_path}/catalog.db"
+    assert cfg.store_config.url == f"file://{tmp_path}/warehouse"
+    assert cfg.broker_url is None and cfg.agency == "000.00.00.H42"
+
+
+def test_toml_then_environment(tmp_path: Path, monkeypatch):
+    toml = tmp_path / "sohoa.toml"
+    toml.write_text(
+        'agency = "000.00.16.H42"\nagency_name = "UBND huyện Hoa Lư"\n[ocr]\npdf_dpi = 200\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("SOHOA_CONFIG", str(toml))
+    cfg = load_config()
+    assert cfg.agency == "000.00.16.H42" and cfg.ocr.pdf_dpi == 200 and cfg.agency_name == "UBND huyện Hoa Lư"
+    monkeypatch.setenv("SOHOA_AGENCY", "000.00.17.H42")
+    monkeypatch.setenv("SOHOA_OCR__PDF_DPI", "250")
+    cfg = load_config()
+    assert cfg.agency == "000.00.17.H42" and cfg.ocr.pdf_dpi == 250
+
+
+@pytest.mark.parametrize("content", ['agency = "H42"\n', "no_such_setting = 1\n", "[ocr]\npdf_dpi = 5\n"])
+def test_invalid_configuration_is_reported(tmp_path: Path, monkeypatch, content):
+    toml = tmp_path / "bad.toml"
+    toml.write_text(content)
+    monkeypatch.setenv("SOHOA_CONFIG", str(toml))
+    with pytest.raises(ConfigError):
+        load_config()
+
+
+def test_missing_config_file(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("SOHOA_CONFIG", str(tmp_path / "absent.toml"))
+    with pytest.raises(ConfigError):
+        load_config()
+
+
+def test_discovery_skips_hidden_and_manifest(tmp_path: Path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.jpg").write_bytes(b"x")
+    (tmp_path / ".hidden.png").write_bytes(b"x")
+    outside = tmp_path.parent / "outside.png"
+    outside.write_bytes(b"x")
+    (tmp_path / "link.png").symlink_to(outside)
+    items, unlisted = plan_batch(tmp_path, None, default_catalogue())
+    assert [i.input for i in items] == ["a.png", "link.png", "sub/b.jpg"]
+    assert items[1].problem and items[1].problem[0] == "outside_input"
+    assert unlisted == []
+
+
+def test_manifest_rows(tmp_path: Path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "b.png").write_bytes(b"x")
+    (tmp_path / "c.png").write_bytes(b"x")
+    (tmp_path.parent / "secret.png").write_bytes(b"x")
+    (tmp_path / "manifest.csv").write_text(
+        "\ufefffile;dossier;kind;owner_id;procedure;type;agency\n"
+        "a.png|b.png;000.00.16.H42-230515-0003;component;037096014589;1.001193;TK;000.00.16.H42\n"
+        "../secret.png;;;;;;\n"
+        "missing.png;;;;;;\n"
+        "a.png;;;123;;;\n"
+        "a.png;;;;;NOPE;\n"
+        "a.png;;other;;;;\n",
+        encoding="utf-8",
+    )
+    items, unlisted = plan_batch(tmp_path, None, default_catalogue())
+    assert items[0].problem is None and len(items[0].files) == 2
+    assert items[0].declared.owner_id == "037096014589" and items[0].declared.type_code == "TK"
+    assert [i.problem[0] for i in items[1:]] == [
+        "outside_input",
+        "missing_file",
+        "invalid_code",
+        "bad_input",
+        "bad_input",
+    ]
+    assert unlisted == ["c.png"]
+
+
+def test_manifest_without_file_column(tmp_path: Path):
+    (tmp_path / "manifest.csv").write_text("name,owner\nx,y\n")
+    with pytest.raises(InputError):
+        plan_batch(tmp_path, None, default_catalogue())
+    with pytest.raises(InputError):
+        plan_batch(tmp_path / "absent", None, default_catalogue())

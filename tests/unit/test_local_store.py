@@ -1,0 +1,54 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from archive.config import StoreConfig
+from archive.errors import InvalidKey, ObjectConflict, ObjectCorrupted, ObjectMissing, UnsupportedStore
+from archive.store import open_store, sha256_hex
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    return open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}"))
+
+
+def test_put_get_stat(store):
+    obj = store.put("owners/037096014589/x/a.pdf", b"%PDF-data", content_type="application/pdf")
+    assert obj.sha256 == sha256_hex(b"%PDF-data") and obj.size == 9
+    assert store.get("owners/037096014589/x/a.pdf") == b"%PDF-data"
+    assert store.stat("owners/037096014589/x/a.pdf").content_type == "application/pdf"
+    assert list(store.keys("owners/")) == ["owners/037096014589/x/a.pdf"]
+    assert store.stat("nope") is None
+
+
+def test_write_once(store):
+    store.put("k/a", b"one")
+    assert store.put("k/a", b"one").sha256 == sha256_hex(b"one")  # the same bytes again: a no-op
+    with pytest.raises(ObjectConflict):
+        store.put("k/a", b"two")
+    assert store.get("k/a") == b"one"
+    assert not os.access(store.path("k/a"), os.W_OK) or os.geteuid() == 0
+    assert oct(store.path("k/a").stat().st_mode & 0o777) == "0o444"
+
+
+def test_corruption_is_detected_on_read(store):
+    store.put("k/b", b"original bytes")
+    p = store.path("k/b")
+    p.chmod(0o644)
+    p.write_bytes(b"original bytez")
+    with pytest.raises(ObjectCorrupted):
+        store.get("k/b")
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "a/../b", "", "a b"])
+def test_bad_keys_are_refused(store, key):
+    with pytest.raises(InvalidKey):
+        store.put(key, b"x")
+
+
+def test_missing_and_unsupported(store):
+    with pytest.raises(ObjectMissing):
+        store.get("k/none")
+    with pytest.raises(UnsupportedStore):
+        open_store(StoreConfig(url="ftp://x"))
