@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from scripts.samplegen.render import render_paper
 
 FORMATS = ("png", "jpg", "tif", "pdf")
 EXT = {"png": ".png", "jpg": ".jpg", "tif": ".tif", "pdf": ".pdf"}
+FIXED_DATE = time.gmtime(1767225600)  # 2026-01-01: generated files must not depend on the clock
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
                 append_images=pages[1:],
                 resolution=float(spec.dpi),
                 quality=damages[0].jpeg_quality or 90,
+                creationDate=FIXED_DATE,  # Pillow would stamp the current time
+                modDate=FIXED_DATE,
             )
         t = catalogue.get(spec.type_code)
         truth = {

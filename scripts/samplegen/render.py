@@ -6,6 +6,7 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from scripts.samplegen.papers import Paper
@@ -82,9 +83,10 @@ def _seal(canvas: Canvas, cx: float, cy: float, text: str, rng: random.Random) -
         a = -math.pi / 2 + k * math.pi / 5
         pts.append((cx + math.cos(a) * rad, cy + math.sin(a) * rad))
     d.polygon(pts, fill=255)
-    # ink is uneven: thin it out randomly
-    noise = Image.effect_noise(canvas.img.size, 60).point(lambda v: 255 if v > 70 else 120)
-    layer = ImageChops.multiply(layer, noise)
+    # ink is uneven: thin it out randomly (seeded, so the same seed gives the same seal)
+    nprng = np.random.default_rng(rng.randrange(2**32))
+    noise = np.where(nprng.random((canvas.img.height, canvas.img.width)) > 0.3, 255, 120).astype(np.uint8)
+    layer = ImageChops.multiply(layer, Image.fromarray(noise, "L"))
     red = Image.new("RGB", canvas.img.size, SEAL_RED)
     ink = Image.composite(red, Image.new("RGB", canvas.img.size, (255, 255, 255)), layer)
     canvas.img = ImageChops.multiply(canvas.img, ink)

@@ -1,0 +1,30 @@
+import hashlib
+import json
+from pathlib import Path
+
+from scripts.make_samples import Spec, generate, preset
+from scripts.samplegen.papers import GENERATORS
+
+SPECS = [Spec("GKS", "mild", 200, "jpg"), Spec("GCNQSDD", "harsh", 200, "pdf"), Spec("LLTP", "rotated", 200, "tif")]
+
+
+def digests(d: Path) -> dict[str, str]:
+    return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*.*"))}
+
+
+def test_same_seed_same_bytes(tmp_path: Path):
+    generate(tmp_path / "a", SPECS, seed=3)
+    generate(tmp_path / "b", SPECS, seed=3)
+    generate(tmp_path / "c", SPECS, seed=4)
+    assert digests(tmp_path / "a") == digests(tmp_path / "b")
+    assert digests(tmp_path / "a") != digests(tmp_path / "c")
+
+
+def test_truth_and_presets(tmp_path: Path):
+    generate(tmp_path, SPECS[:1], seed=1)
+    truth = json.loads(next((tmp_path / "truth").glob("*.json")).read_text())
+    assert truth["type"] == "GKS" and truth["owner_id"] == truth["fields"]["id_number"]
+    assert "GIẤY KHAI SINH" in truth["text"]
+    demo = preset("demo")
+    assert {s.type_code for s in demo} == set(GENERATORS) and len(GENERATORS) >= 8
+    assert {s.fmt for s in demo} == {"png", "jpg", "tif", "pdf"} and {s.dpi for s in demo} == {200, 300}
