@@ -20,6 +20,7 @@ from pipeline.config import AppConfig, load_config
 from pipeline.deps import build_deps, setup_logging
 from pipeline.errors import ExitCode, describe
 from pipeline.model import Outcome, PlannedItem
+from pipeline.nightly import JobReport, nightly_app, run_jobs
 from pipeline.run import Progress as ProgressSink
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
+app.add_typer(nightly_app, name="nightly")
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
@@ -338,6 +340,39 @@ def doctor_cmd() -> None:
     out.print(table)
     if not all(ok for _, _, ok in rows):
         raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+
+
+@nightly_app.callback()
+@guarded
+def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Run every nightly job in order; exit 1 when one of them found a problem."""
+    if ctx.invoked_subcommand is not None:
+        return
+    cfg = _config()
+    deps = build_deps(cfg)
+    try:
+        reports = run_jobs(deps)
+    finally:
+        deps.close()
+    print_job_reports(reports, as_json)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(ExitCode.ITEMS_FAILED)
+
+
+def print_job_reports(reports: list[JobReport], as_json: bool) -> None:
+    if as_json:
+        _print_json([r.__dict__ for r in reports])
+        return
+    if not reports:
+        out.print("Không có việc nào / no nightly jobs registered")
+        return
+    table = Table(title="sohoa nightly")
+    for col in ("", "job", "seconds", "summary"):
+        table.add_column(col)
+    for r in reports:
+        summary = r.error or ", ".join(f"{k}={v}" for k, v in r.summary.items())
+        table.add_row("[green]✓[/]" if r.ok else "[red]✗[/]", r.name, f"{r.seconds:.1f}", summary)
+    out.print(table)
 
 
 def _sigterm(_signum: int, _frame: object) -> None:

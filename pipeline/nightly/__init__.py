@@ -1,0 +1,12 @@
+"""``sohoa nightly``: the jobs an office runs every night, each also runnable alone.
+
+Each job lives in its own module of this package, registers itself with :func:`pipeline.nightly.registry.job`
+and adds its own ``sohoa nightly <name>`` command to :data:`nightly_app`. Importing this package imports
+every job module, so the registry is complete.
+"""
+
+from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
+
+# One import per job module (keeps the registry complete). Keep sorted.
+
+__all__ = ["JOBS", "JobReport", "nightly_app", "run_jobs"]
