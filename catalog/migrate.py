@@ -22,17 +22,18 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revisions(engine: Engine) -> set[str]:
+    """Every head: independent features each add their own migration after 0001, so there may be several."""
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    if revision == "head" and current_revision(engine) == head_revision(engine):
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    if revision == "heads" and current_revisions(engine) == head_revisions(engine):
         return
     cfg = alembic_config(engine)
     with engine.begin() as conn:
