@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import getpass
-import json
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.config import AppConfig, load_config
-from pipeline.deps import build_deps, setup_logging
+from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
+from pipeline.config import load_config
+from pipeline.deps import build_deps
 from pipeline.errors import ExitCode, describe
 from pipeline.model import Outcome, PlannedItem
 from pipeline.nightly import JobReport, nightly_app, run_jobs
@@ -32,43 +29,6 @@ app = typer.Typer(
 batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 app.add_typer(nightly_app, name="nightly")
-
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
-
-
-def guarded(fn: Callable[..., None]) -> Callable[..., None]:
-    """The one place that turns exceptions into a message for a person and an exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except KeyboardInterrupt:
-            err.print("[yellow]Đã dừng; chạy lại để tiếp tục / interrupted; run again to resume[/]")
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except Exception as e:
-            f = describe(e)
-            err.print(f"[red]Lỗi / Error[/] ({f.reason_code}): {f.message}")
-            raise typer.Exit(f.exit_code if f.exit_code != ExitCode.OK else ExitCode.ITEMS_FAILED) from None
-
-    return wrapper
-
-
-def _config() -> AppConfig:
-    cfg = load_config()
-    setup_logging(cfg.log_level)
-    return cfg
-
-
-def _operator(cfg: AppConfig, operator: str | None) -> str:
-    return operator or cfg.operator or getpass.getuser()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
 
 class RichProgress(ProgressSink):
@@ -118,18 +78,18 @@ def batch_run(
     from pipeline.report import batch_json, exit_code, print_summary
     from pipeline.run import run_batch
 
-    cfg = _config()
+    cfg = cli_config()
     if agency:
         cfg = load_config(agency=agency)
     deps = build_deps(cfg)
     try:
         with RichProgress(err) as progress:
             report = run_batch(
-                input_dir, manifest, deps, operator=_operator(cfg, operator), agency=cfg.agency, progress=progress
+                input_dir, manifest, deps, operator=operator_name(cfg, operator), agency=cfg.agency, progress=progress
             )
         data = batch_json(report, deps.catalog, deps.store)
         if as_json:
-            _print_json(data)
+            print_json(data)
         else:
             print_summary(out, data, deps.store, str(cfg.quarantine_dir))
     finally:
@@ -148,7 +108,7 @@ def ocr_cmd(
     from ocr.sources import inspect_source, iter_pages
     from ocr.tesseract import TesseractEngine
 
-    cfg = _config()
+    cfg = cli_config()
     engine = TesseractEngine(cfg.ocr)
     engine.probe()
     info = inspect_source(file, cfg.ocr)
@@ -170,7 +130,7 @@ def ocr_cmd(
     if as_json:
         chars = sum(len(p["text"]) for p in pages)
         conf = sum(p["confidence"] * len(p["text"]) for p in pages) / chars if chars else 0.0
-        _print_json(
+        print_json(
             {
                 "file": str(file),
                 "media_type": info.media_type,
@@ -191,7 +151,7 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
     catalogue = default_catalogue()
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "code": t.code,
@@ -233,7 +193,7 @@ def show_cmd(
     from catalog.db import Catalog
     from catalog.errors import NotFound
 
-    cfg = _config()
+    cfg = cli_config()
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     try:
         d = catalog.by_code(doc_code)
@@ -241,7 +201,7 @@ def show_cmd(
             raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
         catalog.record_event(
             "viewed",
-            _operator(cfg, operator),
+            operator_name(cfg, operator),
             agency=cfg.agency,
             doc_key=d.key,
             doc_code=d.doc_code,
@@ -278,7 +238,7 @@ def show_cmd(
     finally:
         catalog.close()
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table(show_header=False, title=f"Tài liệu {doc_code}")
     table.add_column("", style="bold")
@@ -302,7 +262,7 @@ def doctor_cmd() -> None:
     from catalog.db import Catalog
     from ocr.tesseract import probe
 
-    cfg = _config()
+    cfg = cli_config()
     rows: list[tuple[str, str, bool]] = []
 
     def check(name: str, fn) -> None:
@@ -348,7 +308,7 @@ def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--jso
     """Run every nightly job in order; exit 1 when one of them found a problem."""
     if ctx.invoked_subcommand is not None:
         return
-    cfg = _config()
+    cfg = cli_config()
     deps = build_deps(cfg)
     try:
         reports = run_jobs(deps)
@@ -361,7 +321,7 @@ def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--jso
 
 def print_job_reports(reports: list[JobReport], as_json: bool) -> None:
     if as_json:
-        _print_json([r.__dict__ for r in reports])
+        print_json([r.__dict__ for r in reports])
         return
     if not reports:
         out.print("Không có việc nào / no nightly jobs registered")

@@ -1,0 +1,58 @@
+"""What every CLI module shares: the consoles, config loading, JSON output and ``guarded``.
+
+Each command group lives in its own ``pipeline/cli_<topic>.py`` and imports from here (never from
+``pipeline.cli``, which imports the groups), so adding a group is one ``app.add_typer`` line in ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from pipeline.config import AppConfig, load_config
+from pipeline.deps import setup_logging
+from pipeline.errors import ExitCode, describe
+
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True)
+
+
+def guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """The one place that turns exceptions into a message for a person and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err.print("[yellow]Đã dừng; chạy lại để tiếp tục / interrupted; run again to resume[/]")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as e:
+            f = describe(e)
+            err.print(f"[red]Lỗi / Error[/] ({f.reason_code}): {f.message}")
+            raise typer.Exit(f.exit_code if f.exit_code != ExitCode.OK else ExitCode.ITEMS_FAILED) from None
+
+    return wrapper
+
+
+def cli_config() -> AppConfig:
+    cfg = load_config()
+    setup_logging(cfg.log_level)
+    return cfg
+
+
+def operator_name(cfg: AppConfig, operator: str | None) -> str:
+    return operator or cfg.operator or getpass.getuser()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
