@@ -391,3 +391,7 @@ class Catalog:
         with self.session() as s:
             rows = s.execute(select(Document.status, func.count()).group_by(Document.status))
             return {status: n for status, n in rows}
+
+
+# Models kept in their own modules register on Base here, so the metadata (and autogenerate) sees them all.
+import catalog.apikeys  # noqa: E402, F401

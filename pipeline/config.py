@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from archive.config import StoreConfig
+from catalog.api.config import ApiConfig
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
@@ -68,6 +69,7 @@ class AppConfig(BaseSettings):
     signing: SigningConfig = Field(default_factory=SigningConfig)
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
 
     @field_validator("agency")
     @classmethod

@@ -6,12 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from catalog.db import Base, Catalog
+from catalog.search import include_name
 
 
 def test_migrations_match_the_models(catalog_url):
     c = Catalog(catalog_url)
     with c.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
+        opts = {"compare_type": True, "include_name": include_name}
+        assert compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata) == []
     Catalog(catalog_url).close()  # a second start finds the schema current
     c.close()
 
