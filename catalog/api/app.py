@@ -19,11 +19,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
 from catalog.db import Catalog
+from catalog.errors import CatalogError
 from catalog.types import Catalogue, default_catalogue
 
 log = logging.getLogger("sohoa.api")
@@ -198,6 +200,21 @@ def create_app(
         return JSONResponse(
             {"error": "invalid_request", "message": problems, "message_vi": f"yêu cầu không hợp lệ: {problems}"},
             status_code=422,
+        )
+
+    @app.exception_handler(CatalogError)
+    async def _catalog_error(request: Request, exc: CatalogError) -> JSONResponse:
+        if exc.retryable:
+            return _error(
+                503, exc.reason_code, "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng"
+            )
+        log.error("catalog error on %s: %s", mask_path(request.url.path), exc.reason_code)
+        return _error(500, "internal_error", "internal error", "lỗi hệ thống")
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        return _error(
+            503, "catalog_unavailable", "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng"
         )
 
     @app.exception_handler(Exception)
