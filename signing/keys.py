@@ -99,13 +99,22 @@ def _pkcs11(cfg: SigningConfig) -> signers.Signer:
 
 
 @dataclass(frozen=True)
+class Timestamping:
+    """What the levels above B-B need besides the key: a timestamper and fresh validation contexts."""
+
+    timestamper: TimeStamper | None
+    validation_context: Callable[[], ValidationContext]
+    """A new context each call (CRLs and OCSP responses are fetched or issued fresh per document)."""
+    demo: DemoPki | None = None
+
+
+@dataclass(frozen=True)
 class KeyKit:
-    """A signer plus what the levels above B-B need: a timestamper and fresh validation contexts."""
+    """A signer plus its timestamping services."""
 
     signer: signers.Signer
     timestamper: TimeStamper | None
     validation_context: Callable[[], ValidationContext]
-    """A new context each call (CRLs and OCSP responses are fetched or issued fresh per document)."""
     demo: DemoPki | None = None
 
 
@@ -119,9 +128,45 @@ def trust_roots(cfg: SigningConfig, pki_dir: Path) -> list[asn1_x509.Certificate
     return roots
 
 
+def load_timestamping(
+    cfg: SigningConfig,
+    pki_dir: Path,
+    organisation: str,
+    other_certs: list[asn1_x509.Certificate] = (),  # type: ignore[assignment]
+) -> Timestamping:
+    """The timestamper and revocation sources of the configuration (no signing key needed: renewal)."""
+    demo = ensure_demo_pki(pki_dir, organisation) if cfg.backend == "demo" else None
+    timestamper: TimeStamper | None = None
+    if cfg.tsa_url:
+        timestamper = HTTPTimeStamper(cfg.tsa_url, timeout=int(cfg.tsa_timeout))
+    elif demo is not None:
+        timestamper = demo.timestamper()
+    roots = load_certs(cfg.trust_roots)
+    # the operator's chain files end at the root they trust
+    roots += [c for c in load_certs(cfg.chain_paths) if c.self_signed in ("maybe", "yes")]
+    others = list(other_certs)
+
+    def context() -> ValidationContext:
+        if demo is not None:
+            return ValidationContext(
+                trust_roots=[*roots, *demo.trust_root_certs()],
+                other_certs=others,
+                crls=[demo.crl()],
+                allow_fetching=bool(cfg.tsa_url) and cfg.fetch_revocation,
+                revocation_mode="hard-fail",
+            )
+        return ValidationContext(
+            trust_roots=roots or None,
+            other_certs=others,
+            allow_fetching=cfg.fetch_revocation,
+            revocation_mode="hard-fail",
+        )
+
+    return Timestamping(timestamper, context, demo)
+
+
 def load_key(cfg: SigningConfig, pki_dir: Path, organisation: str) -> KeyKit:
     """The configured key, its timestamper and revocation sources (demo PKI generated on first use)."""
-    demo = None
     if cfg.backend == "demo":
         demo = ensure_demo_pki(pki_dir, organisation)
         signer: signers.Signer = signers.SimpleSigner.load(
@@ -131,36 +176,9 @@ def load_key(cfg: SigningConfig, pki_dir: Path, organisation: str) -> KeyKit:
         signer = _pkcs12(cfg)
     else:
         signer = _pkcs11(cfg)
-
-    timestamper: TimeStamper | None = None
-    if cfg.tsa_url:
-        timestamper = HTTPTimeStamper(cfg.tsa_url, timeout=int(cfg.tsa_timeout))
-    elif demo is not None:
-        timestamper = demo.timestamper()
-    elif cfg.level != "B-B":
+    ts = load_timestamping(cfg, pki_dir, organisation, list(getattr(signer, "cert_registry", []) or []))
+    if ts.timestamper is None and cfg.level != "B-B":
         raise SignerUnavailable(
             f"level {cfg.level} needs signing.tsa_url", f"mức {cfg.level} cần cấu hình signing.tsa_url"
         )
-
-    roots = load_certs(cfg.trust_roots)
-    # the operator's chain files end at the root they trust
-    roots += [c for c in load_certs(cfg.chain_paths) if c.self_signed == "maybe" or c.self_signed == "yes"]
-    chain_certs = list(getattr(signer, "cert_registry", []) or [])
-
-    def context() -> ValidationContext:
-        if demo is not None:
-            return ValidationContext(
-                trust_roots=[*roots, *demo.trust_root_certs()],
-                other_certs=chain_certs,
-                crls=[demo.crl()],
-                allow_fetching=bool(cfg.tsa_url) and cfg.fetch_revocation,
-                revocation_mode="hard-fail",
-            )
-        return ValidationContext(
-            trust_roots=roots or None,
-            other_certs=chain_certs,
-            allow_fetching=cfg.fetch_revocation,
-            revocation_mode="hard-fail",
-        )
-
-    return KeyKit(signer, timestamper, context, demo)
+    return KeyKit(signer, ts.timestamper, ts.validation_context, ts.demo)
