@@ -14,12 +14,14 @@ from rich.table import Table
 
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
+from pipeline.cli_batchq import batchq_commands
+from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
 from pipeline.config import load_config
 from pipeline.deps import build_deps
 from pipeline.errors import ExitCode, describe
 from pipeline.model import Outcome, PlannedItem
-from pipeline.nightly import JobReport, nightly_app, run_jobs
+from pipeline.nightly import JobReport, nightly_app
 from pipeline.run import Progress as ProgressSink
 
 app = typer.Typer(
@@ -35,6 +37,8 @@ app.add_typer(apikey_app, name="apikey")
 app.command("serve")(serve)
 app.command("lookup")(lookup)
 app.command("audit")(audit_cmd)
+batch_app.registered_commands += batchq_commands  # sohoa batch status|failed|retry (pipeline/cli_batchq.py)
+app.command("worker")(worker_cmd)
 
 
 class RichProgress(ProgressSink):
@@ -79,6 +83,10 @@ def batch_run(
     operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
     agency: Annotated[str | None, typer.Option(help="Mã cơ quan tiếp nhận / receiving agency code")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In một đối tượng JSON / print one JSON object")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Gửi cho các worker / enqueue for workers")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Với --queue: theo dõi đến khi xong / follow until done")
+    ] = False,
 ) -> None:
     """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
     from pipeline.report import batch_json, exit_code, print_summary
@@ -87,6 +95,10 @@ def batch_run(
     cfg = cli_config()
     if agency:
         cfg = load_config(agency=agency)
+    if queue:
+        from pipeline.cli_batchq import run_queued
+
+        return run_queued(cfg, input_dir, manifest, operator, wait, as_json)
     deps = build_deps(cfg)
     try:
         with RichProgress(err) as progress:
@@ -311,15 +323,18 @@ def doctor_cmd() -> None:
 @nightly_app.callback()
 @guarded
 def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Run every nightly job in order; exit 1 when one of them found a problem."""
-    if ctx.invoked_subcommand is not None:
-        return
+    """Run every nightly job in order under the nightly lock; exit 1 when one of them found a problem."""
+    from pipeline.nightly.lock import nightly_lock, run_nightly_locked
+
     cfg = cli_config()
-    deps = build_deps(cfg)
-    try:
-        reports = run_jobs(deps)
-    finally:
-        deps.close()
+    if ctx.invoked_subcommand is not None:  # one job alone: under the same lock, released when it ends
+        from catalog.db import Catalog
+
+        catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
+        ctx.call_on_close(catalog.close)
+        ctx.with_resource(nightly_lock(catalog, cfg, ctx.invoked_subcommand))
+        return
+    reports = run_nightly_locked(cfg)
     print_job_reports(reports, as_json)
     if not all(r.ok for r in reports):
         raise typer.Exit(ExitCode.ITEMS_FAILED)

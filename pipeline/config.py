@@ -28,6 +28,7 @@ from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
+from pipeline.queue_config import QueueConfig
 from signing.config import SigningConfig
 
 AGENCY_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
@@ -70,6 +71,7 @@ class AppConfig(BaseSettings):
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
 
     @field_validator("agency")
     @classmethod
