@@ -44,6 +44,7 @@ from catalog.types import DATA_DIR
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 _PERIOD_RE = re.compile(r"^(?P<y>\d{4})(?:-?Q(?P<q>[1-4]))?$", re.I)
+_RESULT_RE = re.compile(r"^(\d+)\s*/\s*(\d+)\b")
 OCR_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 AGE_BUCKETS = ((1, "< 1 ngày"), (7, "1–7 ngày"), (30, "7–30 ngày"), (None, "> 30 ngày"))
 
@@ -257,9 +258,11 @@ def _dossier_day(code: str) -> date | None:
 def reuse_found(detail: dict[str, Any]) -> bool:
     """Whether a reuse-check event satisfied at least one required paper (the contract with the lookup API).
 
-    Read, in order: ``reused`` / ``reusable`` (number of papers found reusable), ``share`` / ``reusable_share``
-    (fraction of the dossier's papers that need not be submitted), ``result`` (``full`` / ``partial`` /
-    ``reusable`` / ``found``).
+    The lookup API (``catalog.audit``) records ``access.reuse_check`` events whose ``detail`` holds
+    ``purpose`` (the dossier code, from ``X-Purpose``) and ``result`` = ``"<reusable>/<required> reusable"``.
+    Also read, for other writers: ``reused`` / ``reusable`` (number of papers found reusable), ``share`` /
+    ``reusable_share`` (fraction of the dossier's papers that need not be submitted), or a ``result`` of
+    ``full`` / ``partial`` / ``reusable`` / ``found``.
     """
     for k in ("reused", "reusable"):
         v = detail.get(k)
@@ -273,7 +276,11 @@ def reuse_found(detail: dict[str, Any]) -> bool:
         v = detail.get(k)
         if isinstance(v, int | float):
             return v > 0
-    return str(detail.get("result", "")).lower() in ("full", "partial", "reusable", "found")
+    result = str(detail.get("result") or "").strip().lower()
+    m = _RESULT_RE.match(result)
+    if m:
+        return int(m[1]) > 0
+    return result in ("full", "partial", "reusable", "found")
 
 
 def _events(catalog: Catalog, actions: Iterable[str], start: datetime | None, end: datetime | None) -> list[Event]:
