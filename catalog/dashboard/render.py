@@ -55,7 +55,7 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
     dossiers = sum(r["dossiers"] for r in ps["by_agency"])
     return {
         "digitization_rate": overall(dig["by_agency"], "digitized", "on_paper"),
-        "digitized": sum(r["digitized"] for r in dig["by_agency"]),
+        "digitized": sum(r["digitized"] for r in dig["by_agency"] if r["on_paper"]),
         "on_paper": sum(r["on_paper"] or 0 for r in dig["by_agency"]) or None,
         "reuse_rate": overall(reu["by_agency"], "reused", "received"),
         "received": sum(r["received"] for r in reu["by_agency"]),
