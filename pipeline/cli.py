@@ -15,6 +15,8 @@ from rich.table import Table
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
 from pipeline.cli_batchq import batchq_commands
+from pipeline.cli_report import kpi_cmd, report_cmd
+from pipeline.cli_targets import targets_app
 from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
 from pipeline.config import load_config
@@ -39,6 +41,9 @@ app.command("lookup")(lookup)
 app.command("audit")(audit_cmd)
 batch_app.registered_commands += batchq_commands  # sohoa batch status|failed|retry (pipeline/cli_batchq.py)
 app.command("worker")(worker_cmd)
+app.add_typer(targets_app, name="targets")
+app.command("report")(report_cmd)
+app.command("kpi")(kpi_cmd)
 
 
 class RichProgress(ProgressSink):

@@ -66,6 +66,9 @@ class AppConfig(BaseSettings):
 
     log_level: str = "WARNING"
 
+    kpi_targets: Path | None = None
+    """TOML file of the plan's KPI targets; default the bundled ``catalog/data/kpi.toml``."""
+
     ocr: OcrConfig = Field(default_factory=OcrConfig)
     signing: SigningConfig = Field(default_factory=SigningConfig)
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)

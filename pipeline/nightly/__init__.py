@@ -9,6 +9,7 @@ every job module, so the registry is complete.
 from pipeline.nightly import (  # noqa: F401
     expiry,
     fixity,
+    kpi,
     retry,
 )
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs

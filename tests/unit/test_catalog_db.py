@@ -5,6 +5,7 @@ import threading
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import catalog.kpi_db  # noqa: F401  (its tables are part of the schema)
 from catalog.db import Base, Catalog
 from catalog.search import include_name
 

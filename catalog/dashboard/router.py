@@ -1,0 +1,267 @@
+"""``/dashboard``: the KPI page, its report downloads and a login form, as an APIRouter for the API app.
+
+Access: an API key with the ``dashboard`` scope, sent in ``X-API-Key`` (systems, scripts), or typed once into
+the login form (people), which sets a signed, HttpOnly session cookie holding the key's *id* (never the key)
+and an expiry. Every request re-checks that the key is still active and still has the scope, so revoking a
+key ends its sessions. The figures are aggregates (no personal data), so every dashboard key sees the whole
+province; the filters narrow the view.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from catalog.dashboard.render import FORMATS, render_html, render_login
+from catalog.db import Catalog
+from catalog.errors import CatalogError
+from catalog.kpi import LEVELS, compute_report, current_period, load_targets, parse_period, trend_periods
+from catalog.kpi_db import list_agencies
+
+SCOPE = "dashboard"
+COOKIE = "sohoa_dashboard"
+API_KEY_HEADER = "X-API-Key"
+
+
+class KeyLike(Protocol):
+    id: str
+    client: str
+    agency: str
+    scopes: frozenset[str]
+
+
+class KeyDirectory(Protocol):
+    """How the dashboard checks keys: by the plaintext (header, login form) or by id (session cookie)."""
+
+    def by_plaintext(self, catalog: Catalog, plaintext: str) -> KeyLike | None: ...
+    def by_id(self, catalog: Catalog, key_id: str) -> KeyLike | None: ...
+
+
+class ApiKeyDirectory:
+    """The lookup API's key store (``catalog.apikeys``)."""
+
+    def by_plaintext(self, catalog: Catalog, plaintext: str) -> KeyLike | None:
+        from catalog.apikeys import authenticate
+
+        return authenticate(catalog, plaintext)
+
+    def by_id(self, catalog: Catalog, key_id: str) -> KeyLike | None:
+        from catalog.apikeys import list_keys
+
+        return next((k for k in list_keys(catalog) if k.id == key_id), None)
+
+
+class SessionSigner:
+    """HMAC-signed cookie values ``<base64 payload>.<base64 signature>`` with an expiry."""
+
+    def __init__(self, secret: bytes, max_age: int) -> None:
+        self.secret, self.max_age = secret, max_age
+
+    def _sig(self, payload: bytes) -> str:
+        return base64.urlsafe_b64encode(hmac.new(self.secret, payload, hashlib.sha256).digest()).decode().rstrip("=")
+
+    def dumps(self, key_id: str) -> str:
+        payload = base64.urlsafe_b64encode(json.dumps({"k": key_id, "exp": int(time.time()) + self.max_age}).encode())
+        return payload.decode().rstrip("=") + "." + self._sig(payload.rstrip(b"="))
+
+    def loads(self, value: str | None) -> str | None:
+        if not value or "." not in value:
+            return None
+        payload, sig = value.rsplit(".", 1)
+        if not hmac.compare_digest(sig, self._sig(payload.encode())):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or int(data.get("exp", 0)) < time.time():
+            return None
+        return str(data.get("k") or "") or None
+
+
+class _Denied(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+
+
+def dashboard_router(
+    get_catalog: Callable[[Request], Catalog],
+    *,
+    keys: KeyDirectory | None = None,
+    secret: bytes | None = None,
+    session_hours: float = 8.0,
+    targets_file: str | None = None,
+) -> APIRouter:
+    """Build the router. ``secret`` signs session cookies (``SOHOA_DASHBOARD_SECRET``; random per process
+    when unset, so sessions end when the server restarts)."""
+    keys = keys or ApiKeyDirectory()
+    env_secret = os.environ.get("SOHOA_DASHBOARD_SECRET")
+    signer = SessionSigner(
+        secret or (env_secret.encode() if env_secret else secrets.token_bytes(32)), int(session_hours * 3600)
+    )
+    router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=True)
+
+    def who(request: Request, catalog: Catalog) -> tuple[KeyLike, str]:
+        header = request.headers.get(API_KEY_HEADER)
+        if header:
+            info = keys.by_plaintext(catalog, header)
+            via = "header"
+        else:
+            key_id = signer.loads(request.cookies.get(COOKIE))
+            if key_id is None:
+                raise _Denied(401, "login")
+            info = keys.by_id(catalog, key_id)
+            via = "session"
+        if info is None:
+            raise _Denied(401, "Khóa truy cập không đúng hoặc đã bị thu hồi / unknown or revoked key")
+        if SCOPE not in info.scopes:
+            raise _Denied(403, "Khóa này không có quyền xem bảng theo dõi / this key lacks the 'dashboard' scope")
+        return info, via
+
+    def denied(request: Request, e: _Denied) -> Response:
+        if e.message == "login":
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/dashboard/login?" + urlencode({"next": nxt}), status_code=303)
+        return HTMLResponse(_page("Không được phép", e.message), status_code=e.status)
+
+    def params(period: str | None, level: str | None, agency: str | None) -> tuple[Any, str | None, str | None]:
+        p = parse_period(period) if period else current_period()
+        level = level or None
+        if level and level not in LEVELS:
+            raise _Denied(400, f"Cấp không hợp lệ: {level}")
+        return p, level, agency or None
+
+    def report_for(catalog: Catalog, period, level, agency) -> dict[str, Any]:
+        return compute_report(catalog, period, load_targets(targets_file), level=level, agency=agency)
+
+    @router.get("", response_class=HTMLResponse, summary="KPI dashboard (HTML)")
+    def dashboard(
+        request: Request,
+        period: str | None = Query(None, max_length=7, description="2026Q4 or 2026"),
+        level: str | None = Query(None, max_length=10),
+        agency: str | None = Query(None, max_length=20),
+    ) -> Response:
+        catalog = get_catalog(request)
+        try:
+            info, via = who(request, catalog)
+            p, level, agency = params(period, level, agency)
+            report = report_for(catalog, p, level, agency)
+        except _Denied as e:
+            return denied(request, e)
+        except CatalogError as e:
+            return HTMLResponse(_page("Yêu cầu không hợp lệ", getattr(e, "vi", str(e))), status_code=400)
+        now = current_period()
+        choices = [*(x.label for x in reversed(trend_periods(now, 8))), str(now.year), str(now.year - 1)]
+        if p.label not in choices:
+            choices.insert(0, p.label)
+        query = urlencode({k: v for k, v in {"period": p.label, "level": level, "agency": agency}.items() if v})
+        page = render_html(
+            report,
+            dashboard={
+                "action": "/dashboard",
+                "periods": choices,
+                "agencies": list_agencies(catalog),
+                "report_url": f"/dashboard/report?{query}",
+                "logout": "/dashboard/logout" if via == "session" else None,
+                "who": f"{info.client} · {info.agency}",
+            },
+        )
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @router.get("/report", summary="The quarterly report as html, csv, xlsx or json")
+    def report(
+        request: Request,
+        period: str | None = Query(None, max_length=7),
+        level: str | None = Query(None, max_length=10),
+        agency: str | None = Query(None, max_length=20),
+        format: str = Query("html", pattern="^(html|csv|xlsx|json)$"),
+    ) -> Response:
+        catalog = get_catalog(request)
+        try:
+            who(request, catalog)
+            p, level, agency = params(period, level, agency)
+            data = report_for(catalog, p, level, agency)
+        except _Denied as e:
+            return denied(request, e)
+        except CatalogError as e:
+            return HTMLResponse(_page("Yêu cầu không hợp lệ", getattr(e, "vi", str(e))), status_code=400)
+        media, fn = FORMATS[format]
+        name = f"bao-cao-so-hoa-{p.label}{'-' + agency if agency else ''}.{format}"
+        disposition = "inline" if format == "html" else "attachment"
+        return Response(
+            fn(data),
+            media_type=media,
+            headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"},
+        )
+
+    @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(next: str = Query("/dashboard", max_length=500)) -> HTMLResponse:
+        return HTMLResponse(render_login(next_url=_safe_next(next)))
+
+    @router.post("/login", include_in_schema=False)
+    def login(request: Request, key: str = Form(..., max_length=200), next: str = Form("/dashboard")) -> Response:
+        catalog = get_catalog(request)
+        info = keys.by_plaintext(catalog, key.strip())
+        if info is None or SCOPE not in info.scopes:
+            _record(catalog, "dashboard_login_failed", info, request)
+            msg = "Khóa không đúng, đã bị thu hồi hoặc không có quyền dashboard."
+            return HTMLResponse(render_login(error=msg, next_url=_safe_next(next)), status_code=401)
+        _record(catalog, "dashboard_login", info, request)
+        resp = RedirectResponse(_safe_next(next), status_code=303)
+        resp.set_cookie(
+            COOKIE,
+            signer.dumps(info.id),
+            max_age=signer.max_age,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/dashboard",
+        )
+        return resp
+
+    @router.get("/logout", include_in_schema=False)
+    def logout() -> Response:
+        resp = RedirectResponse("/dashboard/login", status_code=303)
+        resp.delete_cookie(COOKIE, path="/dashboard")
+        return resp
+
+    return router
+
+
+def _safe_next(url: str) -> str:
+    """Only redirect inside the dashboard (no open redirect)."""
+    return url if url.startswith("/dashboard") and "//" not in url and "\\" not in url else "/dashboard"
+
+
+def _record(catalog: Catalog, action: str, info: KeyLike | None, request: Request) -> None:
+    try:
+        catalog.record_event(
+            action,
+            f"key:{info.id}" if info else "anonymous",
+            agency=info.agency if info else None,
+            detail={"client": info.client if info else None, "at": datetime.now(UTC).isoformat(timespec="seconds")},
+        )
+    except CatalogError:
+        pass
+
+
+def _page(title: str, message: str) -> str:
+    from html import escape
+
+    return (
+        f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<body style="font-family:sans-serif;max-width:600px;margin:60px auto"><h1>{escape(title)}</h1>'
+        f'<p id="message">{escape(message)}</p><p><a href="/dashboard/login">Đăng nhập</a></p></body></html>'
+    )

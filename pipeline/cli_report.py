@@ -1,0 +1,114 @@
+"""``sohoa report`` (the quarterly report in html, csv, xlsx or json) and ``sohoa kpi`` (a one-screen summary)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipeline.clikit import cli_config, err, guarded, out, print_json
+
+Quarter = Annotated[
+    str | None, typer.Option("--quarter", "--period", help="Kỳ: quý 2026Q4 hoặc năm 2026 (mặc định: quý hiện tại)")
+]
+Agency = Annotated[str | None, typer.Option(help="Chỉ một cơ quan (mã định danh)")]
+Level = Annotated[str | None, typer.Option(help="Chỉ một cấp: province | district | commune")]
+
+
+def _report(quarter: str | None, agency: str | None, level: str | None) -> dict:
+    from catalog.db import Catalog
+    from catalog.kpi import compute_report, current_period, load_targets, parse_period
+
+    cfg = cli_config()
+    period = parse_period(quarter) if quarter else current_period()
+    catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
+    try:
+        return compute_report(catalog, period, load_targets(cfg.kpi_targets), level=level, agency=agency)
+    finally:
+        catalog.close()
+
+
+@guarded
+def report_cmd(
+    quarter: Quarter = None,
+    agency: Agency = None,
+    level: Level = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="html | csv | xlsx | json")] = "html",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Tệp kết quả (mặc định: màn hình; xlsx: tệp)")
+    ] = None,
+) -> None:
+    """Báo cáo định kỳ kết quả số hóa / the quarterly KPI report (same figures as the dashboard)."""
+    from catalog.dashboard.render import FORMATS
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    report = _report(quarter, agency, level)
+    data = FORMATS[format][1](report)
+    if out_file is None and format == "xlsx":
+        out_file = Path(f"bao-cao-so-hoa-{report['period']}{'-' + agency if agency else ''}.xlsx")
+    if out_file is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(data)
+    err.print(f"Đã ghi báo cáo / report written: {out_file}")
+
+
+@guarded
+def kpi_cmd(
+    quarter: Quarter = None,
+    agency: Agency = None,
+    level: Level = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Tóm tắt chỉ tiêu trên một màn hình / a one-screen KPI summary against the plan's targets."""
+    from catalog.dashboard.charts import fmt_num, fmt_pct
+    from catalog.dashboard.render import headline
+
+    report = _report(quarter, agency, level)
+    h = headline(report)
+    if as_json:
+        print_json({"period": report["period"], **h})
+        return
+
+    def vs(value: str, target: str, met: bool | None) -> str:
+        mark = "[green]✓[/]" if met else ("[red]✗[/]" if met is False else " ")
+        return f"{mark} {value} / {target}"
+
+    table = Table(title=f"Chỉ tiêu số hóa — {report['period_vi']} (giá trị / chỉ tiêu)")
+    for col in ("Cấp", "Tỷ lệ số hóa", "Tỷ lệ tái sử dụng", "Hồ sơ/cán bộ (kỳ)", "Trang số hóa"):
+        table.add_column(col)
+    dig = {r["level"]: r for r in report["digitization"]["by_level"]}
+    reu = {r["level"]: r for r in report["reuse"]["by_level"]}
+    ps = {r["level"]: r for r in report["per_staff"]["by_level"]}
+    for lv, d in dig.items():
+        table.add_row(
+            d["level_vi"],
+            vs(fmt_pct(d["rate"]), fmt_pct(d["target"]), d["met"]),
+            vs(fmt_pct(reu[lv]["rate"]), fmt_pct(reu[lv]["target"]), reu[lv]["met"]),
+            vs(fmt_num(ps[lv]["dossiers_per_staff"]), fmt_num(ps[lv]["target"]), ps[lv]["met"]),
+            fmt_num(ps[lv]["pages"], 0),
+        )
+    table.add_row(
+        "[bold]Toàn bộ[/]",
+        f"  {fmt_pct(h['digitization_rate'])}",
+        f"  {fmt_pct(h['reuse_rate'])}",
+        f"  {fmt_num(h['dossiers_per_staff'])}",
+        fmt_num(h["pages"], 0),
+    )
+    out.print(table)
+    b, q, o, pres = report["review_backlog"], report["quarantine"], report["ocr_confidence"], report["preservation"]
+    fix = pres["fixity"]
+    fixity = "chưa có dữ liệu" if fix is None else f"{fix['ok']} đạt, {fix['failed']} lỗi"
+    out.print(
+        f"Chờ kiểm tra: {b['count']} (lâu nhất {fmt_num(b['oldest_age_days'])} ngày) · "
+        f"Cách ly trong kỳ: {q['count']} · OCR trung bình: {fmt_num(o['mean'], 3)} · "
+        f"Toàn vẹn: {fixity}"
+    )
+    if not report["agencies"]:
+        out.print("[yellow]Chưa khai báo cơ quan và mẫu số: sohoa targets agency … / sohoa targets set …[/]")
