@@ -20,11 +20,11 @@ import cv2
 from archive.layout import document_keys
 from archive.ledger import record_object
 from archive.store import ObjectStore
-from catalog.classify import classify
-from catalog.codes import CodeTemplates, is_enterprise_code, is_personal_id
+from catalog.assess import assess
+from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
-from catalog.fields import FieldValue, extract_fields
+from catalog.fields import FieldValue
 from catalog.types import Catalogue
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
@@ -117,44 +117,17 @@ def ocr_pages(
 
 def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig) -> DocumentJob:
     """Type, fields and owner, with the reasons a clerk must confirm them (if any)."""
-    text = job.text or ""
-    result = classify(text, catalogue)
-    review: list[str] = []
-    type_code, type_name, type_conf = result.type_code, result.type_name, result.confidence
     declared = job.declared
-    if declared.type_code:
-        t = catalogue.get(declared.type_code)
-        if type_code and type_code != declared.type_code and type_conf >= 0.9:
-            review.append(f"type_mismatch: declared {declared.type_code}, reads as {type_code}")
-        type_code, type_name, type_conf = declared.type_code, t.name_vi if t else None, 1.0
-    elif type_code is None or type_conf < cfg.review_threshold:
-        review.append("type_uncertain")
-    doc_type = catalogue.get(type_code) if type_code else None
-    fields = extract_fields(text, doc_type)
-
-    owner = declared.owner_id
-    if owner is None:
-        owner_field = doc_type.owner_field if doc_type else None
-        candidates = [owner_field] if owner_field else ["id_number", "enterprise_code"]
-        for key in candidates:
-            fv = fields.get(key)
-            if fv is None:
-                continue
-            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
-            if valid:
-                owner = fv.value
-                if fv.confidence < cfg.review_threshold:
-                    review.append(f"owner_uncertain: {key}")
-                break
-            review.append(f"owner_invalid: {key}")
-        if owner is None and not any(r.startswith("owner_") for r in review):
-            review.append("owner_missing")
-    for key in ("full_name", "date_of_birth", "issue_date"):
-        fv = fields.get(key)
-        if fv is not None and fv.confidence < cfg.review_threshold:
-            review.append(f"field_uncertain: {key}")
-    if (job.ocr_confidence or 0.0) < cfg.ocr_review_threshold:
-        review.append("ocr_low_confidence")
+    a = assess(
+        job.text or "",
+        catalogue,
+        cfg,
+        words=[w for p in job.pages for w in p.text.words],
+        ocr_confidence=job.ocr_confidence or 0.0,
+        declared_type=declared.type_code,
+        declared_owner=declared.owner_id,
+    )
+    review = list(a.review)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
     for p in job.pages:
@@ -163,12 +136,12 @@ def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogCon
             break
     return replace(
         job,
-        type_code=type_code,
-        type_name=type_name,
-        type_confidence=round(type_conf, 4),
-        candidates=tuple((c.code, c.confidence) for c in result.candidates),
-        fields=fields,
-        owner_id=owner,
+        type_code=a.type_code,
+        type_name=a.type_name,
+        type_confidence=a.type_confidence,
+        candidates=a.candidates,
+        fields=a.fields,
+        owner_id=a.owner_id,
         review=tuple(dict.fromkeys(review)),
     )
 
