@@ -6,6 +6,7 @@ import functools
 import os
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pytesseract
 
@@ -53,6 +54,23 @@ class TesseractEngine:
 
     def probe(self) -> TesseractInfo:
         return probe(self.cfg.lang)
+
+    def orientation(self, gray: np.ndarray) -> tuple[int, float]:
+        """Tesseract OSD: clockwise rotation that makes the page upright, and OSD's confidence."""
+        small = gray
+        if max(gray.shape) > 2000:
+            f = 2000 / max(gray.shape)
+            small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        try:
+            data = pytesseract.image_to_osd(
+                small,
+                config="--psm 0 -c min_characters_to_try=10",
+                output_type=pytesseract.Output.DICT,
+                timeout=min(30.0, self.cfg.page_timeout_s),
+            )
+        except (pytesseract.TesseractError, RuntimeError) as e:
+            raise OcrError(f"Tesseract OSD failed: {e}", f"Tesseract OSD gặp lỗi: {e}") from e
+        return int(data["rotate"]) % 360, float(data["orientation_conf"])
 
     def recognize(self, gray: np.ndarray, dpi: float) -> PageText:
         cfg = self.cfg
