@@ -125,45 +125,22 @@ def batch_run(
 def ocr_cmd(
     file: Annotated[Path, typer.Argument(help="Ảnh quét hoặc PDF / a scan or PDF")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    debug_dir: Annotated[
+        Path | None,
+        typer.Option("--debug-dir", help="Ghi ảnh sau từng bước tiền xử lý / write the image after every step"),
+    ] = None,
 ) -> None:
     """Đọc chữ một tệp ảnh quét / OCR one scan and print its text."""
-    from ocr.page import read_page
-    from ocr.sources import inspect_source, iter_pages
-    from ocr.tesseract import TesseractEngine
+    from ocr.document import read_document
 
     cfg = cli_config()
-    engine = TesseractEngine(cfg.ocr)
-    engine.probe()
-    info = inspect_source(file, cfg.ocr)
-    pages = []
-    for raster in iter_pages(file, info, cfg.ocr):
-        r = read_page(raster, engine, cfg.ocr)
-        pages.append(
-            {
-                "index": r.index + 1,
-                "rotation": r.rotation,
-                "skew": round(r.skew, 2),
-                "dpi": r.dpi,
-                "confidence": r.text.confidence,
-                "words": len(r.text.words),
-                "text": r.text.text,
-            }
-        )
-    text = "\n\n".join(p["text"] for p in pages)
+    result = read_document(file, cfg.ocr, debug_dir=debug_dir)
     if as_json:
-        chars = sum(len(p["text"]) for p in pages)
-        conf = sum(p["confidence"] * len(p["text"]) for p in pages) / chars if chars else 0.0
-        print_json(
-            {
-                "file": str(file),
-                "media_type": info.media_type,
-                "pages": pages,
-                "text": text,
-                "confidence": round(conf, 4),
-            }
-        )
+        print_json(result.as_json())
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(result.text + "\n")
+        for warning in result.warnings():
+            err.print(f"[yellow]{warning}[/]")
 
 
 @app.command("types")
