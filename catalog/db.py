@@ -124,6 +124,8 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))  # clerk who confirmed it in the review queue
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_documents_owner_type", "owner_id", "type_code"),)
 
@@ -391,3 +393,7 @@ class Catalog:
         with self.session() as s:
             rows = s.execute(select(Document.status, func.count()).group_by(Document.status))
             return {status: n for status, n in rows}
+
+
+# Tables kept in their own modules register on ``Base`` when imported; import them so the metadata is complete.
+import catalog.owners  # noqa: E402, F401  (owners: citizens and businesses)

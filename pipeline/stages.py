@@ -24,6 +24,7 @@ from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
 from catalog.fields import FieldValue
+from catalog.owners import record_owner
 from catalog.types import Catalogue
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
@@ -340,6 +341,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         signed_at=job.signed_at,
         archived_at=datetime.now(UTC),
     )
+    if job.status == "archived" and job.owner_id:
+        record_owner(catalog, job.owner_id, f)
     catalog.record_event(
         "archived" if job.status == "archived" else "needs_review",
         job.operator,
@@ -365,4 +368,7 @@ def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folde
 
 
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
-    return {k: {"value": v.value, "confidence": v.confidence} for k, v in fields.items()}
+    return {
+        k: {"value": v.value, "confidence": v.confidence, **({"problem": v.problem} if v.problem else {})}
+        for k, v in fields.items()
+    }
