@@ -165,7 +165,12 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "validity": t.validity.model_dump(),
                     "retention": t.retention,
                     "result_code": t.result_code,
+                    "notation": t.notation,
                     "procedures": list(t.procedures),
+                    "titles": list(t.titles),
+                    "keywords": list(t.keywords),
+                    "labels": {k: list(v) for k, v in t.labels.items()},
+                    "catalogue_version": catalogue.version,
                 }
                 for t in catalogue.types
             ]
