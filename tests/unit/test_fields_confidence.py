@@ -142,3 +142,18 @@ def test_top_three_with_confidences_and_configurable_threshold():
     assert sum(c for _, c in a.candidates) <= 1.0
     strict = assess(TEXT, CATALOGUE, CatalogConfig(review_threshold=0.999), words=words(TEXT))
     assert "type_uncertain" in strict.review
+
+
+def test_family_name_read_with_a_wrong_diacritic_is_repaired():
+    from catalog.fields import repair_surname, split_run_together
+
+    assert repair_surname("NGUYÊN VĂN AN") == ("NGUYỄN VĂN AN", True)  # Tesseract's usual capital Ễ → Ê
+    assert repair_surname("Hưỳnh Thị Mai") == ("Huỳnh Thị Mai", True)
+    assert repair_surname("Trần Văn An") == ("Trần Văn An", False)
+    assert repair_surname("Lã Văn An") == ("Lã Văn An", False)  # La / Lã: both family names, left alone
+    assert split_run_together("Huỳnh Xuânan") == ("Huỳnh Xuân An", True)
+    assert split_run_together("Nguyễn Minhan") == ("Nguyễn Minhan", False)  # Minh An or Mi Nhan: ask a person
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYÊN THỊ MY"), GKS)
+    assert f["full_name"].value == "Nguyễn Thị My"
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN MINHAN"), GKS)
+    assert f["full_name"].confidence < 0.5
