@@ -23,6 +23,7 @@ from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
+from catalog.errors import InvalidCode
 from catalog.fields import FieldValue
 from catalog.owners import record_owner
 from catalog.types import Catalogue
@@ -181,7 +182,10 @@ def assign_codes(
     t = catalogue.get(job.type_code) if job.type_code else None
     if t is not None and job.owner_id and not job.review:
         nn = catalog.next_sequence(f"paper:{job.owner_id}:{t.code}")
-        paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
+        try:
+            paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
+        except InvalidCode:  # e.g. a 100th paper of one type for one owner: the code waits, the document does not
+            paper_code = None
     catalog.update_document(job.key, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
     return replace(job, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
 
