@@ -8,7 +8,7 @@ from catalog.errors import InvalidCode, NotFound
 from catalog.owners import get_owner, list_owners, record_owner
 from catalog.review import ReviewError, accept, correct, find, queue, show
 from catalog.types import default_catalogue
-from tests.fixtures_review import GOOD_ID, add_waiting
+from tests.review_data import GOOD_ID, add_waiting
 
 pytest_plugins = ["tests.fixtures_review"]
 CATALOGUE = default_catalogue()
