@@ -68,7 +68,7 @@ def assess(
             if fv is None:
                 continue
             valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
-            if valid and fv.confidence >= INVALID_BELOW:
+            if valid and not (fv.problem or "").startswith(VALIDATOR_PROBLEMS):
                 owner = fv.value
                 if fv.confidence < cfg.review_threshold:
                     review.append(f"owner_uncertain: {key}")
@@ -97,5 +97,5 @@ def assess(
     )
 
 
-INVALID_BELOW = 0.25
-"""A value whose confidence a validator cut below this is not used as the owner (it is invalid)."""
+VALIDATOR_PROBLEMS = ("invalid_id", "id_birth_year_mismatch", "id_sex_mismatch", "check_digit_wrong")
+"""Problems that make an owner ID unusable (as opposed to doubt from OCR, which only asks for review)."""

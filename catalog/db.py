@@ -130,6 +130,8 @@ class Document(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # validity ended (nightly expiry)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))  # clerk who confirmed it in the review queue
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_documents_owner_type", "owner_id", "type_code"),)
 
@@ -401,4 +403,5 @@ class Catalog:
 
 # Tables kept in their own modules register on ``Base`` when imported; import them so the metadata is complete.
 import catalog.apikeys  # noqa: E402
+import catalog.owners  # noqa: E402  (owners: citizens and businesses)
 import catalog.queue  # noqa: E402, F401  (leases, queued batch items)

@@ -16,7 +16,9 @@ confidence and a reason, so the document goes to review.
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from datetime import date
 
 from catalog.codes import is_enterprise_code, parse_personal_id
 from catalog.errors import InvalidCode
-from catalog.types import DocumentType
+from catalog.types import DATA_DIR, DocumentType
 from ocr.model import Word
 from ocr.text import nfc, unaccent
 
@@ -33,6 +35,10 @@ from ocr.text import nfc, unaccent
 # benchmark (scripts/bench_classify.py): correct values are read at >= 85 almost always.
 WORD_CONF_FULL = 85.0
 WORD_CONF_ZERO = 40.0
+# Dates are checked by structure (a real calendar day, plausible order, the birth year against the ID's
+# digits) and Tesseract is shy on "dd/mm/yyyy" tokens even when it reads them right: a softer ramp.
+DATE_WORD_CONF = (20.0, 65.0)
+WORD_CONF_BY_FIELD = {k: DATE_WORD_CONF for k in ("date_of_birth", "issue_date", "valid_until")}
 INVALID = 0.2
 """Confidence given to a value a validator rejects: far below any sensible review threshold."""
 
@@ -93,7 +99,14 @@ _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(
 _TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
-_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+_RHYMES = frozenset(
+    """a ai ao au ay ac ach am an ang anh ap at ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
+    e eo ec em en eng ep et ê êch êm ên ênh êp êt êu i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
+    o oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăt oc oe oen oeo oet oi om on ong
+    oong ooc op ot ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt u ua uân uâng uât uây uc uê uêch uênh ui um un
+    ung uôc uôi uôm uôn uông uôt up ut uy uya uych uyên uyêt uynh uyt uyu uơ ư ưa ưc ưi ưm ưn ưng ưt ưu ươc
+    ươi ươm ươn ương ươp ươt ươu y yêm yên yêng yêt yêu ynh""".split()  # noqa: SIM905  (readable as a table)
+)
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _HONORIFIC = re.compile(r"^(?:ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba)\b[\s:.]*")
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap", "tu do", "hanh phuc")
@@ -154,17 +167,80 @@ def title_case(name: str) -> str:
     return " ".join(part[:1].upper() + part[1:].lower() for part in nfc(name).split())
 
 
+@functools.cache
+def _surnames() -> tuple[frozenset[str], dict[str, str]]:
+    data = tomllib.loads((DATA_DIR / "surnames.toml").read_text(encoding="utf-8"))
+    names = [nfc(n) for n in data["surnames"]]
+    by_fold: dict[str, list[str]] = {}
+    for n in names:
+        by_fold.setdefault(unaccent(n).lower(), []).append(n)
+    unique = {k: v[0] for k, v in by_fold.items() if len(v) == 1}
+    return frozenset(n.lower() for n in names), unique
+
+
+def repair_surname(name: str) -> tuple[str, bool]:
+    """``Nguyên Văn An`` → (``Nguyễn Văn An``, True): the family name OCR read with a wrong diacritic."""
+    tokens = name.split()
+    if not tokens:
+        return name, False
+    known, unique = _surnames()
+    first = tokens[0]
+    if first.lower() in known:
+        return name, False
+    canonical = unique.get(unaccent(first).lower())
+    if canonical is None:
+        return name, False
+    fixed = canonical.upper() if first.isupper() else canonical
+    return " ".join([fixed, *tokens[1:]]), True
+
+
+def split_run_together(name: str) -> tuple[str, bool]:
+    """``Xuânan`` → ``Xuân An`` when OCR lost the space between two syllables and only one split reads."""
+    out, changed = [], False
+    for tok in name.split():
+        if is_syllable(tok):
+            out.append(tok)
+            continue
+        splits = [(tok[:i], tok[i:]) for i in range(1, len(tok)) if is_syllable(tok[:i]) and is_syllable(tok[i:])]
+        if len(splits) != 1:
+            out.append(tok)
+            continue
+        a, b = splits[0]
+        out += [a, b[:1].upper() + b[1:] if a[:1].isupper() and not a.isupper() else b]
+        changed = True
+    return " ".join(out), changed
+
+
 def is_vietnamese_name(name: str) -> bool:
     """2-7 words, each a possible Vietnamese syllable carrying at most one tone mark."""
     tokens = nfc(name).split()
     if not 2 <= len(tokens) <= 7:
         return False
-    for tok in tokens:
-        if not _SYLLABLE.match(unaccent(tok).lower()):
-            return False
-        if sum(1 for c in unicodedata.normalize("NFD", tok) if c in _TONES) > 1:
-            return False
-    return True
+    return all(is_syllable(tok) for tok in tokens)
+
+
+def is_syllable(token: str) -> bool:
+    """A written Vietnamese syllable: onset + a known rhyme, at most one tone mark.
+
+    The rhyme keeps its vowel marks (ă â ê ô ơ ư), so "Thuanh" (two syllables run together) or "Tuan" for
+    "Tuân" (a circumflex lost by OCR) are refused while "Quanh", "Huỳnh", "Nguyễn" pass.
+    """
+    nfd = unicodedata.normalize("NFD", token.lower())
+    if sum(1 for c in nfd if c in _TONES) > 1:
+        return False
+    plain = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+    return any(plain[len(onset) :] in _RHYMES for onset in _onsets_of(plain))
+
+
+def _onsets_of(plain: str) -> list[str]:
+    """Every onset the syllable may start with ("gi" + "ang" or "g" + "iang"; "qu" + "a" or "q"…)."""
+    out = [""]
+    for onset in ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu"):
+        if plain.startswith(onset):
+            out.append(onset)
+    if plain[:1] and plain[:1] in "bcdđghklmnprstvx":
+        out.append(plain[:1])
+    return out
 
 
 class WordConfidence:
@@ -188,12 +264,12 @@ class WordConfidence:
                 hits.append(min(self.tokens[i + j][1] for j in range(n)))
         return min(hits) if hits else None
 
-    def factor(self, raw: str) -> tuple[float, str | None]:
+    def factor(self, raw: str, zero: float = WORD_CONF_ZERO, full: float = WORD_CONF_FULL) -> tuple[float, str | None]:
         """Multiplier for a field's confidence, with a reason when it costs something."""
         conf = self.of(raw)
         if conf is None:
             return (1.0, None) if self.tokens is None else (0.85, None)
-        f = (conf - WORD_CONF_ZERO) / (WORD_CONF_FULL - WORD_CONF_ZERO)
+        f = (conf - zero) / (full - zero)
         f = max(0.0, min(1.0, f))
         return f, None if f >= 1.0 else f"ocr_word_confidence {conf:.0f}"
 
@@ -245,7 +321,8 @@ def _cut_name(value: str) -> str:
         if m:
             cut = min(cut, m.start())
     value = value[:cut]
-    tokens = value.split()
+    tokens = [t.strip(".,;:-_`'\"|~*") for t in value.split()]
+    tokens = [t for t in tokens if t]
     if tokens and tokens[0].isupper():
         # names are printed in capitals: stop at the first word that is not
         run = []
@@ -273,7 +350,7 @@ class _Reader:
         return out
 
     def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
-        f, why = self.words.factor(raw)
+        f, why = self.words.factor(raw, *WORD_CONF_BY_FIELD.get(key, (WORD_CONF_ZERO, WORD_CONF_FULL)))
         return FieldValue(value, round(rule * f, 3), problem or why)
 
 
@@ -308,13 +385,20 @@ def extract_fields(
             name = _cut_name(value)
             if not name:
                 continue
+            repaired = False
             if person_names:
+                raw_name = name
+                name, repaired = repair_surname(name)
+                name, split = split_run_together(name)
+                repaired = repaired or split
                 ok = is_vietnamese_name(name)
                 problem = None if ok else "not_a_vietnamese_name"
             else:
                 ok = 1 <= len(name.split()) <= 20
                 problem = None if ok else "implausible_name"
-            out["full_name"] = r.value("full_name", title_case(name), name, 0.92 * rule if ok else 0.4, problem)
+            rule_conf = (0.85 if repaired else 0.92) * rule if ok else 0.4
+            raw = raw_name if person_names else name
+            out["full_name"] = r.value("full_name", title_case(name), raw, rule_conf, problem)
             break
 
     dob = None

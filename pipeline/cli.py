@@ -16,6 +16,7 @@ from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
 from pipeline.cli_batchq import batchq_commands
 from pipeline.cli_report import kpi_cmd, report_cmd
+from pipeline.cli_review import review_app
 from pipeline.cli_targets import targets_app
 from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
@@ -44,6 +45,7 @@ app.command("worker")(worker_cmd)
 app.add_typer(targets_app, name="targets")
 app.command("report")(report_cmd)
 app.command("kpi")(kpi_cmd)
+app.add_typer(review_app, name="review")
 
 
 class RichProgress(ProgressSink):
@@ -163,7 +165,12 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "validity": t.validity.model_dump(),
                     "retention": t.retention,
                     "result_code": t.result_code,
+                    "notation": t.notation,
                     "procedures": list(t.procedures),
+                    "titles": list(t.titles),
+                    "keywords": list(t.keywords),
+                    "labels": {k: list(v) for k, v in t.labels.items()},
+                    "catalogue_version": catalogue.version,
                 }
                 for t in catalogue.types
             ]

@@ -24,7 +24,9 @@ from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
+from catalog.errors import InvalidCode
 from catalog.fields import FieldValue
+from catalog.owners import record_owner
 from catalog.types import Catalogue
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
@@ -181,7 +183,10 @@ def assign_codes(
     t = catalogue.get(job.type_code) if job.type_code else None
     if t is not None and job.owner_id and not job.review:
         nn = catalog.next_sequence(f"paper:{job.owner_id}:{t.code}")
-        paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
+        try:
+            paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
+        except InvalidCode:  # e.g. a 100th paper of one type for one owner: the code waits, the document does not
+            paper_code = None
     catalog.update_document(job.key, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
     return replace(job, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
 
@@ -342,6 +347,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         signed_at=job.signed_at,
         archived_at=datetime.now(UTC),
     )
+    if job.status == "archived" and job.owner_id:
+        record_owner(catalog, job.owner_id, f)
     catalog.record_event(
         "archived" if job.status == "archived" else "needs_review",
         job.operator,
@@ -367,4 +374,7 @@ def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folde
 
 
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
-    return {k: {"value": v.value, "confidence": v.confidence} for k, v in fields.items()}
+    return {
+        k: {"value": v.value, "confidence": v.confidence, **({"problem": v.problem} if v.problem else {})}
+        for k, v in fields.items()
+    }

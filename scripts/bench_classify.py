@@ -122,7 +122,7 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
         }
     )
     misses = []
-    calibration = defaultdict(lambda: [0, 0])  # confidence decile -> [n, correct]
+    calibration = defaultdict(lambda: [0, 0, 0.0])  # confidence decile -> [n, correct, sum of confidences]
     for name, truth_path, cache in wanted:
         truth = json.loads(truth_path.read_text())
         text, words, ocr_conf = _load_ocr(cache)
@@ -134,8 +134,10 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
         lv["type_correct"] += type_ok
         top = a.candidates[0] if a.candidates else None
         if top:
-            calibration[min(9, int(top[1] * 10))][0] += 1
-            calibration[min(9, int(top[1] * 10))][1] += top[0] == truth["type"]
+            b = calibration[min(9, int(top[1] * 10))]
+            b[0] += 1
+            b[1] += top[0] == truth["type"]
+            b[2] += top[1]
         flagged = bool(a.review)
         lv["review"] += flagged
         wrong_fields = []
@@ -180,8 +182,16 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
             "field_counts": {k: v[0] for k, v in sorted(lv["fields"].items())},
             "ocr_seconds_per_doc": round(lv["ocr_seconds"] / n, 2),
         }
-    for d, (n, ok) in sorted(calibration.items()):
-        report["calibration"][f"{d / 10:.1f}-{(d + 1) / 10:.1f}"] = {"n": n, "top1_correct": round(ok / n, 3)}
+    total = sum(b[0] for b in calibration.values())
+    ece = 0.0
+    for d, (n, ok, conf_sum) in sorted(calibration.items()):
+        report["calibration"][f"{d / 10:.1f}-{(d + 1) / 10:.1f}"] = {
+            "n": n,
+            "mean_confidence": round(conf_sum / n, 3),
+            "top1_correct": round(ok / n, 3),
+        }
+        ece += n / total * abs(ok / n - conf_sum / n)
+    report["expected_calibration_error"] = round(ece, 4)
     return report
 
 
@@ -217,10 +227,11 @@ def main(argv: list[str] | None = None) -> int:
             f"OCR {r['ocr_seconds_per_doc']:.1f} s/doc"
         )
         print("        fields: " + "  ".join(f"{k} {v:.3f}" for k, v in r["field_exact_match"].items()))
-    print(
-        "calibration (top-1 confidence bin: n, share correct): "
-        + ", ".join(f"{k}: {v['n']}/{v['top1_correct']}" for k, v in report["calibration"].items())
+    bins = ", ".join(
+        f"{k}: {v['n']}, {v['mean_confidence']:.2f} → {v['top1_correct']:.2f}" for k, v in report["calibration"].items()
     )
+    print(f"top-1 type calibration (bin: n, mean confidence → share correct): {bins}")
+    print(f"expected calibration error {report['expected_calibration_error']:.3f}")
     if args.misses:
         for m in report["misses"]:
             print(json.dumps(m, ensure_ascii=False))

@@ -49,3 +49,34 @@ def test_invalid_catalogue_is_refused(tmp_path: Path):
     bad.write_text('version = "x"\n[[type]]\ncode = "lower"\nname_vi = "x"\n')
     with pytest.raises(CatalogueDataError):
         load_catalogue(bad)
+
+
+def test_errors_name_the_type_and_the_problem(tmp_path: Path):
+    good = (Path(__file__).parents[2] / "catalog" / "data" / "types.toml").read_text(encoding="utf-8")
+    cases = {
+        "labels for a field the type lacks": (
+            '[type.labels]\nid_number = ["Số định danh cá nhân"]',
+            '[type.labels]\nvalid_until = ["Có giá trị đến"]',
+            "labels given for fields the type does not carry",
+        ),
+        "bad procedure code": (
+            'procedures = ["1.000894", "1.004222", "2.000815"]',
+            'procedures = ["1.0008"]',
+            "procedures",
+        ),
+        "bad result code": ('result_code = "KQ.G15.000031"', 'result_code = "G15-31"', "result_code"),
+    }
+    for old, new, expected in cases.values():
+        bad = tmp_path / "types.toml"
+        bad.write_text(good.replace(old, new, 1), encoding="utf-8")
+        with pytest.raises(CatalogueDataError) as e:
+            load_catalogue(bad)
+        assert "type GKS (#1)" in str(e.value) and expected in str(e.value)
+        assert "không hợp lệ" in e.value.vi
+
+
+def test_every_type_has_labels_for_its_owner_and_name():
+    for t in default_catalogue().types:
+        if t.code == "BSCT":  # a certified copy carries whatever the copied paper carries
+            continue
+        assert t.owner_field in t.labels and "full_name" in t.labels, t.code

@@ -1,0 +1,281 @@
+"""The review queue: documents the pipeline was not sure about wait here until a clerk confirms or
+corrects their type and fields. Every look, correction and confirmation is an event (operator, time,
+old and new values); a confirmed document is released for reuse (status ``archived``) and its owner
+recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from catalog.codes import CodeTemplates, parse_personal_id, validate_enterprise_code, validate_owner_id
+from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document, Event, utcnow
+from catalog.errors import CatalogError, InvalidCode, NotFound
+from catalog.fields import parse_date, title_case
+from catalog.owners import record_owner
+from catalog.types import FIELD_KEYS, Catalogue
+
+
+class ReviewError(CatalogError):
+    """A review action that cannot be done as asked (wrong status, missing owner …)."""
+
+    reason_code = "review_refused"
+    exit_code = 3
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    key: str
+    doc_code: str | None
+    type_code: str | None
+    type_confidence: float | None
+    owner_id: str | None
+    reasons: list[Any]
+    batch_id: str | None
+    input: str
+    created_at: Any
+
+
+def queue(
+    catalog: Catalog, *, limit: int = 50, type_code: str | None = None, batch_id: str | None = None
+) -> list[QueueItem]:
+    """Documents waiting for review, oldest first."""
+    q = select(Document).where(Document.status == NEEDS_REVIEW).order_by(Document.created_at, Document.key)
+    if type_code:
+        q = q.where(Document.type_code == type_code)
+    if batch_id:
+        q = q.where(Document.batch_id == batch_id)
+    with catalog.session() as s:
+        docs = list(s.scalars(q.limit(limit)))
+    return [
+        QueueItem(
+            d.key,
+            d.doc_code,
+            d.type_code,
+            d.type_confidence,
+            d.owner_id,
+            list(d.review_reasons or []),
+            d.batch_id,
+            d.input,
+            d.created_at,
+        )
+        for d in docs
+    ]
+
+
+def find(catalog: Catalog, ref: str) -> Document:
+    """A document by its code, its SHA-256, or an unambiguous SHA-256 prefix (8+ characters)."""
+    ref = ref.strip()
+    with catalog.session() as s:
+        d = s.scalar(select(Document).where(or_(Document.doc_code == ref, Document.key == ref)))
+        if d is None and len(ref) >= 8 and all(c in "0123456789abcdef" for c in ref.lower()):
+            hits = list(s.scalars(select(Document).where(Document.key.startswith(ref.lower())).limit(2)))
+            if len(hits) > 1:
+                raise ReviewError(f"{ref} matches several documents", f"{ref} trùng với nhiều tài liệu")
+            d = hits[0] if hits else None
+    if d is None:
+        raise NotFound(f"no document {ref}", f"không có tài liệu {ref}")
+    return d
+
+
+def show(catalog: Catalog, ref: str, operator: str, agency: str | None = None) -> dict[str, Any]:
+    """What a clerk needs to decide; the look itself is recorded (it shows a person's data)."""
+    d = find(catalog, ref)
+    catalog.record_event(
+        "review_viewed", operator, agency=agency, doc_key=d.key, doc_code=d.doc_code, owner_id=d.owner_id
+    )
+    return {
+        "key": d.key,
+        "doc_code": d.doc_code,
+        "status": d.status,
+        "reasons": d.review_reasons,
+        "type_code": d.type_code,
+        "type_name": d.type_name,
+        "type_confidence": d.type_confidence,
+        "candidates": d.type_candidates,
+        "owner_id": d.owner_id,
+        "fields": d.fields,
+        "issue_date": d.issue_date,
+        "valid_until": d.valid_until,
+        "input": d.input,
+        "batch_id": d.batch_id,
+        "text": d.text,
+        "reviewed_by": d.reviewed_by,
+        "reviewed_at": d.reviewed_at,
+        "history": [
+            {"at": e.at, "actor": e.actor, "action": e.action, "detail": e.detail}
+            for e in catalog.events(doc_key=d.key)
+            if e.action.startswith("review_") and e.action != "review_viewed"
+        ],
+    }
+
+
+def normalize_field(key: str, value: str) -> str:
+    """A clerk's value in the form the catalog stores, or InvalidCode saying what is wrong."""
+    value = value.strip()
+    if key not in FIELD_KEYS:
+        raise InvalidCode(f"unknown field {key!r} (known: {', '.join(FIELD_KEYS)})", f"không có trường {key!r}")
+    if key == "id_number":
+        return parse_personal_id(value).number
+    if key == "enterprise_code":
+        return validate_enterprise_code(value)
+    if key == "full_name":
+        name = title_case(value)
+        if not name:
+            raise InvalidCode("the name is empty", "họ tên trống")
+        return name
+    if key in ("date_of_birth", "issue_date", "valid_until"):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            d = parse_date(value)
+            if d is None:
+                raise InvalidCode(
+                    f"{key}: {value!r} is not a date (YYYY-MM-DD, dd/mm/yyyy or 'ngày … tháng … năm …')",
+                    f"{key}: {value!r} không phải ngày hợp lệ",
+                ) from None
+            return d.isoformat()
+    return value
+
+
+def correct(
+    catalog: Catalog,
+    catalogue: Catalogue,
+    ref: str,
+    operator: str,
+    *,
+    type_code: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    owner_id: str | None = None,
+    agency: str | None = None,
+) -> Document:
+    """Fix the type, fields and/or owner of a document; each change is recorded (old → new)."""
+    d = find(catalog, ref)
+    changes: dict[str, dict[str, Any]] = {}
+    new_fields = {k: dict(v) for k, v in (d.fields or {}).items()}
+    new_type, new_name = d.type_code, d.type_name
+    if type_code and type_code != d.type_code:
+        t = catalogue.get(type_code)
+        if t is None:
+            raise InvalidCode(f"unknown document type {type_code!r}", f"không có loại giấy tờ {type_code!r}")
+        changes["type_code"] = {"from": d.type_code, "to": type_code}
+        new_type, new_name = t.code, t.name_vi
+    for key, raw in (fields or {}).items():
+        value = normalize_field(key, raw)
+        old = (d.fields or {}).get(key, {}).get("value")
+        if value != old:
+            changes[f"fields.{key}"] = {"from": old, "to": value}
+        new_fields[key] = {"value": value, "confidence": 1.0, "source": "operator"}
+    new_owner = d.owner_id
+    if owner_id:
+        new_owner = validate_owner_id(owner_id)
+    elif fields:
+        t = catalogue.get(new_type) if new_type else None
+        key = t.owner_field if t else None
+        if key and key in fields:
+            new_owner = new_fields[key]["value"]
+    if new_owner != d.owner_id:
+        changes["owner_id"] = {"from": d.owner_id, "to": new_owner}
+    # a validity end computed from the type's rule follows a corrected issue date or type
+    t = catalogue.get(new_type) if new_type else None
+    if t is not None and "valid_until" not in (fields or {}) and t.validity.kind in ("years", "months"):
+        issued = new_fields.get("issue_date", {}).get("value")
+        if issued and ("fields.issue_date" in changes or "type_code" in changes):
+            until = t.validity.valid_until(date.fromisoformat(issued), None)
+            if until:
+                new_fields["valid_until"] = {"value": until.isoformat(), "confidence": 1.0, "source": "rule"}
+                changes["fields.valid_until"] = {
+                    "from": (d.fields or {}).get("valid_until", {}).get("value"),
+                    "to": until.isoformat(),
+                }
+    if not changes:
+        return d
+    catalog.update_document(
+        d.key,
+        type_code=new_type,
+        type_name=new_name,
+        type_confidence=1.0 if "type_code" in changes else d.type_confidence,
+        fields=new_fields,
+        owner_id=new_owner,
+        issue_date=new_fields.get("issue_date", {}).get("value"),
+        valid_until=new_fields.get("valid_until", {}).get("value"),
+    )
+    catalog.record_event(
+        "review_corrected",
+        operator,
+        agency=agency,
+        doc_key=d.key,
+        doc_code=d.doc_code,
+        owner_id=new_owner,
+        detail={"changes": changes},
+    )
+    return find(catalog, d.key)
+
+
+def accept(
+    catalog: Catalog,
+    catalogue: Catalogue,
+    ref: str,
+    operator: str,
+    *,
+    templates: CodeTemplates | None = None,
+    agency: str | None = None,
+) -> Document:
+    """Confirm a document as it now stands and release it for reuse."""
+    d = find(catalog, ref)
+    if d.status == ARCHIVED:
+        raise ReviewError(f"{d.doc_code or d.key} is already archived", f"{d.doc_code or d.key} đã được lưu trữ")
+    if d.status != NEEDS_REVIEW:
+        raise ReviewError(
+            f"{d.doc_code or d.key} is {d.status}, not waiting for review",
+            f"{d.doc_code or d.key} đang ở trạng thái {d.status}, không chờ duyệt",
+        )
+    t = catalogue.get(d.type_code) if d.type_code else None
+    if t is None:
+        raise ReviewError(
+            "set the document type first (sohoa review correct --type …)",
+            "cần xác định loại giấy tờ trước (sohoa review correct --type …)",
+        )
+    if not d.owner_id:
+        raise ReviewError(
+            "set the owner first (sohoa review correct --owner … or --field id_number=…)",
+            "cần xác định chủ sở hữu trước (sohoa review correct --owner …)",
+        )
+    validate_owner_id(d.owner_id)
+    fields = dict(d.fields or {})
+    paper_code = d.paper_code
+    if paper_code is None:
+        templates = templates or CodeTemplates()
+        nn = catalog.next_sequence(f"paper:{d.owner_id}:{t.code}")
+        paper_code = templates.paper_code(d.owner_id, t.result_code, t.notation, nn)
+    now = utcnow()
+    catalog.update_document(
+        d.key,
+        status=ARCHIVED,
+        paper_code=paper_code,
+        reviewed_by=operator,
+        reviewed_at=now,
+        archived_at=now,
+        fields={k: {**v, "confirmed": True} for k, v in fields.items()},
+    )
+    catalog.record_event(
+        "review_accepted",
+        operator,
+        agency=agency,
+        doc_key=d.key,
+        doc_code=d.doc_code,
+        owner_id=d.owner_id,
+        detail={"reasons": d.review_reasons, "type_code": t.code, "paper_code": paper_code},
+    )
+    record_owner(catalog, d.owner_id, fields)
+    return find(catalog, d.key)
+
+
+def review_events(catalog: Catalog, ref: str) -> list[Event]:
+    d = find(catalog, ref)
+    return [e for e in catalog.events(doc_key=d.key) if e.action.startswith("review_")]

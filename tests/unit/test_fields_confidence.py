@@ -1,0 +1,159 @@
+"""Field confidence: OCR word confidences and validators decide; nothing invalid is accepted silently."""
+
+from datetime import date
+
+import pytest
+
+from catalog.assess import assess
+from catalog.config import CatalogConfig
+from catalog.fields import extract_fields, is_vietnamese_name, parse_date, title_case
+from catalog.types import default_catalogue
+from ocr.model import Word
+
+CATALOGUE = default_catalogue()
+GKS = CATALOGUE.get("GKS")
+TEXT = """ỦY BAN NHÂN DÂN
+XÃ NINH HẢI
+GIẤY KHAI SINH
+Họ, chữ đệm, tên: NGUYỄN THỊ MY
+Ngày, tháng, năm sinh: 01/02/2003
+Giới tính: Nữ    Dân tộc: Kinh
+Số định danh cá nhân: 037303012345
+Ngày, tháng, năm đăng ký: 15/02/2003
+"""
+
+
+def words(text: str, low: dict[str, float] | None = None) -> list[Word]:
+    low = low or {}
+    return [Word(t, 0, 0, 1, 1, low.get(t, 95.0)) for t in text.split()]
+
+
+def test_a_word_read_with_doubt_lowers_the_field_and_sends_to_review():
+    sure = extract_fields(TEXT, GKS, words(TEXT))
+    assert sure["full_name"].value == "Nguyễn Thị My" and sure["full_name"].confidence >= 0.9
+    doubtful = extract_fields(TEXT, GKS, words(TEXT, {"MY": 58.0}))  # "Mỹ" was printed, OCR said "MY" at 58
+    assert doubtful["full_name"].confidence < 0.6
+    assert "ocr_word_confidence 58" in doubtful["full_name"].problem
+    assert doubtful["id_number"].confidence >= 0.9  # other fields keep their confidence
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT, {"MY": 58.0}), today=date(2026, 11, 22))
+    assert any(r.startswith("field_uncertain: full_name") for r in a.review)
+    ok = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT), today=date(2026, 11, 22))
+    assert ok.review == () and ok.owner_id == "037303012345"
+
+
+def test_id_digits_read_with_doubt_block_the_owner():
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT, {"037303012345": 50.0}))
+    assert "owner_uncertain: id_number" in a.review
+
+
+def test_id_cross_checked_with_birth_date_and_sex():
+    male_digit = TEXT.replace("037303012345", "037203012345")  # 2 = man born in the 2000s, the paper says Nữ
+    f = extract_fields(male_digit, GKS)
+    assert f["id_number"].confidence < 0.3 and f["id_number"].problem == "id_sex_mismatch"
+    wrong_century = TEXT.replace("037303012345", "037103012345")  # 1 = woman born in the 1900s
+    f = extract_fields(wrong_century, GKS)
+    assert f["id_number"].problem == "id_birth_year_mismatch" and f["date_of_birth"].confidence <= 0.5
+    a = assess(wrong_century, CATALOGUE, CatalogConfig())
+    assert a.owner_id is None and any(r.startswith("owner_invalid: id_number") for r in a.review)
+
+
+def test_letters_read_as_digits_are_repaired_but_doubted():
+    f = extract_fields(TEXT.replace("037303012345", "O37303O12345"), GKS)
+    assert f["id_number"].value == "037303012345" and f["id_number"].confidence <= 0.7
+
+
+def test_enterprise_code_check_digit():
+    text = "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nMã số doanh nghiệp: {}\nĐăng ký lần đầu: ngày 04 tháng 10 năm 2018\n"
+    t = CATALOGUE.get("GCNDKDN")
+    assert extract_fields(text.format("0100109106"), t)["enterprise_code"].confidence >= 0.9
+    bad = extract_fields(text.format("0100109107"), t)["enterprise_code"]
+    assert bad.confidence < 0.3 and bad.problem == "check_digit_wrong"
+    assert extract_fields(text.format("0100109106"), t)["issue_date"].value == "2018-10-04"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("04/10/2018", "2018-10-04"),
+        ("04-10-2018", "2018-10-04"),
+        ("04.10.2018", "2018-10-04"),
+        ("4/10/2018", "2018-10-04"),
+        ("ngày 04 tháng 10 năm 2018", "2018-10-04"),
+        ("Ninh Bình, ngày 4 tháng 10 năm 2018", "2018-10-04"),
+        ("ngay 04 thang 10 nam 2018", "2018-10-04"),  # diacritics lost by OCR
+        ("NGÀY 04 THÁNG 10 NĂM 2018", "2018-10-04"),
+        ("29/02/2023", None),
+        ("ngày 32 tháng 1 năm 2020", None),
+    ],
+)
+def test_every_date_format(text, expected):
+    d = parse_date(text)
+    assert (d.isoformat() if d else None) == expected
+
+
+def test_implausible_dates_are_doubted():
+    future = TEXT.replace("01/02/2003", "01/02/2093").replace("037303012345", "037393012345")
+    f = extract_fields(future, GKS, today=date(2026, 11, 22))
+    assert f["date_of_birth"].confidence < 0.3
+    backwards = TEXT.replace("15/02/2003", "15/02/2001")  # registered before birth
+    assert extract_fields(backwards, GKS)["issue_date"].confidence < 0.3
+
+
+def test_names():
+    assert title_case("NGUYỄN THỊ MỸ") == "Nguyễn Thị Mỹ"
+    assert title_case("nguye\u0302\u0303n văn an") == "Nguyễn Văn An"  # decomposed input comes out NFC
+    assert is_vietnamese_name("Nguyễn Thị Mỹ") and is_vietnamese_name("Ngô Quang Nghĩa")
+    assert not is_vietnamese_name("Nguyễn")  # one word
+    assert not is_vietnamese_name("Nguyễn Th1 Mỹ")
+    assert not is_vietnamese_name("Nguyễn Thị Mxyz")
+    assert not is_vietnamese_name("Nguyễn Thị Mỹ́")  # two tone marks on one syllable
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN THỊ MXYZ"), GKS)
+    assert f["full_name"].confidence < 0.5 and f["full_name"].problem == "not_a_vietnamese_name"
+
+
+def test_labels_of_the_type_come_first_and_honorifics_go():
+    hkd = "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH\n1. Tên hộ kinh doanh: HỘ KINH DOANH AN\nHọ và tên: LÊ VĂN AN\n"
+    assert extract_fields(hkd, CATALOGUE.get("GCNDKHKD"))["full_name"].value == "Lê Văn An"
+    permit = "GIẤY PHÉP XÂY DỰNG\n1. Cấp cho: Ông/Bà TRẦN THỊ HOA\n"
+    assert extract_fields(permit, CATALOGUE.get("GPXD"))["full_name"].value == "Trần Thị Hoa"
+
+
+def test_labels_tolerate_ocr_punctuation():
+    text = "GIẤY KHAI SINH\nHọ. chữ đệm, tên; NGUYỄN VĂN AN\nNgày , tháng , năm sinh : 01/02/2003\n"
+    f = extract_fields(text, GKS)
+    assert f["full_name"].value == "Nguyễn Văn An" and f["date_of_birth"].value == "2003-02-01"
+
+
+def test_printed_expiry_wins_over_the_rule():
+    text = (
+        "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN\nGiấy này có giá trị sử dụng đến ngày: 01/01/2025\n"
+        "Ninh Bình, ngày 31 tháng 08 năm 2024\n"
+    )
+    f = extract_fields(text, CATALOGUE.get("GXNTTHN"))
+    assert f["valid_until"].value == "2025-01-01"
+    before = text.replace("01/01/2025", "01/01/2024")
+    assert extract_fields(before, CATALOGUE.get("GXNTTHN"))["valid_until"].problem == "valid_until_before_issue"
+
+
+def test_top_three_with_confidences_and_configurable_threshold():
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT))
+    assert len(a.candidates) == 3 and a.candidates[0][0] == "GKS"
+    assert a.candidates[0][1] >= a.candidates[1][1] >= a.candidates[2][1]
+    assert sum(c for _, c in a.candidates) <= 1.0
+    strict = assess(TEXT, CATALOGUE, CatalogConfig(review_threshold=0.999), words=words(TEXT))
+    assert "type_uncertain" in strict.review
+
+
+def test_family_name_read_with_a_wrong_diacritic_is_repaired():
+    from catalog.fields import repair_surname, split_run_together
+
+    assert repair_surname("NGUYÊN VĂN AN") == ("NGUYỄN VĂN AN", True)  # Tesseract's usual capital Ễ → Ê
+    assert repair_surname("Hưỳnh Thị Mai") == ("Huỳnh Thị Mai", True)
+    assert repair_surname("Trần Văn An") == ("Trần Văn An", False)
+    assert repair_surname("Lã Văn An") == ("Lã Văn An", False)  # La / Lã: both family names, left alone
+    assert split_run_together("Huỳnh Xuânan") == ("Huỳnh Xuân An", True)
+    assert split_run_together("Nguyễn Minhan") == ("Nguyễn Minhan", False)  # Minh An or Mi Nhan: ask a person
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYÊN THỊ MY"), GKS)
+    assert f["full_name"].value == "Nguyễn Thị My"
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN MINHAN"), GKS)
+    assert f["full_name"].confidence < 0.5
