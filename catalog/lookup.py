@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -58,7 +58,9 @@ class Paper:
         )
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["signed_at"] = iso_utc(self.signed_at)
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ class ReuseAnswer:
             "required": self.required,
             "reusable": self.reusable,
             "reuse_share": self.reuse_share,
-            "papers": [asdict(p) for p in self.papers],
+            "papers": [{**asdict(p), "document": p.document.as_dict() if p.document else None} for p in self.papers],
         }
 
 
@@ -119,6 +121,13 @@ _BY_OWNER_TYPES = select(*_COLS).where(
     Document.status.in_(VISIBLE),
 )
 _BY_OWNER = select(*_COLS).where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
+
+
+def iso_utc(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC (SQLite hands back naive datetimes that were written in UTC)."""
+    if t is None:
+        return None
+    return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
 def _paper(row) -> Paper:

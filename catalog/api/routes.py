@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -27,7 +27,7 @@ class PaperOut(BaseModel):
     issue_date: str | None = Field(description="YYYY-MM-DD")
     valid_until: str | None = Field(description="YYYY-MM-DD; null = no end of validity")
     signature: Literal["signed", "unsigned"]
-    signed_at: datetime | None
+    signed_at: str | None = Field(description="When the agency signed it, ISO 8601 UTC; null = unsigned")
     status: str = Field(description="Catalog status: archived | needs_review")
     agency: str | None = Field(description="Agency that digitized it")
     paper_code: str | None = None
