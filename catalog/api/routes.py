@@ -143,17 +143,18 @@ def _fail(e: CatalogError) -> ApiError:
 
 
 def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: str | None, result: str, **kw) -> None:
-    audit.record(
-        ctx.catalog,
-        action,
-        actor=f"key:{key.id}",
-        agency=key.agency,
-        owner_id=owner,
-        purpose=purpose,
-        result=result,
-        via="api",
-        client=key.client,
-        **kw,
+    ctx.audit.write(
+        audit.access_row(
+            action,
+            actor=f"key:{key.id}",
+            agency=key.agency,
+            owner_id=owner,
+            purpose=purpose,
+            result=result,
+            via="api",
+            client=key.client,
+            **kw,
+        )
     )
 
 
