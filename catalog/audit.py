@@ -7,6 +7,8 @@ e.g. the dossier code), the result and the time. ``who_looked(owner)`` answers a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,6 +122,22 @@ class AuditWriter:
         if ticket.error is not None:
             raise ticket.error
 
+    async def write_async(self, row: dict[str, Any]) -> None:
+        """``write`` for the event loop: awaits the commit without holding a thread."""
+        loop = asyncio.get_running_loop()
+        ticket = _Ticket(loop, loop.create_future())
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("audit writer closed")
+            self._pending.append((row, ticket))
+            self._cond.notify()
+        try:
+            await asyncio.wait_for(ticket.future, self.timeout)
+        except TimeoutError:
+            raise CatalogUnavailable(
+                "audit trail not written in time", "không ghi được nhật ký truy cập kịp thời"
+            ) from None
+
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -139,8 +157,11 @@ class AuditWriter:
             except Exception as e:  # pragma: no cover - reported to every waiting request
                 error = e
             for _, ticket in batch:
-                ticket.error = error
-                ticket.done.set()
+                ticket.finish(error)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         with self._cond:
@@ -150,11 +171,27 @@ class AuditWriter:
 
 
 class _Ticket:
-    __slots__ = ("done", "error")
+    __slots__ = ("done", "error", "future", "loop")
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, future: asyncio.Future | None = None) -> None:
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.loop, self.future = loop, future
+
+    def finish(self, error: BaseException | None) -> None:
+        self.error = error
+        self.done.set()
+        if self.loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+                self.loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        if self.future is None or self.future.done():
+            return
+        if self.error is None:
+            self.future.set_result(None)
+        else:
+            self.future.set_exception(self.error)
 
 
 def who_looked(catalog: Catalog, owner_id: str, *, limit: int = 1000) -> list[Access]:

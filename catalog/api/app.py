@@ -173,6 +173,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if ctx.audit.closed:  # started again after a shutdown (tests, reloads)
+            ctx.audit = AuditWriter(ctx.catalog)
         yield
         ctx.audit.close()
         if ctx.owns_catalog:
