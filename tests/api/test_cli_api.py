@@ -97,3 +97,47 @@ def test_audit_shows_who_looked(env, tmp_path):
     table = run("audit", "--owner", CITIZEN)
     assert "clerk-07" in table.stdout and "reuse_check" in table.stdout
     assert run("audit", "--owner", "42").exit_code == 3
+
+
+def test_serve_answers_and_its_access_log_is_masked(tmp_path):
+    """``sohoa serve`` for real: uvicorn in a child process on a free port, stopped at the end."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    api = make_api(url, tmp_path)  # seeds the catalog and makes keys
+    api.catalog.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(SOHOA_HOME=str(tmp_path / "home"), SOHOA_CATALOG_URL=url, SOHOA_LOG_LEVEL="INFO")
+    log = tmp_path / "serve.log"
+    with log.open("w") as f:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port)], env=env, stdout=f, stderr=f
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(log.read_text())
+        r = httpx.get(f"{base}/v1/owners/{CITIZEN}/documents", headers=api.h(), params={"type": "GKS"})
+        assert r.status_code == 200 and r.json()["documents"][0]["doc_code"] == code(1)
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"].startswith("sohoa")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    text = log.read_text()
+    assert "/v1/owners/037******589/documents?type=…" in text, text
+    assert CITIZEN not in text
