@@ -13,8 +13,8 @@ clerk or is not signed), ``expired`` (only expired ones exist) or ``missing``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
@@ -58,7 +58,19 @@ class Paper:
         )
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # by hand: dataclasses.asdict deep-copies every value and costs more than the query on a hot path
+        return {
+            "doc_code": self.doc_code,
+            "type_code": self.type_code,
+            "type_name": self.type_name,
+            "issue_date": self.issue_date,
+            "valid_until": self.valid_until,
+            "signature": self.signature,
+            "signed_at": iso_utc(self.signed_at),
+            "status": self.status,
+            "agency": self.agency,
+            "paper_code": self.paper_code,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +110,16 @@ class ReuseAnswer:
             "required": self.required,
             "reusable": self.reusable,
             "reuse_share": self.reuse_share,
-            "papers": [asdict(p) for p in self.papers],
+            "papers": [
+                {
+                    "type_code": p.type_code,
+                    "type_name": p.type_name,
+                    "status": p.status,
+                    "document": p.document.as_dict() if p.document else None,
+                    "reason": p.reason,
+                }
+                for p in self.papers
+            ],
         }
 
 
@@ -119,6 +140,13 @@ _BY_OWNER_TYPES = select(*_COLS).where(
     Document.status.in_(VISIBLE),
 )
 _BY_OWNER = select(*_COLS).where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
+
+
+def iso_utc(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC (SQLite hands back naive datetimes that were written in UTC)."""
+    if t is None:
+        return None
+    return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
 def _paper(row) -> Paper:

@@ -7,7 +7,7 @@ writer (the pipeline, a bulk import, a hand-made fix) keeps it current without k
   on ``documents``; ``đ``/``Đ`` (a letter of its own, not a letter with a mark) is folded to ``d`` by the
   trigger. FTS5 row id = the document's SQLite row id.
 - PostgreSQL: a table ``document_search`` (doc_key → ``tsvector``, GIN index) filled by a trigger with
-  ``to_tsvector('simple', unaccent(lower(text)))``; the ``unaccent`` extension also folds ``đ``.
+  ``to_tsvector('simple', …)`` over ``unaccent(lower(text))`` cut into words; ``unaccent`` also folds ``đ``.
 
 Both are created by migration 0005 (``install``) and can be rebuilt with ``rebuild``. Queries are folded the
 same way in Python, tokenised to letters and digits only (no query syntax reaches the database), and every
@@ -54,20 +54,22 @@ SQLITE_BACKFILL = (
     "FROM documents WHERE text IS NOT NULL"
 )
 
+# Words only, as FTS5's tokenizer and ``query_words`` see them ("04/10/2018" is three words, not a path).
+PG_WORDS = "regexp_replace(unaccent(lower({x})), '[^[:alnum:]]+', ' ', 'g')"
 PG_DDL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE TABLE IF NOT EXISTS document_search ("
     " doc_key varchar(64) PRIMARY KEY REFERENCES documents(key) ON DELETE CASCADE,"
     " tsv tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ix_document_search_tsv ON document_search USING gin (tsv)",
-    """
+    f"""
     CREATE OR REPLACE FUNCTION sohoa_document_search_sync() RETURNS trigger AS $$
     BEGIN
         IF NEW.text IS NULL THEN
             DELETE FROM document_search WHERE doc_key = NEW.key;
         ELSE
             INSERT INTO document_search(doc_key, tsv)
-            VALUES (NEW.key, to_tsvector('simple', unaccent(lower(NEW.text))))
+            VALUES (NEW.key, to_tsvector('simple', {PG_WORDS.format(x="NEW.text")}))
             ON CONFLICT (doc_key) DO UPDATE SET tsv = EXCLUDED.tsv;
         END IF;
         RETURN NULL;
@@ -84,7 +86,7 @@ PG_DROP = [
     "DROP TABLE IF EXISTS document_search",
 ]
 PG_BACKFILL = (
-    "INSERT INTO document_search(doc_key, tsv) SELECT key, to_tsvector('simple', unaccent(lower(text))) "
+    f"INSERT INTO document_search(doc_key, tsv) SELECT key, to_tsvector('simple', {PG_WORDS.format(x='text')}) "
     "FROM documents WHERE text IS NOT NULL ON CONFLICT (doc_key) DO UPDATE SET tsv = EXCLUDED.tsv"
 )
 

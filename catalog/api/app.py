@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
+from catalog.audit import AuditWriter
 from catalog.db import Catalog
 from catalog.errors import CatalogError
 from catalog.types import Catalogue, default_catalogue
@@ -95,6 +96,7 @@ class ApiContext:
     limiter: RateLimiter
     metrics: Metrics
     timezone: str = "Asia/Ho_Chi_Minh"
+    audit: Any = None  # catalog.audit.AuditWriter
     owns_catalog: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -167,10 +169,14 @@ def create_app(
         timezone=getattr(getattr(cfg, "catalog", None), "timezone", "Asia/Ho_Chi_Minh"),
         owns_catalog=owns,
     )
+    ctx.audit = AuditWriter(catalog)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if ctx.audit.closed:  # started again after a shutdown (tests, reloads)
+            ctx.audit = AuditWriter(ctx.catalog)
         yield
+        ctx.audit.close()
         if ctx.owns_catalog:
             ctx.catalog.close()
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import json
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from catalog import audit, lookup
 from catalog import search as fts
@@ -27,7 +29,7 @@ class PaperOut(BaseModel):
     issue_date: str | None = Field(description="YYYY-MM-DD")
     valid_until: str | None = Field(description="YYYY-MM-DD; null = no end of validity")
     signature: Literal["signed", "unsigned"]
-    signed_at: datetime | None
+    signed_at: str | None = Field(description="When the agency signed it, ISO 8601 UTC; null = unsigned")
     status: str = Field(description="Catalog status: archived | needs_review")
     agency: str | None = Field(description="Agency that digitized it")
     paper_code: str | None = None
@@ -132,6 +134,19 @@ def _ctx(request: Request):
     return request.app.state.ctx
 
 
+def _json(data: dict) -> Response:
+    """The answer as JSON, built once (the shapes are the response models above; FastAPI would validate twice)."""
+    return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
+
+
+async def _call(fn, *args, **kwargs):
+    """Run catalog work in the thread pool; catalog errors become API errors."""
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except CatalogError as e:
+        raise _fail(e) from None
+
+
 def _fail(e: CatalogError) -> ApiError:
     if isinstance(e, InvalidCode):
         return ApiError(400, e.reason_code, str(e), e.vi)
@@ -142,40 +157,39 @@ def _fail(e: CatalogError) -> ApiError:
     return ApiError(500, e.reason_code, "internal error", "lỗi hệ thống")
 
 
-def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: str | None, result: str, **kw) -> None:
-    audit.record(
-        ctx.catalog,
-        action,
-        actor=f"key:{key.id}",
-        agency=key.agency,
-        owner_id=owner,
-        purpose=purpose,
-        result=result,
-        via="api",
-        client=key.client,
-        **kw,
+async def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: str | None, result: str, **kw) -> None:
+    await ctx.audit.write_async(
+        audit.access_row(
+            action,
+            actor=f"key:{key.id}",
+            agency=key.agency,
+            owner_id=owner,
+            purpose=purpose,
+            result=result,
+            via="api",
+            client=key.client,
+            **kw,
+        )
     )
 
 
 # --- routes ------------------------------------------------------------------------------------------
 @router.post("/reuse-check", response_model=ReuseCheckOut, responses=ERRORS, tags=["lookup"])
-def reuse_check(
+async def reuse_check(
     body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _lookup("lookup")
-) -> ReuseCheckOut | dict:
+) -> Response:
     """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
     ctx = _ctx(request)
-    try:
-        ans = lookup.reuse_check(
-            ctx.catalog,
-            ctx.catalogue,
-            body.owner_id,
-            procedure_code=body.procedure_code,
-            type_codes=body.required_types,
-            on_date=body.on_date or lookup.today(ctx.timezone),
-        )
-    except CatalogError as e:
-        raise _fail(e) from None
-    _audit(
+    ans = await _call(
+        lookup.reuse_check,
+        ctx.catalog,
+        ctx.catalogue,
+        body.owner_id,
+        procedure_code=body.procedure_code,
+        type_codes=body.required_types,
+        on_date=body.on_date or lookup.today(ctx.timezone),
+    )
+    await _audit(
         ctx,
         key,
         audit.REUSE_CHECK,
@@ -185,51 +199,50 @@ def reuse_check(
         extra={"procedure": body.procedure_code, "types": [p.type_code for p in ans.papers]},
     )
     ctx.metrics.reuse_share.observe(ans.reuse_share)
-    return ans.as_dict()
+    return _json(ans.as_dict())
 
 
 @router.get("/owners/{owner_id}/documents", response_model=OwnerDocumentsOut, responses=ERRORS, tags=["lookup"])
-def owner_documents(
+async def owner_documents(
     owner_id: OwnerId,
     request: Request,
     type: Annotated[str | None, Query(max_length=20, description="Paper type code, e.g. GKS")] = None,
     valid_on: Annotated[date | None, Query(description="Only papers valid on this day")] = None,
     purpose: Purpose = None,
     key: KeyInfo = _lookup("lookup"),
-) -> dict:
+) -> Response:
     """An owner's digitized papers (archived or in review), newest first."""
     ctx = _ctx(request)
-    try:
-        papers = lookup.owner_documents(ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on)
-    except CatalogError as e:
-        raise _fail(e) from None
-    _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner_id.strip(), purpose=purpose, result=f"{len(papers)} documents")
-    return {"owner_id": owner_id.strip(), "documents": [p.as_dict() for p in papers]}
+    papers = await _call(
+        lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
+    )
+    owner = owner_id.strip()
+    await _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner, purpose=purpose, result=f"{len(papers)} documents")
+    return _json({"owner_id": owner, "documents": [p.as_dict() for p in papers]})
 
 
-def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
-    try:
-        return lookup.document(ctx.catalog, doc_code)
-    except CatalogError as e:
-        raise _fail(e) from None
+async def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
+    return await _call(lookup.document, ctx.catalog, doc_code)
 
 
 @router.get("/documents/{doc_code}", response_model=DocumentOut, responses=ERRORS, tags=["lookup"])
-def get_document(
+async def get_document(
     doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("lookup")
-) -> dict:
+) -> Response:
     """Metadata of one digitized paper."""
     ctx = _ctx(request)
-    rec = _document(ctx, doc_code)
-    _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
-    return {
-        **rec.paper.as_dict(),
-        "owner_id": rec.owner_id,
-        "dossier_code": rec.dossier_code,
-        "pages": rec.pages,
-        "pdf_sha256": rec.pdf_sha256,
-        "file": f"/v1/documents/{rec.paper.doc_code}/file" if rec.pdf_key else None,
-    }
+    rec = await _document(ctx, doc_code)
+    await _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
+    return _json(
+        {
+            **rec.paper.as_dict(),
+            "owner_id": rec.owner_id,
+            "dossier_code": rec.dossier_code,
+            "pages": rec.pages,
+            "pdf_sha256": rec.pdf_sha256,
+            "file": f"/v1/documents/{rec.paper.doc_code}/file" if rec.pdf_key else None,
+        }
+    )
 
 
 @router.get(
@@ -242,31 +255,35 @@ def get_document(
     tags=["download"],
     response_class=Response,
 )
-def get_document_file(
+async def get_document_file(
     doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("download")
 ) -> Response:
     """The signed PDF/A: a redirect to a short-lived presigned URL (S3) or the bytes (local store)."""
     ctx = _ctx(request)
-    rec = _document(ctx, doc_code)
+    rec = await _document(ctx, doc_code)
     if not rec.pdf_key:
         raise ApiError(404, "no_file", "this document has no stored PDF", "tài liệu này chưa có tệp PDF lưu trữ")
-    try:
+    expires = ctx.config.presign_seconds
+
+    def fetch() -> tuple[str | None, bytes | None]:
         store = ctx.open_store()
-        presign = getattr(store, "presigned_get", None)
-        expires = ctx.config.presign_seconds
+        presign = getattr(store, "presigned_get", None)  # S3 store (issue 6); None on the local store
         url = presign(rec.pdf_key, timedelta(seconds=expires)) if presign is not None else None
-        if url:
-            _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="presigned", doc_code=doc_code)
-            return JSONResponse({"url": url, "expires_in": expires}, status_code=307, headers={"Location": url})
-        data = store.get(rec.pdf_key)
-    except ApiError:
-        raise
+        return (url, None) if url else (None, store.get(rec.pdf_key))
+
+    try:
+        url, data = await run_in_threadpool(fetch)
     except Exception as e:
         if getattr(e, "reason_code", None) in ("object_missing", "not_found"):
             raise ApiError(404, "no_file", "the stored PDF is missing", "không tìm thấy tệp PDF trong kho") from None
         code = getattr(e, "reason_code", "store_unavailable")
         raise ApiError(503, code, "object store unavailable", "kho lưu trữ không sẵn sàng") from None
-    _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="streamed", doc_code=doc_code)
+    if url:
+        await _audit(
+            ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="presigned", doc_code=doc_code
+        )
+        return JSONResponse({"url": url, "expires_in": expires}, status_code=307, headers={"Location": url})
+    await _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="streamed", doc_code=doc_code)
     return Response(
         data,
         media_type="application/pdf",
@@ -275,22 +292,19 @@ def get_document_file(
 
 
 @router.get("/search", response_model=SearchOut, responses=ERRORS, tags=["search"])
-def search_documents(
+async def search_documents(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; accents optional")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     purpose: Purpose = None,
     key: KeyInfo = _lookup("search"),
-) -> dict:
+) -> Response:
     """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
     ctx = _ctx(request)
-    try:
-        hits = fts.search(ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
-    except CatalogError as e:
-        raise _fail(e) from None
+    hits = await _call(fts.search, ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
     owners = sorted({h.owner_id for h in hits if h.owner_id})
-    for owner in owners or [None]:
-        _audit(
+    for owner in owners or [None]:  # one row per person whose papers the answer shows
+        await _audit(
             ctx,
             key,
             audit.SEARCH,
@@ -299,17 +313,19 @@ def search_documents(
             result=f"{len(hits)} hits",
             extra={"query": q[:200]},
         )
-    return {
-        "query": q,
-        "hits": [
-            {
-                "doc_code": h.doc_code,
-                "type_code": h.type_code,
-                "owner_id": h.owner_id,
-                "issue_date": h.issue_date,
-                "status": h.status,
-                "snippet": h.snippet,
-            }
-            for h in hits
-        ],
-    }
+    return _json(
+        {
+            "query": q,
+            "hits": [
+                {
+                    "doc_code": h.doc_code,
+                    "type_code": h.type_code,
+                    "owner_id": h.owner_id,
+                    "issue_date": h.issue_date,
+                    "status": h.status,
+                    "snippet": h.snippet,
+                }
+                for h in hits
+            ],
+        }
+    )

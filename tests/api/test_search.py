@@ -36,7 +36,7 @@ def codes(c: Catalog, q: str) -> list[str]:
 def test_search_follows_inserts_updates_and_deletes(catalog_url):
     c = Catalog(catalog_url)
     add(c, 1, "UBND tỉnh Ninh Bình\nGIẤY KHAI SINH\nHọ và tên: Đinh Thị Hoà")
-    add(c, 2, "Nam Định, ngày 04 tháng 10 năm 2018")
+    add(c, 2, "Nam Định, ngày 04 tháng 10 năm 2018; cấp ngày 05/11/2019 (bản sao)")
     add(c, 3, None)
     assert codes(c, "Ninh Binh") == ["D1"]
     assert codes(c, "ninh bình") == ["D1"]
@@ -44,6 +44,7 @@ def test_search_follows_inserts_updates_and_deletes(catalog_url):
     assert codes(c, "DINH thi hoa") == ["D1"]
     assert codes(c, "ngay 04 thang 10 nam 2018") == ["D2"]
     assert codes(c, "Ninh Nam") == []  # every word must match
+    assert codes(c, "05/11/2019") == ["D2"] and codes(c, "11 2019 ban sao") == ["D2"]  # punctuation splits words
     # the OCR text is written after the row exists (the pipeline's order): the trigger follows
     c.update_document("0" * 63 + "3", text="Giấy xác nhận tình trạng hôn nhân — Ninh Bình")
     assert codes(c, "hon nhan") == ["D3"] and codes(c, "ninh binh") == ["D1", "D3"]

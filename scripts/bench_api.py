@@ -1,0 +1,437 @@
+"""Benchmark of ``POST /v1/reuse-check``: seed a catalog, serve it with uvicorn, drive it from another process.
+
+    python scripts/bench_api.py                                  # 1,000,000 documents, 300,000 owners, both backends
+    python scripts/bench_api.py --documents 100000 --backend sqlite --duration 10
+
+Seeding uses bulk inserts (``executemany`` in large transactions) on SQLite and ``COPY`` on PostgreSQL; the
+search triggers stay on. The server runs in its own process (``uvicorn pipeline.cli_api:app_factory``);
+the load comes from a third process: ``--concurrency`` clients (default 50), each on its own keep-alive
+connection, with a minimal asyncio HTTP/1.1 client (a heavyweight client would take the server's CPU).
+
+Two phases per backend:
+- **max**: closed loop, every client sends its next request as soon as the answer arrives → the most
+  requests per second the server gives; latency there is mostly queueing (Little's law: 50 clients at
+  R req/s wait 50/R s on average).
+- **paced**: open loop at ``--rate`` requests/s in total (default 500), spread over the clients; latency is
+  measured from the *scheduled* send time, so a stall is not hidden (no coordinated omission).
+
+Each request asks about a random seeded owner (90 %) or an unknown but valid ID (10 %) for a random
+procedure from the catalogue. Every request also writes its audit row, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+AGENCY = "000.00.16.H42"
+PROVINCES = ("037", "036", "035", "038", "001", "079")
+DOC_COLUMNS = (
+    "key",
+    "doc_code",
+    "kind",
+    "status",
+    "review_reasons",
+    "input",
+    "agency",
+    "operator",
+    "type_code",
+    "type_name",
+    "type_candidates",
+    "owner_id",
+    "fields",
+    "issue_date",
+    "valid_until",
+    "pages",
+    "objects",
+    "signed_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def owner_id(i: int) -> str:
+    """A valid 12-digit personal ID, unique per i < 1,000,000."""
+    return f"{PROVINCES[i % len(PROVINCES)]}{i % 4}{(i // 7) % 100:02d}{i:06d}"
+
+
+def unknown_owner(rng: random.Random) -> str:
+    return f"0010{rng.randrange(100):02d}{rng.randrange(1_000_000):06d}"  # province 001: never seeded
+
+
+def doc_rows(n_docs: int, n_owners: int, seed: int = 1):
+    """Rows of the documents table, as tuples in DOC_COLUMNS order."""
+    from catalog.types import default_catalogue
+
+    types = [t for t in default_catalogue().types if t.owner_field == "id_number"]
+    rng = random.Random(seed)
+    now = "2026-11-22 00:00:00+00"
+    for i in range(n_docs):
+        owner = owner_id(i % n_owners)
+        t = types[rng.randrange(len(types))]
+        year = rng.randrange(1990, 2026)
+        issued = f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        until = None if t.validity.kind == "permanent" else f"{year + rng.randrange(1, 16)}-{issued[5:]}"
+        r = rng.random()
+        status = "needs_review" if r < 0.05 else "archived"
+        signed = None if status == "needs_review" or r > 0.97 else now
+        day, seq = divmod(i, 9999)
+        code = f"{AGENCY}-{260101 + day:06d}-{seq + 1:04d}.01"  # unique; not a real calendar day past 31
+        yield (
+            f"{i:064x}",
+            code,
+            t.kind,
+            status,
+            "[]",
+            f"bench/{i}.png",
+            AGENCY,
+            "bench",
+            t.code,
+            t.name_vi,
+            "[]",
+            owner,
+            "{}",
+            issued,
+            until,
+            1,
+            "{}",
+            signed,
+            now,
+            now,
+        )
+
+
+def seed_sqlite(url: str, n_docs: int, n_owners: int) -> None:
+    import sqlite3
+
+    from catalog.db import Catalog
+
+    Catalog(url).close()  # schema by the migrations, like production
+    path = url.split("///", 1)[1]
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    sql = f"INSERT INTO documents ({', '.join(DOC_COLUMNS)}) VALUES ({', '.join('?' * len(DOC_COLUMNS))})"
+    batch: list[tuple] = []
+    for row in doc_rows(n_docs, n_owners):
+        batch.append(row)
+        if len(batch) >= 50_000:
+            conn.executemany(sql, batch)
+            conn.commit()
+            batch.clear()
+    if batch:
+        conn.executemany(sql, batch)
+        conn.commit()
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def seed_postgres(url: str, n_docs: int, n_owners: int) -> None:
+    import psycopg
+
+    from catalog.db import Catalog
+
+    Catalog(url).close()
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        with conn.cursor() as cur, cur.copy(f"COPY documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
+            for row in doc_rows(n_docs, n_owners):
+                copy.write_row(row)
+        conn.execute("ANALYZE documents")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its direct children (uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def one(p: int) -> tuple[int, float]:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / tick  # ppid, utime + stime
+
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ppid, cpu = one(int(entry))
+                if int(entry) == pid or ppid == pid:
+                    total += cpu
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_key(url: str) -> str:
+    from catalog.apikeys import create_key
+    from catalog.db import Catalog
+
+    c = Catalog(url)
+    try:
+        _, plain = create_key(
+            c, agency=AGENCY, scopes="lookup", client="bench", created_by="bench", rate_per_minute=10**9
+        )
+    finally:
+        c.close()
+    return plain
+
+
+@contextlib.contextmanager
+def server(url: str, home: Path, port: int, workers: int, access_log: bool):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60")
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "pipeline.cli_api:app_factory",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    if not access_log:
+        cmd.append("--no-access-log")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in 60 s")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- the load generator (runs in its own process) ------------------------------------------------------
+def _bodies(n_owners: int, procedures: list[str], count: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        owner = owner_id(rng.randrange(n_owners)) if rng.random() < 0.9 else unknown_owner(rng)
+        out.append(json.dumps({"owner_id": owner, "procedure_code": rng.choice(procedures)}).encode())
+    return out
+
+
+async def _client(port, key, bodies, stop_at, interval, start_at, lat, errors, idx):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        "POST /v1/reuse-check HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"X-API-Key: {key}\r\nX-Purpose: bench\r\nContent-Length: "
+    ).encode()
+    n = idx
+    next_at = start_at
+    try:
+        while True:
+            if interval:
+                now = time.perf_counter()
+                if next_at > now:
+                    await asyncio.sleep(next_at - now)
+                sent = next_at
+                next_at += interval
+            else:
+                sent = time.perf_counter()
+            if sent >= stop_at:
+                return
+            body = bodies[n % len(bodies)]
+            n += 1
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            lat.append(time.perf_counter() - sent)
+            if not status_line.startswith(b"HTTP/1.1 200"):
+                errors.append(status_line.decode(errors="replace").strip())
+    finally:
+        writer.close()
+
+
+async def _drive(port, key, bodies, concurrency, duration, rate, warmup):
+    # warm-up: fill caches and pools, not measured
+    wl: list[float] = []
+    end = time.perf_counter() + warmup
+    await asyncio.gather(*[_client(port, key, bodies, end, 0, 0, wl, [], i) for i in range(concurrency)])
+    lat: list[float] = []
+    errors: list[str] = []
+    start = time.perf_counter()
+    stop = start + duration
+    interval = concurrency / rate if rate else 0
+    tasks = [
+        _client(
+            port, key, bodies, stop, interval, start + (i * interval / concurrency if rate else 0), lat, errors, i * 7
+        )
+        for i in range(concurrency)
+    ]
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    return lat, errors, elapsed, len(wl)
+
+
+def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, warmup, q):
+    bodies = _bodies(n_owners, procedures, 20_000, seed=42)
+    lat, errors, elapsed, warm = asyncio.run(_drive(port, key, bodies, concurrency, duration, rate, warmup))
+    lat.sort()
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else float("nan")
+
+    q.put(
+        {
+            "requests": len(lat),
+            "warmup_requests": warm,
+            "errors": len(errors),
+            "error_sample": errors[:3],
+            "rps": round(len(lat) / elapsed, 1),
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "max_ms": round(lat[-1] * 1000, 2) if lat else None,
+        }
+    )
+
+
+def load(port, key, n_owners, concurrency, duration, rate, warmup) -> dict:
+    from catalog.types import default_catalogue
+
+    procedures = sorted({p for t in default_catalogue().types for p in t.procedures})
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(
+        target=_load_process, args=(port, key, n_owners, procedures, concurrency, duration, rate, warmup, q)
+    )
+    p.start()
+    result = q.get(timeout=duration + warmup + 120)
+    p.join()
+    return result
+
+
+# --- main -----------------------------------------------------------------------------------------------
+def run_backend(backend: str, args, tmp: Path) -> dict:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        drop = None
+    else:
+        import sqlalchemy as sa
+
+        name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+
+        def drop():
+            with admin.connect() as c:
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    try:
+        t0 = time.perf_counter()
+        (seed_sqlite if backend == "sqlite" else seed_postgres)(url, args.documents, args.owners)
+        seed_s = time.perf_counter() - t0
+        print(
+            f"[{backend}] seeded {args.documents:,} documents for {args.owners:,} owners in {seed_s:.0f} s", flush=True
+        )
+        key = make_key(url)
+        port = free_port()
+        result = {"backend": backend, "documents": args.documents, "owners": args.owners, "seed_s": round(seed_s, 1)}
+        with server(url, tmp / "home", port, args.workers, args.access_log) as proc:
+            phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
+            for phase, rate in phases:
+                cpu0 = proc_cpu_seconds(proc.pid)
+                r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
+                # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
+                cpu = proc_cpu_seconds(proc.pid) - cpu0
+                r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
+                result[phase] = r
+                offered = f" (offered {rate:.0f} req/s)" if rate else ""
+                print(f"[{backend}] {phase:<6} {_fmt(r)}{offered}", flush=True)
+        return result
+    finally:
+        if drop:
+            drop()
+
+
+def _fmt(r: dict) -> str:
+    return (
+        f"{r['rps']:>7.1f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
+        f"server CPU {r['server_cpu_ms_per_req']:.2f} ms/req  "
+        f"({r['requests']} requests, {r['errors']} errors{' ' + str(r['error_sample']) if r['errors'] else ''})"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--documents", type=int, default=1_000_000)
+    ap.add_argument("--owners", type=int, default=None, help="default: 30 %% of --documents")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    )
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
+    ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--access-log", action="store_true", help="keep uvicorn's (masked) access log on")
+    ap.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
+    args = ap.parse_args()
+    args.owners = args.owners or max(1, int(args.documents * 0.3))
+    if args.owners > 1_000_000:
+        ap.error("at most 1,000,000 owners")
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    print(
+        f"bench_api: {os.cpu_count()} CPUs, {args.concurrency} clients, {args.duration:.0f} s per phase, "
+        f"{args.workers} uvicorn worker(s)",
+        flush=True,
+    )
+    results = []
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-api-") as tmp:
+        for b in backends:
+            results.append(run_backend(b, args, Path(tmp)))
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
