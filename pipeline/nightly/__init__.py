@@ -5,8 +5,8 @@ and adds its own ``sohoa nightly <name>`` command to :data:`nightly_app`. Import
 every job module, so the registry is complete.
 """
 
-from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
-
 # One import per job module (keeps the registry complete). Keep sorted.
+from pipeline.nightly import retimestamp  # noqa: F401
+from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
 
 __all__ = ["JOBS", "JobReport", "nightly_app", "run_jobs"]
