@@ -126,6 +126,8 @@ class Document(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     objects: Mapped[dict[str, Any]] = mapped_column(default=dict)  # store key -> sha256
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signature_level: Mapped[str | None] = mapped_column(String(10))  # revision 0004
+    timestamp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # 0004
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

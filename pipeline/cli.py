@@ -15,9 +15,11 @@ from rich.table import Table
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
 from pipeline.cli_batchq import batchq_commands
+from pipeline.cli_pki import pki_app
 from pipeline.cli_report import kpi_cmd, report_cmd
 from pipeline.cli_review import review_app
 from pipeline.cli_targets import targets_app
+from pipeline.cli_verify import verify_cmd
 from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
 from pipeline.config import load_config
@@ -46,6 +48,8 @@ app.add_typer(targets_app, name="targets")
 app.command("report")(report_cmd)
 app.command("kpi")(kpi_cmd)
 app.add_typer(review_app, name="review")
+app.add_typer(pki_app, name="pki")
+app.command("verify")(verify_cmd)
 
 
 class RichProgress(ProgressSink):

@@ -43,3 +43,5 @@ def setup_logging(level: str) -> None:
     )
     # Font subsetting chatter from fontTools is not the operator's concern.
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # pyHanko warns about what our own verification reports (e.g. demo revocation data issued in process).
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)

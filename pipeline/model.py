@@ -96,6 +96,8 @@ class DocumentJob:
     paper_code: str | None = None
     pdf_path: str | None = None
     signed_at: datetime | None = None
+    signature_level: str | None = None  # PAdES level signed at (B-B … B-LTA)
+    timestamp_expires_at: datetime | None = None  # newest timestamp certificate's expiry (renewal)
     objects: Mapping[str, str] = field(default_factory=dict)
     pdf_key: str | None = None
     pdf_sha256: str | None = None

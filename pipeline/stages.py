@@ -231,7 +231,13 @@ def sign_pdf(job: DocumentJob, signer: DocumentSigner) -> DocumentJob:
     signed = signer.sign(Path(job.pdf_path).read_bytes())  # type: ignore[arg-type]
     path = Path(job.work_dir) / "signed.pdf"
     path.write_bytes(signed.data)
-    return replace(job, pdf_path=str(path), signed_at=signed.signed_at)
+    return replace(
+        job,
+        pdf_path=str(path),
+        signed_at=signed.signed_at,
+        signature_level=signed.level,
+        timestamp_expires_at=signed.timestamp_expires,
+    )
 
 
 def retain_until(catalogue: Catalogue, type_code: str | None, from_: datetime) -> datetime | None:
@@ -345,6 +351,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         pdf_sha256=job.pdf_sha256,
         objects=dict(job.objects),
         signed_at=job.signed_at,
+        signature_level=job.signature_level,
+        timestamp_expires_at=job.timestamp_expires_at,
         archived_at=datetime.now(UTC),
     )
     if job.status == "archived" and job.owner_id:

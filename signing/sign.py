@@ -59,6 +59,8 @@ class SignedPdf:
     signed_at: datetime
     signer_subject: str
     level: str = "B-B"
+    timestamp_expires: datetime | None = None
+    """When the newest timestamp's certificate expires (renewal is due before that)."""
 
 
 def load_signer(cfg: SigningConfig, pki_dir: Path, organisation: str) -> signers.Signer:
@@ -164,7 +166,7 @@ class DocumentSigner:
         except Exception as e:
             raise signing_failure(e, self.timestamper is not None) from e
         data = out.getvalue()
-        return SignedPdf(data, signed_time(data), self.subject, self.level)
+        return SignedPdf(data, signed_time(data), self.subject, self.level, timestamp_expiry(data))
 
 
 def signing_failure(e: BaseException, timestamped: bool) -> SigningError:
@@ -210,3 +212,22 @@ def signed_time(pdf_bytes: bytes) -> datetime:
     if t is None:
         raise SigningError("signature has no signing time", "chữ ký không có thời gian ký")
     return t
+
+
+def timestamp_expiry(pdf_bytes: bytes) -> datetime | None:
+    """When the certificate of the newest timestamp in the PDF expires (unvalidated; for scheduling renewal).
+
+    The newest document timestamp if there is one, else the last signature's timestamp token; None when
+    nothing is timestamped (B-B).
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.generic_cms import extract_certs_for_validation, extract_tst_data_iter
+
+    reader = PdfFileReader(io.BytesIO(pdf_bytes))
+    stamps = reader.embedded_timestamp_signatures
+    if stamps:
+        return stamps[-1].signer_cert.not_valid_after
+    for sig in reversed(reader.embedded_regular_signatures):
+        for tst in extract_tst_data_iter(sig.signer_info, signed=False):
+            return extract_certs_for_validation(tst).signer_cert.not_valid_after
+    return None

@@ -40,7 +40,7 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
-from signing.config import LEVELS
+from signing.config import LEVELS, SigningConfig
 from signing.keys import load_certs
 from signing.pdfa import pdfa_problems
 
@@ -286,3 +286,17 @@ def verify_pdf(
             )
         )
     return VerifyReport(tuple(reports), tuple(pdfa_problems(data)), None, tuple(stamps), min_level)
+
+
+def verify_configured(
+    cfg: SigningConfig, pki_dir: Path, data: bytes, *, fetch: bool = False, min_level: str | None = None
+) -> VerifyReport:
+    """Verify against the configured trust roots (plus the demo roots and CRL while the backend is demo)."""
+    from signing.keys import trust_roots
+    from signing.pki import DemoPki
+
+    crls = []
+    demo = DemoPki(pki_dir)
+    if cfg.backend == "demo" and demo.complete():
+        crls.append(demo.crl())
+    return verify_pdf(data, trust_roots(cfg, pki_dir), crls=crls, fetch=fetch, min_level=min_level)

@@ -8,11 +8,15 @@ free loopback port for the whole session; the server is stopped at the end.
 ``softhsm_token`` (session): a SoftHSM2 token in a temporary folder (``SOFTHSM2_CONF``), holding the
 loopback signer's key (non-extractable) and certificate. PIN is in ``SOFTHSM_PIN``.
 
+``sohoa_cli`` / ``sohoa_cli_json``: run a ``sohoa`` command in process (typer's runner, a second
+instead of a new interpreter) with ``SOHOA_HOME`` set.
+
 Load with ``pytest_plugins = ["tests.fixtures_pki"]``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -297,3 +301,37 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory, loopback_pki: Loopba
             os.environ.pop("SOFTHSM2_CONF", None)
         else:
             os.environ["SOFTHSM2_CONF"] = previous
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def sohoa_cli(monkeypatch: pytest.MonkeyPatch):
+    """``sohoa …`` in process (typer's runner): the exit code and output of the real command."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    def run(home: Path, *args: str) -> Result:
+        monkeypatch.setenv("SOHOA_HOME", str(home))
+        r = CliRunner().invoke(app, list(args))
+        if r.exception and not isinstance(r.exception, SystemExit):
+            raise r.exception
+        return Result(r.exit_code, r.stdout, r.stderr)
+
+    return run
+
+
+@pytest.fixture
+def sohoa_cli_json(sohoa_cli):
+    def run(home: Path, *args: str) -> tuple[int, object]:
+        r = sohoa_cli(home, *args)
+        assert r.stdout.strip(), r.stderr
+        return r.returncode, json.loads(r.stdout)
+
+    return run

@@ -10,6 +10,7 @@ from pipeline.nightly import (  # noqa: F401
     expiry,
     fixity,
     kpi,
+    retimestamp,
     retry,
 )
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
