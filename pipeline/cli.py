@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.cli_archive import export_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
 from pipeline.config import load_config
 from pipeline.deps import build_deps
@@ -29,6 +30,7 @@ app = typer.Typer(
 batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 app.add_typer(nightly_app, name="nightly")
+app.command("export")(export_cmd)
 
 
 class RichProgress(ProgressSink):
