@@ -244,9 +244,7 @@ class S3Store:
     ) -> StoredObject:
         check_key(key)
         digest = sha256_hex(data)
-        existing = self.stat(key)
-        if existing is not None:
-            return self._same_or_conflict(existing, digest)
+        # No HEAD first: the conditional PUT is one round trip, and the server decides atomically.
         try:
             return self._write(key, data, digest, content_type, metadata, retain_until, legal_hold, create_only=True)
         except S3Error as e:

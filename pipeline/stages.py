@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import cv2
 
+from archive.errors import ObjectConflict
 from archive.layout import document_keys
-from archive.ledger import record_object
-from archive.store import ObjectStore
+from archive.ledger import record_objects
+from archive.store import ObjectStore, StoredObject
 from catalog.classify import classify
 from catalog.codes import CodeTemplates, is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
@@ -285,14 +286,17 @@ def store_document(
     hold = t is not None and t.retention_years is None  # permanent: no end date, so a legal hold
     meta = {"doc-code": job.doc_code or "", "source-sha256": job.key}
     objects: dict[str, str] = {}
+    stored: list[StoredObject] = []
 
     def _put(key: str, data: bytes, content_type: str) -> str:
         """Write once; an object left by an interrupted run of this same document is kept as it is."""
-        obj = store.stat(key)
-        if obj is None:
+        try:
             obj = store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
-        if catalog is not None:
-            record_object(catalog, job.key, obj)
+        except ObjectConflict:
+            obj = store.stat(key)  # written by an interrupted run of this document (e.g. signed a second earlier)
+            if obj is None:
+                raise
+        stored.append(obj)
         return obj.sha256
 
     originals = []
@@ -312,6 +316,7 @@ def store_document(
         pdf_bytes = store.get(keys.pdf)
         pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
         signed_at = signed_time(pdf_bytes)
+        stored.extend(o for o in [store.stat(keys.pdf)] if o is not None)
     objects[keys.pdf] = pdf_sha
     sidecar = {
         "doc_code": job.doc_code,
@@ -340,6 +345,8 @@ def store_document(
     }
     data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
     objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
+    if catalog is not None:
+        record_objects(catalog, job.key, stored)
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
 
 
