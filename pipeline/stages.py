@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import cv2
 
 from archive.errors import ObjectConflict
-from archive.layout import document_keys
+from archive.layout import document_keys, dossier_entry_key
 from archive.ledger import record_objects
 from archive.store import ObjectStore, StoredObject
 from catalog.classify import classify
@@ -345,6 +345,18 @@ def store_document(
     }
     data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
     objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
+    if job.dossier_code:  # the dossier's manifest entry: where the document is and what it holds
+        entry = {
+            "dossier_code": job.dossier_code,
+            "doc_code": job.doc_code,
+            "ordinal": job.ordinal,
+            "owner_id": job.owner_id,
+            "type_code": job.type_code,
+            "sidecar": {"key": keys.sidecar, "sha256": objects[keys.sidecar]},
+            "pdf": {"key": keys.pdf, "sha256": pdf_sha},
+        }
+        entry_data = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        _put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json")
     if catalog is not None:
         record_objects(catalog, job.key, stored)
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
