@@ -44,6 +44,14 @@ def s3_config(home: Path, bucket: str, **store: object) -> AppConfig:
     return AppConfig(home=home, store_url=f"s3://{bucket}", store=StoreConfig(**store))
 
 
+def s3_config_from_env(home: Path, bucket: str, monkeypatch, **store: object) -> AppConfig:
+    """The way an office configures it: SOHOA_STORE_URL=s3://… and SOHOA_STORE__* variables."""
+    monkeypatch.setenv("SOHOA_STORE_URL", f"s3://{bucket}")
+    for k, v in store.items():
+        monkeypatch.setenv(f"SOHOA_STORE__{k.upper()}", str(v))
+    return AppConfig(home=home)
+
+
 def b64(hexdigest: str) -> str:
     return base64.b64encode(bytes.fromhex(hexdigest)).decode()
 
@@ -82,7 +90,8 @@ def test_batch_on_s3_through_a_short_outage_seen_by_boto3(
     s3_server = s3_outage_server
     for k, v in s3_server.env().items():
         monkeypatch.setenv(k, v)
-    config = s3_config(home, s3_bucket, retries=6, backoff_s=0.2)
+    config = s3_config_from_env(home, s3_bucket, monkeypatch, retries=6, backoff_s=0.2)
+    assert config.store_config.url == f"s3://{s3_bucket}" and config.store_config.retries == 6
     state = _outage_on_put(monkeypatch, s3_server, PUTS_PER_DOC + 2, restart_after=1.0)
     report, data = run_inprocess(config, few_scans)
     assert state["stopped"] and s3_server.running
