@@ -5,7 +5,9 @@
     owners/<owner id>/<doc code>/<doc code>.json       metadata sidecar (Decree 30 Annex VI fields, checksums)
     owners/<owner id>/<doc code>/original/<NN><ext>    the scans exactly as received
     unassigned/<doc code>/...                          the same, while the owner is not yet known
-    dossiers/<dossier code>/manifest.json              the dossier's documents
+    dossiers/<dossier code>/<doc code>.json            the dossier's manifest: one entry per document
+                                                       (write-once; the dossier's manifest is the listing)
+    audits/fixity/<run id>.json                        fixity audit reports
 
 Document codes follow the archive file-name rule of Circular 05/2025/TT-BNV Art. 8:
 ``<dossier code>.<document ordinal>``.
@@ -42,5 +44,11 @@ def document_keys(owner_id: str | None, doc_code: str) -> DocumentKeys:
     return DocumentKeys(prefix, doc_code)
 
 
-def dossier_manifest_key(dossier_code: str) -> str:
-    return f"dossiers/{dossier_code}/manifest.json"
+def dossier_entry_key(dossier_code: str, doc_code: str) -> str:
+    """A dossier grows one document at a time and the warehouse is write-once, so its manifest is one
+    object per document under the dossier code."""
+    return f"dossiers/{dossier_code}/{doc_code}.json"
+
+
+def dossier_prefix(dossier_code: str) -> str:
+    return f"dossiers/{dossier_code}/"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.store import StoredObject
@@ -53,26 +53,35 @@ class FixityRun(Base):
 
 def record_object(catalog: Catalog, doc_key: str | None, obj: StoredObject) -> None:
     """Note an object the store now holds (idempotent: a resumed document records it again harmlessly)."""
-    values = dict(
-        doc_key=doc_key,
-        sha256=obj.sha256,
-        size=obj.size,
-        content_type=obj.content_type,
-        version_id=obj.version_id,
-        retain_until=obj.retain_until,
-        legal_hold=obj.legal_hold,
-    )
+    record_objects(catalog, doc_key, [obj])
+
+
+def record_objects(catalog: Catalog, doc_key: str | None, objs: list[StoredObject]) -> None:
+    """Note the objects of one document in one statement (an upsert: recording again is harmless)."""
+    if not objs:
+        return
+    rows = [
+        dict(
+            key=o.key,
+            doc_key=doc_key,
+            sha256=o.sha256,
+            size=o.size,
+            content_type=o.content_type,
+            version_id=o.version_id,
+            retain_until=o.retain_until,
+            legal_hold=o.legal_hold,
+            stored_at=o.stored_at or utcnow(),
+            status="stored",
+        )
+        for o in objs
+    ]
+    table = WarehouseObject.__table__
+    dialect = postgresql if catalog.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    updated = ("doc_key", "sha256", "size", "content_type", "version_id", "retain_until", "legal_hold")
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={c: stmt.excluded[c] for c in updated})
     with catalog.session() as s:
-        row = s.get(WarehouseObject, obj.key)
-        if row is not None:
-            for k, v in values.items():
-                setattr(row, k, v)
-            return
-        s.add(WarehouseObject(key=obj.key, **values))
-        try:
-            s.flush()
-        except IntegrityError:  # recorded concurrently by another worker: same key, same bytes
-            s.rollback()
+        s.execute(stmt, rows)
 
 
 def backfill(catalog: Catalog) -> int:

@@ -244,9 +244,7 @@ class S3Store:
     ) -> StoredObject:
         check_key(key)
         digest = sha256_hex(data)
-        existing = self.stat(key)
-        if existing is not None:
-            return self._same_or_conflict(existing, digest)
+        # No HEAD first: the conditional PUT is one round trip, and the server decides atomically.
         try:
             return self._write(key, data, digest, content_type, metadata, retain_until, legal_hold, create_only=True)
         except S3Error as e:
@@ -409,7 +407,7 @@ class S3Store:
             try:
                 self._call("delete " + key, lambda v=vid: self.client.remove_object(self.bucket, key, version_id=v))
             except S3Error as e:
-                if e.code in ("AccessDenied", "ObjectLocked", "InvalidRequest"):
+                if e.code in ("AccessDenied", "ObjectLocked", "InvalidRequest") and self._locked(key, vid):
                     raise ObjectLocked(
                         f"the S3 server refused to delete {key} (version {vid}): it is under retention or "
                         f"legal hold ({e.code})",
@@ -417,6 +415,16 @@ class S3Store:
                         f"hoặc bị giữ pháp lý ({e.code})",
                     ) from e
                 raise self._fail(e, key) from e
+
+    def _locked(self, key: str, version_id: str) -> bool:
+        """Whether a version is under retention or legal hold (else a refusal means missing permissions)."""
+        try:
+            o = self.client.stat_object(self.bucket, key, version_id=version_id)
+        except MinioException:
+            return True  # cannot tell: say what the server most likely meant
+        until = o.metadata.get("x-amz-object-lock-retain-until-date")
+        held = (o.metadata.get("x-amz-object-lock-legal-hold") or "").upper() == "ON"
+        return held or (until is not None and datetime.fromisoformat(until.replace("Z", "+00:00")) > datetime.now(UTC))
 
     def restore(self, key: str, data: bytes) -> StoredObject:
         """Put ``data`` back as the current version (the damaged version stays, retained, in the history)."""
@@ -446,4 +454,4 @@ class S3Store:
             raise self._fail(e, key) from e
 
 
-__all__ = ["MinioException", "S3Store"]
+__all__ = ["S3Store"]

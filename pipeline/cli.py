@@ -14,6 +14,7 @@ from rich.table import Table
 
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
+from pipeline.cli_archive import export_cmd
 from pipeline.cli_batchq import batchq_commands
 from pipeline.cli_pki import pki_app
 from pipeline.cli_report import kpi_cmd, report_cmd
@@ -50,6 +51,7 @@ app.command("kpi")(kpi_cmd)
 app.add_typer(review_app, name="review")
 app.add_typer(pki_app, name="pki")
 app.command("verify")(verify_cmd)
+app.command("export")(export_cmd)
 
 
 class RichProgress(ProgressSink):

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import cv2
 
-from archive.layout import document_keys
-from archive.ledger import record_object
-from archive.store import ObjectStore
+from archive.errors import ObjectConflict
+from archive.layout import document_keys, dossier_entry_key
+from archive.ledger import record_objects
+from archive.store import ObjectStore, StoredObject
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
@@ -269,14 +270,17 @@ def store_document(
     hold = t is not None and t.retention_years is None  # permanent: no end date, so a legal hold
     meta = {"doc-code": job.doc_code or "", "source-sha256": job.key}
     objects: dict[str, str] = {}
+    stored: list[StoredObject] = []
 
     def _put(key: str, data: bytes, content_type: str) -> str:
         """Write once; an object left by an interrupted run of this same document is kept as it is."""
-        obj = store.stat(key)
-        if obj is None:
+        try:
             obj = store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
-        if catalog is not None:
-            record_object(catalog, job.key, obj)
+        except ObjectConflict:
+            obj = store.stat(key)  # written by an interrupted run of this document (e.g. signed a second earlier)
+            if obj is None:
+                raise
+        stored.append(obj)
         return obj.sha256
 
     originals = []
@@ -296,6 +300,7 @@ def store_document(
         pdf_bytes = store.get(keys.pdf)
         pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
         signed_at = signed_time(pdf_bytes)
+        stored.extend(o for o in [store.stat(keys.pdf)] if o is not None)
     objects[keys.pdf] = pdf_sha
     sidecar = {
         "doc_code": job.doc_code,
@@ -324,6 +329,20 @@ def store_document(
     }
     data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
     objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
+    if job.dossier_code:  # the dossier's manifest entry: where the document is and what it holds
+        entry = {
+            "dossier_code": job.dossier_code,
+            "doc_code": job.doc_code,
+            "ordinal": job.ordinal,
+            "owner_id": job.owner_id,
+            "type_code": job.type_code,
+            "sidecar": {"key": keys.sidecar, "sha256": objects[keys.sidecar]},
+            "pdf": {"key": keys.pdf, "sha256": pdf_sha},
+        }
+        entry_data = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        _put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json")
+    if catalog is not None:
+        record_objects(catalog, job.key, stored)
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
 
 

@@ -110,3 +110,25 @@ def test_s3_object_overwritten_behind_our_back_is_restored(s3_target, s3_server,
     assert len(versions) == 3  # original (retained), forged, restored: history is never rewritten
     assert sha256_hex(store.get(k0)) == sha256_hex(b"document 0")
     catalog.close()
+
+
+def test_mirror_outage_is_caught_up_by_the_audit(catalog: Catalog, tmp_path: Path, monkeypatch):
+    from archive.errors import StorageUnavailable
+    from archive.local import LocalStore
+    from archive.mirror import MirroredStore
+
+    primary, mirror = LocalStore(tmp_path / "wh"), LocalStore(tmp_path / "mirror")
+
+    def down(*_a, **_k):
+        raise StorageUnavailable("mirror unreachable")
+
+    monkeypatch.setattr(mirror, "put", down)
+    with pytest.raises(StorageUnavailable):  # required: the document waits for both copies
+        MirroredStore(primary, mirror, required=True).put("k/required", b"x")
+    store = MirroredStore(primary, mirror)  # not required: archived now, mirrored by the audit
+    (k0,) = _fill(catalog, store, 1)
+    assert primary.stat(k0) is not None and mirror.stat(k0) is None
+    monkeypatch.undo()
+    report = audit(catalog, store)
+    assert report.repaired == 1 and report.healthy
+    assert mirror.get(k0) == b"document 0" and mirror.stat(k0).retain_until is not None

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Warehouse throughput: sohoa's stores against the plain baseline, in the same run.
+
+    python scripts/bench_store.py [--objects 50] [--size-kb 1024] [--rounds 3] [--s3-endpoint HOST:PORT] [--json]
+
+* local: ``LocalStore.put`` (SHA-256, temp file, fsync, link, metadata file) + the catalog ledger row,
+  against a plain file copy with the same durability (write + fsync of file and folder); reads with
+  SHA-256 verification against a plain read. Also without fsync on both sides.
+* S3: ``S3Store.put`` (SHA-256, x-amz-checksum-sha256, conditional write, retention) + the catalog
+  ledger row, against a bare ``minio`` ``put_object`` and a bare ``boto3`` ``put_object`` of the same
+  bytes to the same server; reads (``get`` with verification) against a bare ``get_object``.
+
+Without ``--s3-endpoint`` a moto S3 server is started on a free loopback port (test extra ``moto[server]``);
+credentials come from ``SOHOA_S3_ACCESS_KEY``/``SOHOA_S3_SECRET_KEY`` when an endpoint is given.
+Each figure is the median of ``--rounds`` rounds, measured alternately so load changes hit both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archive.ledger import record_objects
+from archive.local import LocalStore
+from archive.s3 import S3Store
+from catalog.db import Catalog
+
+PER_DOCUMENT = 4  # objects per document (scan, text, PDF, sidecar): store_document records them together
+
+
+def timed(fn: Callable[[], None]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def rate(seconds: float, n: int, size: int) -> dict[str, float]:
+    return {"mb_s": round(n * size / seconds / 1e6, 1), "obj_s": round(n / seconds, 1), "seconds": round(seconds, 3)}
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog) -> dict:
+    src = work / "src"
+    src.mkdir()
+    files = []
+    for i, data in enumerate(payloads):
+        p = src / f"scan-{i:04d}.png"
+        p.write_bytes(data)
+        files.append(p)
+    n, size = len(payloads), len(payloads[0])
+    until = datetime.now(UTC) + timedelta(days=3650)
+    results: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        results.setdefault(name, []).append(seconds)
+
+    for r in range(rounds):
+        for fsync in (True, False):
+            tag = "fsync" if fsync else "nofsync"
+            dest = work / f"copy-{tag}-{r}"
+            dest.mkdir()
+
+            def plain_copy(dest: Path = dest, fsync: bool = fsync) -> None:
+                for f in files:
+                    d = dest / "owners" / "037096014589" / f.name
+                    d.parent.mkdir(parents=True, exist_ok=True)
+                    with f.open("rb") as fi, d.open("wb") as fo:
+                        shutil.copyfileobj(fi, fo, 1 << 20)
+                        if fsync:
+                            fo.flush()
+                            os.fsync(fo.fileno())
+                    if fsync:
+                        fsync_dir(d.parent)
+
+            store = LocalStore(work / f"store-{tag}-{r}", fsync=fsync)
+
+            def sohoa_put(store: LocalStore = store) -> None:
+                stored = []
+                for i, f in enumerate(files):
+                    stored.append(
+                        store.put(
+                            f"owners/037096014589/D.{i:04d}/original/01.png",
+                            f.read_bytes(),
+                            content_type="image/png",
+                            metadata={"doc-code": f"D.{i:04d}"},
+                            retain_until=until,
+                        )
+                    )
+                    if len(stored) == PER_DOCUMENT or i == n - 1:  # the ledger is written once per document
+                        record_objects(catalog, f"{i:064d}", stored)
+                        stored = []
+
+            add(f"copy_{tag}", timed(plain_copy))
+            add(f"put_{tag}", timed(sohoa_put))
+            if fsync:
+                add("read_plain", timed(lambda dest=dest: [p.read_bytes() for p in sorted(dest.rglob("*.png"))]))
+                add(
+                    "read_sohoa",
+                    timed(
+                        lambda store=store: [
+                            store.get(f"owners/037096014589/D.{i:04d}/original/01.png") for i in range(n)
+                        ]
+                    ),
+                )
+    med = {k: statistics.median(v) for k, v in results.items()}
+    return {
+        "upload_fsync": {"baseline": rate(med["copy_fsync"], n, size), "sohoa": rate(med["put_fsync"], n, size)},
+        "upload_nofsync": {"baseline": rate(med["copy_nofsync"], n, size), "sohoa": rate(med["put_nofsync"], n, size)},
+        "read": {"baseline": rate(med["read_plain"], n, size), "sohoa": rate(med["read_sohoa"], n, size)},
+    }
+
+
+def start_moto() -> tuple[str, object]:
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    srv.start()
+    return f"127.0.0.1:{port}", srv
+
+
+def bench_s3(endpoint: str, access: str, secret: str, payloads: list[bytes], rounds: int, catalog: Catalog) -> dict:
+    import boto3
+    from minio import Minio
+
+    bucket = f"sohoa-bench-{uuid.uuid4().hex[:8]}"
+    store = S3Store(bucket, endpoint, access, secret, secure=False, retries=2)
+    bare = Minio(endpoint, access_key=access, secret_key=secret, secure=False, region="us-east-1")
+    b3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+    )
+    n, size = len(payloads), len(payloads[0])
+    until = datetime.now(UTC) + timedelta(days=1)
+    results: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        results.setdefault(name, []).append(seconds)
+
+    for r in range(rounds):
+
+        def minio_put(r: int = r) -> None:
+            for i, data in enumerate(payloads):
+                bare.put_object(bucket, f"bare/{r}/{i:04d}", io.BytesIO(data), len(data), "image/png")
+
+        def boto3_put(r: int = r) -> None:
+            for i, data in enumerate(payloads):
+                b3.put_object(Bucket=bucket, Key=f"boto/{r}/{i:04d}", Body=data, ContentType="image/png")
+
+        def sohoa_put(r: int = r) -> None:
+            stored = []
+            for i, data in enumerate(payloads):
+                stored.append(
+                    store.put(
+                        f"owners/037096014589/D.{r}.{i:04d}/original/01.png",
+                        data,
+                        content_type="image/png",
+                        metadata={"doc-code": f"D.{r}.{i:04d}"},
+                        retain_until=until,
+                    )
+                )
+                if len(stored) == PER_DOCUMENT or i == n - 1:
+                    record_objects(catalog, f"{r}{i:063d}", stored)
+                    stored = []
+
+        def minio_get(r: int = r) -> None:
+            for i in range(n):
+                resp = bare.get_object(bucket, f"bare/{r}/{i:04d}")
+                resp.read()
+                resp.close()
+                resp.release_conn()
+
+        def sohoa_get(r: int = r) -> None:
+            for i in range(n):
+                store.get(f"owners/037096014589/D.{r}.{i:04d}/original/01.png")
+
+        add("minio_put", timed(minio_put))
+        add("sohoa_put", timed(sohoa_put))
+        add("boto3_put", timed(boto3_put))
+        add("minio_get", timed(minio_get))
+        add("sohoa_get", timed(sohoa_get))
+    med = {k: statistics.median(v) for k, v in results.items()}
+    return {
+        "upload": {
+            "baseline": rate(med["minio_put"], n, size),
+            "baseline_boto3": rate(med["boto3_put"], n, size),
+            "sohoa": rate(med["sohoa_put"], n, size),
+        },
+        "read": {"baseline": rate(med["minio_get"], n, size), "sohoa": rate(med["sohoa_get"], n, size)},
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--objects", type=int, default=50)
+    ap.add_argument("--size-kb", type=int, default=1024)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--s3-endpoint", default=None, help="host:port of an S3 server (default: moto on loopback)")
+    ap.add_argument("--skip-s3", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    rnd = random.Random(1)
+    payloads = [rnd.randbytes(args.size_kb * 1024) for _ in range(args.objects)]
+    out: dict = {
+        "objects": args.objects,
+        "size_kb": args.size_kb,
+        "rounds": args.rounds,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        work = Path(tmp)
+        catalog = Catalog(f"sqlite:///{work / 'catalog.db'}")
+        out["local"] = bench_local(work, payloads, args.rounds, catalog)
+        if not args.skip_s3:
+            srv = None
+            if args.s3_endpoint:
+                endpoint = args.s3_endpoint
+                access = os.environ.get("SOHOA_S3_ACCESS_KEY", "")
+                secret = os.environ.get("SOHOA_S3_SECRET_KEY", "")
+                out["s3_server"] = endpoint
+            else:
+                endpoint, srv = start_moto()
+                access, secret = "bench", "bench-secret"
+                out["s3_server"] = "moto (in-process, loopback)"
+            try:
+                out["s3"] = bench_s3(endpoint, access, secret, payloads, args.rounds, catalog)
+            finally:
+                if srv is not None:
+                    srv.stop()
+        catalog.close()
+    for section in ("local", "s3"):
+        for fig in out.get(section, {}).values():
+            fig["ratio"] = round(fig["sohoa"]["mb_s"] / fig["baseline"]["mb_s"], 2)
+    if args.json:
+        print(json.dumps(out, indent=1))
+        return 0
+    print(f"{args.objects} objects × {args.size_kb} KiB, median of {args.rounds} rounds; {out['machine']}")
+    print(f"{'':22} {'baseline MB/s':>14} {'obj/s':>8} {'sohoa MB/s':>11} {'obj/s':>8} {'ratio':>6}")
+    for section in ("local", "s3"):
+        for name, fig in out.get(section, {}).items():
+            b, s = fig["baseline"], fig["sohoa"]
+            label = f"{section} {name}"
+            print(f"{label:22} {b['mb_s']:>14} {b['obj_s']:>8} {s['mb_s']:>11} {s['obj_s']:>8} {fig['ratio']:>6}")
+    if "s3" in out:
+        b3 = out["s3"]["upload"]["baseline_boto3"]
+        print(f"{'s3 upload (boto3)':22} {b3['mb_s']:>14} {b3['obj_s']:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
