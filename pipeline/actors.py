@@ -311,7 +311,9 @@ def held_lease(deps: Deps, name: str, holder: str, seconds: float) -> Iterator[b
             log.warning("lease %s not released", name)
 
 
-def handle_item(deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool, lease_s: float) -> str:
+def handle_item(
+    deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool, lease_s: float, attempts: int | None = 1
+) -> str:
     """Process one item; return its new status ("skipped" when it was already done, "busy" when another worker
     holds the document). Used by the actor and by ``batch retry`` without a broker."""
     catalog = deps.catalog
@@ -338,7 +340,7 @@ def handle_item(deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool,
             metrics.DUPLICATE_DELIVERIES.inc()
             return "skipped"
         try:
-            outcome = run_document(planned, ctx, deps, metrics.PAGES.inc)
+            outcome = run_document(planned, ctx, deps, metrics.PAGES.inc, attempts=attempts)
         except BaseException as e:  # systemic error, time limit, shutdown: the item stays open or fails
             f = describe(e)
             reason_code = "time_limit" if type(e).__name__ == "TimeLimitExceeded" else f.reason_code
