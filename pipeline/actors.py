@@ -161,15 +161,20 @@ def reset() -> None:
             _QUEUE.broker.close()
         _QUEUE = None
         _THREAD_DEPS.__dict__.clear()
+        _PREBUILT.clear()
 
 
 def worker_setup() -> None:
-    """Entry point for the dramatiq CLI (``pipeline.actors:worker_setup``), called in each worker process."""
+    """Entry point for the dramatiq CLI (``pipeline.actors:worker_setup``), called in each worker process.
+
+    The dependencies (Tesseract probe, signer, catalog engine) are built here, before the process reports
+    ready, so the first document does not pay for them and a broken installation fails at start."""
     q = setup()
     metrics.instrument_stages()
     from pipeline.logs import setup_worker_logging
 
     setup_worker_logging(q.cfg.log_level)
+    _PREBUILT.append(build_deps(q.cfg))
 
 
 # --- the actor ---------------------------------------------------------------------------------------
@@ -182,13 +187,18 @@ class TransientFailure(dramatiq.Retry):
 
 
 _THREAD_DEPS = threading.local()
+_PREBUILT: list[Deps] = []
 
 
 def thread_deps(cfg: AppConfig) -> Deps:
     """Dependencies of this worker thread (built once: Tesseract probe, signer, catalog engine)."""
     deps = getattr(_THREAD_DEPS, "deps", None)
     if deps is None:
-        deps = _THREAD_DEPS.deps = build_deps(cfg)
+        try:
+            deps = _PREBUILT.pop()
+        except IndexError:
+            deps = build_deps(cfg)
+        _THREAD_DEPS.deps = deps
     return deps
 
 
