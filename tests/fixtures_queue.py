@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -164,10 +163,11 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start ``sohoa worker`` in its own process group; every group is SIGKILLed in teardown."""
     started: list[subprocess.Popen] = []
 
-    def start(env: BrokerEnv, processes: int = 1, threads: int = 1) -> subprocess.Popen:
+    def start(env: BrokerEnv, processes: int = 1, threads: int = 1, metrics_port: int = 0) -> subprocess.Popen:
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
+        args = ["worker", "--processes", str(processes), "--threads", str(threads), "--metrics-port", str(metrics_port)]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker", "--processes", str(processes), "--threads", str(threads)],
+            [sys.executable, "-m", "pipeline.cli", *args],
             env=env.env(),
             cwd=REPO,
             stdout=log,
@@ -187,24 +187,3 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pass
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 180, procs=()) -> None:
-    """Poll ``predicate``; fail (not hang) after ``timeout`` s or if a worker died on its own."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        for p in procs:
-            assert p.poll() is None, f"worker exited with {p.returncode} while waiting for {what}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
-def cli(env: BrokerEnv, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        env=env.env(),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )

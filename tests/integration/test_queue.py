@@ -19,7 +19,7 @@ from tests.integration.helpers import pdf_keys
 pytest_plugins = ["tests.fixtures_queue"]
 pytestmark = pytest.mark.slow
 
-from tests.fixtures_queue import cli, wait_until  # noqa: E402
+from tests.integration.queue_helpers import cli, free_port, scrape, wait_until  # noqa: E402
 
 
 def _catalog(home: Path) -> Catalog:
@@ -63,16 +63,25 @@ def _assert_exactly_once(home: Path, batch_id: str, n: int) -> cq.BatchStatus:
 
 def test_two_worker_processes_share_a_batch(broker_env, inbox: Path, home: Path, workers):
     n = len(list(inbox.iterdir()))
-    batch_id = _enqueue(broker_env, inbox)
-    assert _status(home, batch_id).state == "running"
-    w = workers(broker_env, processes=2)
-    wait_until(lambda: _done(home, batch_id), "the batch", procs=[w])
-    st = _assert_exactly_once(home, batch_id, n)
-    assert len({name.rsplit(":", 1)[0] for name in st.workers}) == 2  # both processes took documents
-    proc = cli(broker_env, "batch", "status", batch_id, "--json")
+    port = free_port()
+    w = workers(broker_env, processes=2, metrics_port=port)
+    proc = cli(broker_env, "batch", "run", str(inbox), "--queue", "--wait", "--json")
+    assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert proc.returncode == 0 and data["state"] == "done" and data["batch_id"] == batch_id
-    assert data["totals"]["archived"] + data["totals"]["needs_review"] == n
+    assert data["state"] == "done" and data["totals"]["archived"] + data["totals"]["needs_review"] == n
+    assert w.poll() is None
+    st = _assert_exactly_once(home, data["batch_id"], n)
+    assert len({name.rsplit(":", 1)[0] for name in st.workers}) == 2  # both processes took documents
+    status = cli(broker_env, "batch", "status", data["batch_id"], "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["state"] == "done"
+
+    metrics = scrape(port)
+    done = sum(
+        float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith("sohoa_documents_total{")
+    )
+    assert done == n  # summed over both worker processes
+    assert "sohoa_pages_total" in metrics and 'sohoa_stage_seconds_count{stage="ocr_pages"}' in metrics
+    assert 'sohoa_queue_messages{queue="' in metrics and 'state="dead"' in metrics
 
 
 def test_worker_sigkilled_mid_document_batch_completes_exactly_once(broker_env, inbox: Path, home: Path, workers):
