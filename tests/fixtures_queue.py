@@ -36,7 +36,6 @@ QUEUE_SPECS = [
     Spec("GKS", "clean", 200, "png"),
     Spec("XNCT", "clean", 200, "png"),
     Spec("CCCD", "clean", 200, "jpg"),
-    Spec("GKS", "clean", 200, "jpg"),
 ]
 
 
