@@ -161,15 +161,20 @@ def reset() -> None:
             _QUEUE.broker.close()
         _QUEUE = None
         _THREAD_DEPS.__dict__.clear()
+        _PREBUILT.clear()
 
 
 def worker_setup() -> None:
-    """Entry point for the dramatiq CLI (``pipeline.actors:worker_setup``), called in each worker process."""
+    """Entry point for the dramatiq CLI (``pipeline.actors:worker_setup``), called in each worker process.
+
+    The dependencies (Tesseract probe, signer, catalog engine) are built here, before the process reports
+    ready, so the first document does not pay for them and a broken installation fails at start."""
     q = setup()
     metrics.instrument_stages()
     from pipeline.logs import setup_worker_logging
 
     setup_worker_logging(q.cfg.log_level)
+    _PREBUILT.append(build_deps(q.cfg))
 
 
 # --- the actor ---------------------------------------------------------------------------------------
@@ -182,13 +187,18 @@ class TransientFailure(dramatiq.Retry):
 
 
 _THREAD_DEPS = threading.local()
+_PREBUILT: list[Deps] = []
 
 
 def thread_deps(cfg: AppConfig) -> Deps:
     """Dependencies of this worker thread (built once: Tesseract probe, signer, catalog engine)."""
     deps = getattr(_THREAD_DEPS, "deps", None)
     if deps is None:
-        deps = _THREAD_DEPS.deps = build_deps(cfg)
+        try:
+            deps = _PREBUILT.pop()
+        except IndexError:
+            deps = build_deps(cfg)
+        _THREAD_DEPS.deps = deps
     return deps
 
 
@@ -311,7 +321,9 @@ def held_lease(deps: Deps, name: str, holder: str, seconds: float) -> Iterator[b
             log.warning("lease %s not released", name)
 
 
-def handle_item(deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool, lease_s: float) -> str:
+def handle_item(
+    deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool, lease_s: float, attempts: int | None = 1
+) -> str:
     """Process one item; return its new status ("skipped" when it was already done, "busy" when another worker
     holds the document). Used by the actor and by ``batch retry`` without a broker."""
     catalog = deps.catalog
@@ -338,7 +350,7 @@ def handle_item(deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool,
             metrics.DUPLICATE_DELIVERIES.inc()
             return "skipped"
         try:
-            outcome = run_document(planned, ctx, deps, metrics.PAGES.inc)
+            outcome = run_document(planned, ctx, deps, metrics.PAGES.inc, attempts=attempts)
         except BaseException as e:  # systemic error, time limit, shutdown: the item stays open or fails
             f = describe(e)
             reason_code = "time_limit" if type(e).__name__ == "TimeLimitExceeded" else f.reason_code

@@ -107,6 +107,13 @@ def retry_batch(deps_or_catalog, batch_id: str, queue=None, *, include_open: boo
 
     assert isinstance(deps_or_catalog, Deps), "retrying without a broker needs the pipeline's dependencies"
     for it in items:
-        handle_item(deps_or_catalog, batch_id, it.id, final_attempt=True, lease_s=deps_or_catalog.config.queue.lease_s)
+        handle_item(
+            deps_or_catalog,
+            batch_id,
+            it.id,
+            final_attempt=True,
+            lease_s=deps_or_catalog.config.queue.lease_s,
+            attempts=None,
+        )
     cq.maybe_finish_batch(catalog, batch_id)
     return [it.id for it in items]

@@ -45,6 +45,8 @@ def worker_cmd(
         )
     # Every worker process writes its metrics here; the exposition fork sums them.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sohoa-metrics-"))
+    # An idle consumer polls every 100 ms (dramatiq's default 1 s would be lost between every two documents).
+    os.environ.setdefault("dramatiq_worker_timeout", "100")
     import dramatiq.cli
     import dramatiq.worker
 

@@ -56,6 +56,7 @@ def dead_letters(q: Queue, batch_id: str | None = None, *, remove: bool = False)
     if kind == "RabbitmqBroker":
         import pika
 
+        q.broker.declare_queue(name, ensure=True)  # also declares its dead-letter queue
         conn = pika.BlockingConnection(
             q.broker.parameters[0] if isinstance(q.broker.parameters, list) else q.broker.parameters
         )

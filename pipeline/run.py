@@ -111,8 +111,15 @@ def process(job: DocumentJob, deps: Deps, on_page: Callable[[], None]) -> Docume
 
 
 def run_document(
-    item: PlannedItem, ctx: BatchContext, deps: Deps, on_page: Callable[[], None] = lambda: None
+    item: PlannedItem,
+    ctx: BatchContext,
+    deps: Deps,
+    on_page: Callable[[], None] = lambda: None,
+    attempts: int | None = None,
 ) -> Outcome:
+    """``attempts``: tries after a transient error (default TRANSIENT_ATTEMPTS); the queue passes 1 and retries
+    the message itself with back-off, so a store outage does not make a worker redo the OCR again and again."""
+    attempts = attempts or TRANSIENT_ATTEMPTS
     if item.problem is not None:
         return _quarantine(item, ctx, deps, *item.problem)
     try:
@@ -163,15 +170,15 @@ def run_document(
         declared=item.declared,
     )
     try:
-        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 job = process(job, deps, on_page)
                 break
             except Exception as e:
                 f = describe(e)
-                if not f.retryable or attempt == TRANSIENT_ATTEMPTS:
+                if not f.retryable or attempt == attempts:
                     raise
-                log.warning("item %d: %s, retrying (%d/%d)", item.ordinal, f.reason_code, attempt, TRANSIENT_ATTEMPTS)
+                log.warning("item %d: %s, retrying (%d/%d)", item.ordinal, f.reason_code, attempt, attempts)
                 time.sleep(BACKOFF_S * 2 ** (attempt - 1))
                 job = DocumentJob(
                     key=key,

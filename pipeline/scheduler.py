@@ -22,14 +22,11 @@ def nightly_tick() -> None:
         log.exception("nightly run failed")
 
 
-def run_scheduler() -> None:
-    """dramatiq fork function: block and fire ``nightly_tick`` on the configured cron schedule."""
+def make_scheduler(cfg):
+    """A blocking APScheduler with the nightly job on ``cfg.queue.schedule`` (not started)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    from pipeline.config import load_config
-
-    cfg = load_config()
     sched = BlockingScheduler(timezone=cfg.queue.timezone)
     sched.add_job(
         nightly_tick,
@@ -39,5 +36,14 @@ def run_scheduler() -> None:
         coalesce=True,
         misfire_grace_time=3600,
     )
+    return sched
+
+
+def run_scheduler() -> None:
+    """dramatiq fork function: block and fire ``nightly_tick`` on the configured cron schedule."""
+    from pipeline.config import load_config
+
+    cfg = load_config()
+    sched = make_scheduler(cfg)
     log.info("nightly scheduled at '%s' (%s)", cfg.queue.schedule, cfg.queue.timezone)
     sched.start()
