@@ -8,6 +8,8 @@ PACKAGES=(
   poppler-utils        # pdftoppm/pdfinfo (pdf2image), pdfsig/pdftotext (tests)
   fonts-liberation2    # Times-compatible font with Vietnamese glyphs (signature box, text layer, samples)
   python3-venv         # python -m venv on Debian's Python
+  chromium             # headless browser for the dashboard test (selenium)
+  chromium-driver      # chromedriver for selenium
 )
 
 missing=()
