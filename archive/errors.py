@@ -46,3 +46,24 @@ class UnsupportedStore(ArchiveError):
     reason_code = "unsupported_store"
     exit_code = 9
     systemic = True  # every document would fail the same way: stop the batch
+
+
+class ObjectLocked(ArchiveError):
+    """The server refused to delete or overwrite an object under retention or legal hold (write-once)."""
+
+    reason_code = "object_locked"
+
+
+class UploadDigestMismatch(ArchiveError):
+    """The server computed another SHA-256 than the one sent: the bytes were damaged in transit."""
+
+    reason_code = "upload_digest_mismatch"
+    retryable = True
+
+
+class StoreMisconfigured(ArchiveError):
+    """The bucket or its credentials cannot be used as configured (every document would fail)."""
+
+    reason_code = "store_misconfigured"
+    exit_code = 9
+    systemic = True

@@ -12,10 +12,11 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.errors import ObjectConflict, ObjectCorrupted, ObjectMissing, StorageUnavailable
+from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing, StorageUnavailable
 from archive.store import StoredObject, check_key, sha256_hex
 
 
@@ -74,6 +75,7 @@ class LocalStore:
         content_type: str = "application/octet-stream",
         metadata: dict[str, str] | None = None,
         retain_until: datetime | None = None,
+        legal_hold: bool = False,
     ) -> StoredObject:
         digest = sha256_hex(data)
         try:
@@ -88,11 +90,20 @@ class LocalStore:
                     f"{key} đã lưu nội dung khác; kho lưu trữ chỉ ghi một lần",
                 )
             return existing
-        obj = StoredObject(key, digest, len(data), content_type, datetime.now(UTC), retain_until, dict(metadata or {}))
+        obj = StoredObject(
+            key,
+            digest,
+            len(data),
+            content_type,
+            datetime.now(UTC),
+            retain_until,
+            dict(metadata or {}),
+            legal_hold=legal_hold,
+        )
         self._write_meta(obj)
         return obj
 
-    def _write_meta(self, obj: StoredObject) -> None:
+    def _write_meta(self, obj: StoredObject, *, replace_existing: bool = False) -> None:
         meta = {
             "sha256": obj.sha256,
             "size": obj.size,
@@ -100,8 +111,31 @@ class LocalStore:
             "stored_at": obj.stored_at.isoformat() if obj.stored_at else None,
             "retain_until": obj.retain_until.isoformat() if obj.retain_until else None,
             "metadata": obj.metadata,
+            "legal_hold": obj.legal_hold,
         }
-        self._write_new(self._meta(obj.key), json.dumps(meta, ensure_ascii=False, indent=1).encode())
+        data = json.dumps(meta, ensure_ascii=False, indent=1).encode()
+        if replace_existing:
+            self._write_over(self._meta(obj.key), data)
+        else:
+            self._write_new(self._meta(obj.key), data)
+
+    def _write_over(self, dest: Path, data: bytes) -> None:
+        """Atomically replace ``dest`` (repair only): temp file, fsync, rename over the damaged one."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                if self.fsync:
+                    f.flush()
+                    os.fsync(f.fileno())
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        finally:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
 
     def stat(self, key: str) -> StoredObject | None:
         path = self._obj(key)
@@ -129,14 +163,18 @@ class LocalStore:
             datetime.fromisoformat(m["stored_at"]) if m.get("stored_at") else None,
             datetime.fromisoformat(m["retain_until"]) if m.get("retain_until") else None,
             m.get("metadata") or {},
+            legal_hold=bool(m.get("legal_hold")),
         )
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, *, verify: bool = True) -> bytes:
         obj = self.stat(key)
         if obj is None:
             raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
-        data = self._obj(key).read_bytes()
-        if sha256_hex(data) != obj.sha256:
+        try:
+            data = self._obj(key).read_bytes()
+        except OSError as e:
+            raise StorageUnavailable(f"cannot read {key}: {e}", f"không đọc được {key}: {e}") from e
+        if verify and sha256_hex(data) != obj.sha256:
             raise ObjectCorrupted(
                 f"{key}: stored bytes do not match their SHA-256", f"{key}: dữ liệu lưu không khớp mã băm SHA-256"
             )
@@ -148,6 +186,35 @@ class LocalStore:
 
     def locate(self, key: str) -> str:
         return str(self._obj(key))
+
+    def presigned_get(self, key: str, expires: timedelta) -> str | None:
+        return None  # a folder on disk has no URLs to share
+
+    def delete(self, key: str) -> None:
+        obj = self.stat(key)
+        if obj is None:
+            raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
+        if obj.legal_hold or (obj.retain_until is not None and obj.retain_until > datetime.now(UTC)):
+            until = "legal hold" if obj.legal_hold else obj.retain_until.isoformat()  # type: ignore[union-attr]
+            raise ObjectLocked(
+                f"{key} is retained ({until}); the warehouse refuses to delete it",
+                f"{key} đang trong thời hạn lưu trữ ({until}); kho không cho xóa",
+            )
+        self._obj(key).unlink()
+        self._meta(key).unlink(missing_ok=True)
+
+    def restore(self, key: str, data: bytes) -> StoredObject:
+        """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one."""
+        digest = sha256_hex(data)
+        old = self.stat(key) if self._meta(key).exists() else None
+        try:
+            self._write_over(self._obj(key), data)
+            obj = replace(old, sha256=digest, size=len(data)) if old else StoredObject(key, digest, len(data))
+            if old is None or old.sha256 != digest or old.size != len(data):
+                self._write_meta(replace(obj, stored_at=obj.stored_at or datetime.now(UTC)), replace_existing=True)
+        except OSError as e:
+            raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
+        return obj
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         base = self.root / "objects"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlparse
@@ -26,6 +27,9 @@ class StoredObject:
     stored_at: datetime | None = None
     retain_until: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    legal_hold: bool = False
+    retention_mode: str | None = None
+    version_id: str | None = None  # S3 version of the object (None on the local store)
 
 
 class ObjectStore(Protocol):
@@ -41,12 +45,16 @@ class ObjectStore(Protocol):
         content_type: str = "application/octet-stream",
         metadata: dict[str, str] | None = None,
         retain_until: datetime | None = None,
+        legal_hold: bool = False,
     ) -> StoredObject:
-        """Store ``data`` under ``key``. The same bytes again is a no-op; different bytes raise ObjectConflict."""
+        """Store ``data`` under ``key``. The same bytes again is a no-op; different bytes raise ObjectConflict.
+
+        ``retain_until``: no delete or overwrite before then; ``legal_hold``: none until the hold is lifted."""
         ...
 
-    def get(self, key: str) -> bytes:
-        """The object's bytes, checked against its recorded SHA-256 (ObjectCorrupted otherwise)."""
+    def get(self, key: str, *, verify: bool = True) -> bytes:
+        """The object's bytes, checked against its recorded SHA-256 (ObjectCorrupted otherwise).
+        ``verify=False`` is for the fixity audit, which compares with the catalog itself."""
         ...
 
     def stat(self, key: str) -> StoredObject | None: ...
@@ -55,6 +63,19 @@ class ObjectStore(Protocol):
 
     def locate(self, key: str) -> str:
         """Where a person or another program finds the object (a file path or a URL)."""
+        ...
+
+    def presigned_get(self, key: str, expires: timedelta) -> str | None:
+        """A URL anyone may GET the object with until ``expires`` from now; None if the store cannot make one."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove an object whose retention has ended; ObjectLocked while it is retained or held."""
+        ...
+
+    def restore(self, key: str, data: bytes) -> StoredObject:
+        """Repair: make ``data`` (a verified good copy) the object's current content again. Only the fixity
+        audit calls this; it bypasses write-once for the damaged copy, never for the retained original."""
         ...
 
 
@@ -75,15 +96,34 @@ def local_path_from_url(url: str) -> Path:
     return Path(path)
 
 
-def open_store(cfg: StoreConfig) -> ObjectStore:
-    if not cfg.url:
+def open_store(cfg: StoreConfig, environ: Mapping[str, str] | None = None) -> ObjectStore:
+    """The store named by ``cfg.url``, wrapped with its mirror when ``cfg.mirror_url`` is set.
+
+    S3 settings and credentials come from ``SOHOA_S3_*`` in ``environ`` (default ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    primary = _open_one(cfg, cfg.url, env, "SOHOA_S3_")
+    if not cfg.mirror_url:
+        return primary
+    from archive.mirror import MirroredStore
+
+    prefix = "SOHOA_MIRROR_S3_" if any(k.startswith("SOHOA_MIRROR_S3_") for k in env) else "SOHOA_S3_"
+    mirror = _open_one(cfg, cfg.mirror_url, env, prefix)
+    return MirroredStore(primary, mirror, required=cfg.mirror_required)
+
+
+def _open_one(cfg: StoreConfig, url: str | None, env: Mapping[str, str], prefix: str) -> ObjectStore:
+    if not url:
         raise UnsupportedStore("no store URL configured", "chưa cấu hình địa chỉ kho lưu trữ")
-    scheme = urlparse(cfg.url).scheme
+    scheme = urlparse(url).scheme
     if scheme == "file":
         from archive.local import LocalStore
 
-        return LocalStore(local_path_from_url(cfg.url), fsync=cfg.fsync)
+        return LocalStore(local_path_from_url(url), fsync=cfg.fsync)
+    if scheme == "s3":
+        from archive.s3 import S3Store
+
+        return S3Store.from_config(cfg, url, env, prefix)
     raise UnsupportedStore(
-        f"unsupported store URL {cfg.url!r}: use file:///path",
-        f"địa chỉ kho lưu trữ không được hỗ trợ {cfg.url!r}: dùng file:///đường-dẫn",
+        f"unsupported store URL {url!r}: use file:///path or s3://bucket",
+        f"địa chỉ kho lưu trữ không được hỗ trợ {url!r}: dùng file:///đường-dẫn hoặc s3://bucket",
     )

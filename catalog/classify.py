@@ -8,6 +8,7 @@ gets a low confidence instead of the least bad type.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -76,6 +77,8 @@ def classify(text: str, catalogue: Catalogue) -> Classification:
     folded = fold(text)
     lines = [line for line in folded.splitlines() if line.strip()]
     title_lines = lines[:TITLE_REGION_LINES]
+    # a title may be printed over two lines ("GIẤY XÁC NHẬN" / "TÌNH TRẠNG HÔN NHÂN")
+    title_lines += [a + " " + b for a, b in itertools.pairwise(title_lines)]
     scores = {t.code: score_type(t, title_lines, folded) for t in catalogue.types}
     exps = {code: math.exp(SOFTMAX_SHARPNESS * s) for code, s in scores.items()}
     z = sum(exps.values()) + math.exp(SOFTMAX_SHARPNESS * NONE_SCORE)

@@ -65,6 +65,7 @@ class Batch(Base):
     agency: Mapped[str] = mapped_column(String(20))
     input_dir: Mapped[str] = mapped_column(Text)
     items_total: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str | None] = mapped_column(String(10))  # "queue" when run by workers; None = in-process
 
 
 class BatchItem(Base):
@@ -78,6 +79,10 @@ class BatchItem(Base):
     reason_code: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # files, declared, problem (queued batches)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int | None] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(String(120))
 
 
 class Dossier(Base):
@@ -124,6 +129,7 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # validity ended (nightly expiry)
 
     __table_args__ = (Index("ix_documents_owner_type", "owner_id", "type_code"),)
 
@@ -391,3 +397,8 @@ class Catalog:
         with self.session() as s:
             rows = s.execute(select(Document.status, func.count()).group_by(Document.status))
             return {status: n for status, n in rows}
+
+
+# Tables kept in their own modules register on ``Base`` when imported; import them so the metadata is complete.
+import catalog.apikeys  # noqa: E402
+import catalog.queue  # noqa: E402, F401  (leases, queued batch items)

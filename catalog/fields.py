@@ -1,26 +1,48 @@
 """Read key fields from OCR text, each with a confidence.
 
-Labels are matched on the unaccented form (same length as the text, so values are cut from the
-original with their diacritics). Invalid values are never accepted silently: they come back with a
-low confidence so the document goes to review.
+How a value is found: after one of the printed labels of its document type (``[type.labels]`` in the
+catalogue, most specific first), else after a generic label; labels are matched on the unaccented form
+(same length as the text, so values are cut from the original with their diacritics) and tolerate the
+punctuation OCR tends to lose or invent.
+
+How sure we are: each value starts from a rule confidence (how it was found), is multiplied by what
+Tesseract said about the words it was read from (a name read as "MY" where "Mỹ" was printed usually
+carries a low word confidence), and is cut hard when a validator rejects it: 12-digit ID with an unknown
+province, or whose century/sex and year digits contradict the date of birth and sex read from the same
+paper; enterprise code with a wrong check digit; a name that is not made of Vietnamese syllables; an
+impossible or implausible date. Invalid values are never accepted silently: they come back with a low
+confidence and a reason, so the document goes to review.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from catalog.codes import is_enterprise_code, parse_personal_id
 from catalog.errors import InvalidCode
 from catalog.types import DocumentType
+from ocr.model import Word
 from ocr.text import nfc, unaccent
+
+# Word confidence (Tesseract 0-100) at or above which OCR costs a value nothing, and at or below which
+# the value is worthless. Between the two the field confidence falls linearly. Measured on the generated
+# benchmark (scripts/bench_classify.py): correct values are read at >= 85 almost always.
+WORD_CONF_FULL = 85.0
+WORD_CONF_ZERO = 40.0
+INVALID = 0.2
+"""Confidence given to a value a validator rejects: far below any sensible review threshold."""
 
 
 @dataclass(frozen=True, slots=True)
 class FieldValue:
     value: str
     confidence: float
+    problem: str | None = None
+    """Why the value is doubtful (validator or OCR), None when nothing was found wrong."""
 
 
 LABELS: dict[str, tuple[str, ...]] = {
@@ -32,8 +54,6 @@ LABELS: dict[str, tuple[str, ...]] = {
         "so cmnd",
         "so giay to tuy than",
         "so / no.",
-        "so/no.",
-        "so / no",
         "personal identification number",
     ),
     "enterprise_code": ("ma so doanh nghiep", "ma so thue", "ma so ho kinh doanh"),
@@ -46,10 +66,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "ho ten",
         "ten cong ty viet bang tieng viet",
         "ten doanh nghiep",
-        "ten ho kinh doanh",
         "full name",
     ),
-    "date_of_birth": ("ngay, thang, nam sinh", "ngay thang nam sinh", "ngay sinh", "sinh ngay", "date of birth"),
+    "date_of_birth": ("ngay, thang, nam sinh", "ngay sinh", "sinh ngay", "date of birth"),
     "issue_date": (
         "ngay, thang, nam dang ky",
         "ngay, thang, nam cap",
@@ -66,13 +85,17 @@ LABELS: dict[str, tuple[str, ...]] = {
         "gia tri den",
     ),
 }
+SEX_LABELS = ("gioi tinh / sex", "gioi tinh")
 
 _DATE_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
-_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})")
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
-_TWELVE = re.compile(r"(?<![\d])(\d[\d ]{10,14}\d)(?![\d])")
+_TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
-_NAME_OK = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,7}$")
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_HONORIFIC = re.compile(r"^(?:ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba)\b[\s:.]*")
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap", "tu do", "hanh phuc")
 _ISSUER_WORDS = (
     "uy ban",
@@ -90,51 +113,6 @@ _ISSUER_WORDS = (
     "toa an",
     "hoi dong",
 )
-
-
-def parse_date(text: str) -> date | None:
-    """First date written as ``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` or ``ngày … tháng … năm …``."""
-    folded = unaccent(nfc(text)).lower()
-    candidates = []
-    for rx in (_DATE_NUMERIC, _DATE_WORDS):
-        m = rx.search(folded)
-        if m:
-            candidates.append((m.start(), m))
-    for _, m in sorted(candidates, key=lambda c: c[0]):
-        try:
-            d, mth, y = (int(g) for g in m.groups())
-            if 1900 <= y <= 2200:
-                return date(y, mth, d)
-        except ValueError:
-            continue
-    return None
-
-
-def title_case(name: str) -> str:
-    return " ".join(part[:1].upper() + part[1:].lower() for part in nfc(name).split())
-
-
-def _after_label(lines: list[str], folded: list[str], labels: tuple[str, ...]) -> list[str]:
-    """Values that follow ``label:`` (same line, or the next line when empty), in text order."""
-    values = []
-    for i, fl in enumerate(folded):
-        for label in labels:
-            pos = fl.find(label)
-            if pos < 0:
-                continue
-            rest = fl[pos + len(label) :]
-            m = re.match(r"\s*(/\s*[a-z .']+)?\s*[:;]\s*", rest)
-            if not m:
-                continue
-            start = pos + len(label) + m.end()
-            value = lines[i][start:].strip()
-            if not value and i + 1 < len(lines):
-                value = lines[i + 1].strip()
-            values.append(value)
-            break
-    return values
-
-
 _NAME_STOPS = (
     "nam sinh",
     "gioi tinh",
@@ -149,9 +127,117 @@ _NAME_STOPS = (
 )
 
 
+def parse_date(text: str) -> date | None:
+    """First date written as ``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` or ``ngày … tháng … năm …``."""
+    found = _find_date(text)
+    return found[0] if found else None
+
+
+def _find_date(text: str) -> tuple[date, str] | None:
+    """The first valid date in ``text`` and the raw characters it was read from."""
+    folded = unaccent(nfc(text)).lower()
+    candidates = []
+    for rx in (_DATE_NUMERIC, _DATE_WORDS):
+        candidates += [(m.start(), m) for m in rx.finditer(folded)]
+    for _, m in sorted(candidates, key=lambda c: c[0]):
+        try:
+            d, mth, y = (int(g) for g in m.groups())
+            if 1900 <= y <= 2200:
+                return date(y, mth, d), nfc(text)[m.start() : m.end()]
+        except ValueError:
+            continue
+    return None
+
+
+def title_case(name: str) -> str:
+    """Vietnamese title case in NFC: ``NGUYỄN THỊ MỸ`` → ``Nguyễn Thị Mỹ``."""
+    return " ".join(part[:1].upper() + part[1:].lower() for part in nfc(name).split())
+
+
+def is_vietnamese_name(name: str) -> bool:
+    """2-7 words, each a possible Vietnamese syllable carrying at most one tone mark."""
+    tokens = nfc(name).split()
+    if not 2 <= len(tokens) <= 7:
+        return False
+    for tok in tokens:
+        if not _SYLLABLE.match(unaccent(tok).lower()):
+            return False
+        if sum(1 for c in unicodedata.normalize("NFD", tok) if c in _TONES) > 1:
+            return False
+    return True
+
+
+class WordConfidence:
+    """Looks up what Tesseract said about the words a value was read from."""
+
+    def __init__(self, words: Sequence[Word] | None) -> None:
+        self.tokens = None
+        if words:
+            self.tokens = [(t, w.conf) for w in words if (t := _norm_token(w.text))]
+
+    def of(self, raw: str) -> float | None:
+        """Lowest word confidence (0-100) over the words of ``raw``; None when unknown."""
+        if self.tokens is None:
+            return None
+        want = [t for t in (_norm_token(x) for x in raw.split()) if t]
+        if not want:
+            return None
+        n, hits = len(want), []
+        for i in range(len(self.tokens) - n + 1):
+            if all(self.tokens[i + j][0] == want[j] for j in range(n)):
+                hits.append(min(self.tokens[i + j][1] for j in range(n)))
+        return min(hits) if hits else None
+
+    def factor(self, raw: str) -> tuple[float, str | None]:
+        """Multiplier for a field's confidence, with a reason when it costs something."""
+        conf = self.of(raw)
+        if conf is None:
+            return (1.0, None) if self.tokens is None else (0.85, None)
+        f = (conf - WORD_CONF_ZERO) / (WORD_CONF_FULL - WORD_CONF_ZERO)
+        f = max(0.0, min(1.0, f))
+        return f, None if f >= 1.0 else f"ocr_word_confidence {conf:.0f}"
+
+
+def _norm_token(s: str) -> str:
+    return nfc(s).strip(".,;:()[]\"'“”‘’*").lower()
+
+
+def _label_regex(label: str) -> re.Pattern[str]:
+    tokens = re.findall(r"[a-z0-9]+", label)
+    body = r"[^a-z0-9\n]{0,4}".join(re.escape(t) for t in tokens)
+    # after the label: an optional English label ("/ Full name"), then ':' (OCR may read ';' '.' ',')
+    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])\s*(?:/\s*[a-z .']+?)?\s*[:;.,](?![\d])\s*")
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _after_labels(lines: list[str], folded: list[str], labels: Sequence[str]) -> list[str]:
+    """Values that follow ``label:`` (same line, or the next line when empty), label by label in
+    the given order (most specific first), each label in text order."""
+    values = []
+    for label in labels:
+        rx = _REGEX_CACHE.get(label)
+        if rx is None:
+            rx = _REGEX_CACHE[label] = _label_regex(label)
+        for i, fl in enumerate(folded):
+            m = rx.search(fl)
+            if not m:
+                continue
+            value = lines[i][m.end() :].strip()
+            if not value and i + 1 < len(lines):
+                value = lines[i + 1].strip()
+            if value:
+                values.append(value)
+    return values
+
+
 def _cut_name(value: str) -> str:
-    """The name alone, without a label that follows it on the same line (``… Năm sinh: 1975``)."""
+    """The name alone, without an honorific before it or a label after it on the same line."""
     value = re.split(r"\s{2,}|\t", value.strip())[0]
+    m = _HONORIFIC.match(unaccent(value).lower())
+    if m:
+        value = value[m.end() :]
     folded = unaccent(value).lower()
     cut = len(value)
     for stop in _NAME_STOPS:
@@ -171,101 +257,179 @@ def _cut_name(value: str) -> str:
     return " ".join(tokens).strip(" .,;:-")
 
 
-def _digits(s: str) -> str:
-    return re.sub(r"[ ]", "", s)
+class _Reader:
+    def __init__(self, text: str, doc_type: DocumentType | None, words: Sequence[Word] | None) -> None:
+        self.lines = [nfc(line) for line in text.splitlines()]
+        self.folded = [unaccent(line).lower() for line in self.lines]
+        self.doc_type = doc_type
+        self.words = WordConfidence(words)
+
+    def candidates(self, key: str) -> list[tuple[str, float]]:
+        """(value, rule confidence): the type's own labels first, then the generic ones (less sure)."""
+        own = self.doc_type.folded_labels(key) if self.doc_type else ()
+        out = [(v, 1.0) for v in _after_labels(self.lines, self.folded, own)]
+        generic = [label for label in LABELS.get(key, ()) if label not in own]
+        out += [(v, 0.9 if own else 1.0) for v in _after_labels(self.lines, self.folded, generic)]
+        return out
+
+    def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
+        f, why = self.words.factor(raw)
+        return FieldValue(value, round(rule * f, 3), problem or why)
 
 
-def extract_fields(text: str, doc_type: DocumentType | None) -> dict[str, FieldValue]:
-    """Every field the type carries (or all known fields when the type is unknown)."""
-    lines = [nfc(line) for line in text.splitlines()]
-    folded = [unaccent(line).lower() for line in lines]
+def _id_from(value: str) -> tuple[str, str, bool] | None:
+    """(12 digits, raw text, whether letters had to be read as digits) from the start of a value."""
+    m = _TWELVE.search(value[:40])
+    if not m:
+        return None
+    raw = m.group(1)
+    digits = raw.translate(_DIGIT_FIX).replace(" ", "")
+    if len(digits) != 12 or not digits.isdigit():
+        return None
+    return digits, raw, digits != raw.replace(" ", "")
+
+
+def extract_fields(
+    text: str, doc_type: DocumentType | None, words: Sequence[Word] | None = None, today: date | None = None
+) -> dict[str, FieldValue]:
+    """Every field the type carries (or all known fields when the type is unknown).
+
+    ``words`` are the OCR words with their confidences (all pages); without them only the rules and
+    validators decide the confidence (e.g. for text typed by a clerk).
+    """
+    r = _Reader(text, doc_type, words)
+    today = today or date.today()
     wanted = set(doc_type.fields) if doc_type else set(LABELS) | {"issuer"}
+    person_names = doc_type is None or doc_type.owner_field == "id_number"
     out: dict[str, FieldValue] = {}
 
     if "full_name" in wanted:
-        for value in _after_label(lines, folded, LABELS["full_name"]):
-            value = _cut_name(value)
-            if value:
-                ok = bool(_NAME_OK.match(value)) and 2 <= len(value.split()) <= 8
-                out["full_name"] = FieldValue(title_case(value), 0.9 if ok else 0.4)
-                break
+        for value, rule in r.candidates("full_name"):
+            name = _cut_name(value)
+            if not name:
+                continue
+            if person_names:
+                ok = is_vietnamese_name(name)
+                problem = None if ok else "not_a_vietnamese_name"
+            else:
+                ok = 1 <= len(name.split()) <= 20
+                problem = None if ok else "implausible_name"
+            out["full_name"] = r.value("full_name", title_case(name), name, 0.92 * rule if ok else 0.4, problem)
+            break
 
     dob = None
     if "date_of_birth" in wanted:
-        for value in _after_label(lines, folded, LABELS["date_of_birth"]):
-            dob = parse_date(value)
-            if dob:
-                out["date_of_birth"] = FieldValue(dob.isoformat(), 0.92)
+        for value, rule in r.candidates("date_of_birth"):
+            found = _find_date(value)
+            if found:
+                dob, raw = found
+                problem = None
+                conf = 0.95 * rule
+                if not date(1900, 1, 1) <= dob <= today:
+                    conf, problem = INVALID, "date_of_birth_out_of_range"
+                out["date_of_birth"] = r.value("date_of_birth", dob.isoformat(), raw, conf, problem)
                 break
+
+    sex = _sex(r) if "date_of_birth" in wanted else None
 
     if "id_number" in wanted:
         found = None
-        for value in _after_label(lines, folded, LABELS["id_number"]):
-            m = _TWELVE.search(value)
-            if m and len(_digits(m.group(1))) == 12:
-                found = (_digits(m.group(1)), 0.95)
+        for value, rule in r.candidates("id_number"):
+            got = _id_from(value)
+            if got:
+                found = (*got, 0.97 * rule)
                 break
         if found is None:
-            for fl in folded:
-                m = _TWELVE.search(fl)
-                if m and len(_digits(m.group(1))) == 12:
-                    found = (_digits(m.group(1)), 0.6)
+            for line in r.lines:
+                got = _id_from(line) if len(line) < 200 else None
+                if got:
+                    found = (*got, 0.5)  # a 12-digit number without its label: whose is it?
                     break
         if found:
-            number, conf = found
+            number, raw, fixed, conf = found
+            problem = "letters_read_as_digits" if fixed else None
+            if fixed:
+                conf = min(conf, 0.7)
             try:
                 pid = parse_personal_id(number)
                 if dob and not pid.matches_birth_date(dob):
-                    conf = min(conf, 0.3)
-                    out["date_of_birth"] = FieldValue(out["date_of_birth"].value, 0.5)
-            except InvalidCode:
-                conf = 0.2
-            out["id_number"] = FieldValue(number, conf)
+                    conf, problem = INVALID, "id_birth_year_mismatch"
+                    dv = out["date_of_birth"]
+                    out["date_of_birth"] = FieldValue(dv.value, min(dv.confidence, 0.5), "id_birth_year_mismatch")
+                elif sex and pid.sex != sex:
+                    conf, problem = INVALID, "id_sex_mismatch"
+            except InvalidCode as e:
+                conf, problem = INVALID, f"invalid_id: {e}"
+            out["id_number"] = r.value("id_number", number, raw, conf, problem)
 
     if "enterprise_code" in wanted:
-        for value in _after_label(lines, folded, LABELS["enterprise_code"]):
+        for value, rule in r.candidates("enterprise_code"):
             m = _ENTERPRISE.search(value)
             if m:
                 code = m.group(1)
-                out["enterprise_code"] = FieldValue(code, 0.95 if is_enterprise_code(code) else 0.2)
+                ok = is_enterprise_code(code)
+                out["enterprise_code"] = r.value(
+                    "enterprise_code", code, code, 0.97 * rule if ok else INVALID, None if ok else "check_digit_wrong"
+                )
                 break
 
+    issued = None
     if "issue_date" in wanted:
-        issued = None
-        for value in _after_label(lines, folded, LABELS["issue_date"]):
-            issued = parse_date(value)
-            if issued:
-                out["issue_date"] = FieldValue(issued.isoformat(), 0.9)
+        for value, rule in r.candidates("issue_date"):
+            found = _find_date(value)
+            if found:
+                issued, raw = found
+                out["issue_date"] = r.value("issue_date", issued.isoformat(), raw, 0.93 * rule)
                 break
         if issued is None:
-            for fl in reversed(folded):
+            for line, fl in zip(reversed(r.lines), reversed(r.folded), strict=True):
                 m = _PLACE_DATE.search(fl)
                 if m:
                     try:
                         d, mth, y = (int(g) for g in m.groups())
-                        out["issue_date"] = FieldValue(date(y, mth, d).isoformat(), 0.85)
-                        break
+                        issued = date(y, mth, d)
                     except ValueError:
                         continue
+                    out["issue_date"] = r.value("issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], 0.88)
+                    break
+        if issued is not None:
+            fv = out["issue_date"]
+            if issued > today or issued.year < 1945 or (dob and issued < dob):
+                out["issue_date"] = FieldValue(fv.value, INVALID, "issue_date_implausible")
 
     if "valid_until" in wanted:
-        for value in _after_label(lines, folded, LABELS["valid_until"]):
-            until = parse_date(value)
-            if until:
-                out["valid_until"] = FieldValue(until.isoformat(), 0.9)
+        for value, rule in r.candidates("valid_until"):
+            found = _find_date(value)
+            if found:
+                until, raw = found
+                conf, problem = 0.93 * rule, None
+                if issued and until < issued:
+                    conf, problem = INVALID, "valid_until_before_issue"
+                out["valid_until"] = r.value("valid_until", until.isoformat(), raw, conf, problem)
                 break
-        if "valid_until" not in out and doc_type is not None:
-            issued_s = out.get("issue_date")
-            issued_d = date.fromisoformat(issued_s.value) if issued_s else None
-            computed = doc_type.validity.valid_until(issued_d, None)
+        if "valid_until" not in out and doc_type is not None and "issue_date" in out:
+            computed = doc_type.validity.valid_until(date.fromisoformat(out["issue_date"].value), None)
             if computed:
-                out["valid_until"] = FieldValue(computed.isoformat(), round(issued_s.confidence * 0.95, 3))  # type: ignore[union-attr]
+                fv = out["issue_date"]
+                out["valid_until"] = FieldValue(computed.isoformat(), round(fv.confidence * 0.97, 3), fv.problem)
 
     if "issuer" in wanted:
-        issuer = _issuer(lines, folded)
+        issuer = _issuer(r.lines, r.folded)
         if issuer:
-            out["issuer"] = FieldValue(issuer, 0.7)
+            out["issuer"] = r.value("issuer", issuer, issuer, 0.75)
     return out
+
+
+def _sex(r: _Reader) -> str | None:
+    """M/F from the first ``Giới tính: Nam|Nữ`` of the paper (used to cross-check the ID's sex digit)."""
+    for value in _after_labels(r.lines, r.folded, SEX_LABELS):
+        v = unaccent(value).lower().split()
+        if v and v[0] in ("nam", "male"):
+            return "M"
+        if v and v[0] in ("nu", "female"):
+            return "F"
+        return None
+    return None
 
 
 def _issuer(lines: list[str], folded: list[str]) -> str | None:

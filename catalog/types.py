@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from catalog.errors import CatalogueDataError
+from ocr.text import fold
 
 DATA_DIR = Path(__file__).parent / "data"
+RESULT_CODE_RE = re.compile(r"^KQ\.[GH]\d{2}\.\d{6}$")
 FIELD_KEYS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until", "issuer")
 
 
@@ -57,17 +60,30 @@ class DocumentType(BaseModel):
     retention: int | Literal["permanent"]
     result_code: str
     notation: str
-    procedures: tuple[str, ...] = ()
+    procedures: tuple[Annotated[str, Field(pattern=r"^[123]\.\d{6}$")], ...] = ()
     kind: Literal["result", "component"] = "result"
+    labels: dict[str, tuple[Annotated[str, Field(min_length=2)], ...]] = {}
+    """Per field, the printed labels its value follows, most specific first."""
 
     @model_validator(mode="after")
     def _fields_known(self) -> DocumentType:
         unknown = set(self.fields) - set(FIELD_KEYS)
         if unknown:
-            raise ValueError(f"unknown field keys {sorted(unknown)}")
+            raise ValueError(f"unknown field keys {sorted(unknown)} (known: {', '.join(FIELD_KEYS)})")
         if self.owner_field not in self.fields:
-            raise ValueError("owner_field must be one of fields")
+            raise ValueError(f"owner_field {self.owner_field!r} must be one of fields")
+        stray = set(self.labels) - set(self.fields)
+        if stray:
+            raise ValueError(f"labels given for fields the type does not carry: {sorted(stray)}")
+        if not RESULT_CODE_RE.match(self.result_code):
+            raise ValueError(f"result_code {self.result_code!r} is not of the form KQ.G15.000031")
+        if not re.match(r"^[A-Z0-9]+(-[A-Z0-9]+)*$", self.notation):
+            raise ValueError(f"notation {self.notation!r} must be capitals and digits joined by '-'")
         return self
+
+    def folded_labels(self, field: str) -> tuple[str, ...]:
+        """This type's labels for ``field`` in the unaccented lower-case form used for matching."""
+        return tuple(fold(label) for label in self.labels.get(field, ()))
 
     @property
     def retention_years(self) -> int | None:
@@ -99,14 +115,33 @@ class Catalogue(BaseModel):
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
     path = path or DATA_DIR / "types.toml"
+    """Read and validate the catalogue; every problem is named with the type code it belongs to."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Catalogue.model_validate(data)
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as e:
+    except ValidationError as e:
+        problems = "; ".join(_describe(err, data) for err in e.errors())
         raise CatalogueDataError(
-            f"document-type catalogue {path} is invalid: {e}",
-            f"danh mục loại giấy tờ {path} không hợp lệ: {e}",
+            f"document-type catalogue {path} is invalid: {problems}",
+            f"danh mục loại giấy tờ {path} không hợp lệ: {problems}",
         ) from e
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise CatalogueDataError(
+            f"document-type catalogue {path} cannot be read: {e}",
+            f"không đọc được danh mục loại giấy tờ {path}: {e}",
+        ) from e
+
+
+def _describe(err: dict, data: dict) -> str:
+    """``type GKS (#1) field 'fields': unknown field keys …`` rather than pydantic's raw location."""
+    loc = list(err.get("loc", ()))
+    where = ".".join(str(x) for x in loc)
+    if len(loc) >= 2 and loc[0] == "type" and isinstance(loc[1], int):
+        types = data.get("type") or []
+        code = types[loc[1]].get("code", "?") if loc[1] < len(types) and isinstance(types[loc[1]], dict) else "?"
+        rest = ".".join(str(x) for x in loc[2:]) or "(the type)"
+        where = f"type {code} (#{loc[1] + 1}) {rest}"
+    return f"{where}: {err.get('msg', '')}"
 
 
 @functools.cache

@@ -23,6 +23,9 @@ class OcrConfig(BaseModel):
     page_timeout_s: float = Field(default=120.0, gt=0)
     """Per-page time limit for Tesseract, in seconds."""
 
+    workers: int = Field(default=0, ge=0)
+    """Processes that read the pages of a document in parallel; 0 = one per CPU core, 1 = in process."""
+
     pdf_dpi: int = Field(default=300, ge=100, le=600)
     """Resolution at which PDF pages are rasterized for OCR and for the archived image."""
 
@@ -42,8 +45,21 @@ class OcrConfig(BaseModel):
     max_pages: int = Field(default=2000, gt=0)
     """Largest number of pages accepted in one file."""
 
+    # --- preprocessing steps, in the order they run; each can be switched off -------------------------
     orientation: bool = True
     """Detect and correct page orientation (0/90/180/270)."""
+
+    orientation_osd: bool = True
+    """When the own orientation measure is unsure, ask Tesseract's OSD as well (needs the ``osd`` model)."""
+
+    orientation_min_confidence: float = Field(default=0.35, ge=0)
+    """Below this own-method confidence the page is shown to Tesseract OSD (when enabled)."""
+
+    ink_suppression: bool = True
+    """Lighten red seals and blue signatures so the black text under them survives grey conversion."""
+
+    crop: bool = True
+    """Whiten the dark scanner background and borders around the paper."""
 
     deskew: bool = True
     """Detect and correct skew within ``max_skew_deg``."""
@@ -51,5 +67,37 @@ class OcrConfig(BaseModel):
     max_skew_deg: float = Field(default=15.0, gt=0, le=45)
     """Largest skew searched for, in degrees."""
 
+    illumination: bool = True
+    """Flatten uneven light: shadows, yellowed or grey paper become white."""
+
+    denoise: bool = True
+    """Remove sensor noise and isolated specks (dust, photocopier toner)."""
+
+    binarize: bool = False
+    """Give Tesseract a black-and-white page (adaptive threshold) instead of the flattened grey one.
+    Off by default: after flattening, Tesseract's own thresholding keeps more of the thin diacritics."""
+
+    upscale: bool = True
+    """Scale low-resolution scans up to ``min_ocr_dpi`` for Tesseract (only the OCR copy)."""
+
+    min_ocr_dpi: int = Field(default=200, ge=72, le=600)
+    """Pages coarser than this are enlarged to it for Tesseract."""
+
+    blank_detection: bool = True
+    """Pages with (nearly) no ink are marked blank and not sent to Tesseract."""
+
+    blank_min_glyphs: int = Field(default=6, ge=0)
+    """A page with fewer glyph-sized marks than this is blank (specks, folds and borders do not count)."""
+
+    # --- text -----------------------------------------------------------------------------------------
     min_word_confidence: float = Field(default=0.0, ge=0, le=100)
     """Words Tesseract is less sure of than this (0-100) are dropped from the text."""
+
+    layout_columns: bool = True
+    """Split lines Tesseract joined across a wide gap (two-column headers) and read each column as a block."""
+
+    min_plausibility: float = Field(default=0.6, ge=0, le=1)
+    """Pages whose text is less plausible Vietnamese than this (0-1) are flagged low-confidence."""
+
+    safe_fixes: bool = True
+    """Apply the safe text fixes (composition, punctuation spacing, confused diacritic code points)."""

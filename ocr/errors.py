@@ -16,6 +16,9 @@ class OcrError(Exception):
         super().__init__(en)
         self.vi = vi or en
 
+    def __reduce__(self):  # keep the Vietnamese message when a worker process sends the error back
+        return (self.__class__, (str(self), self.vi))
+
 
 class MissingDependency(OcrError):
     """Tesseract, a language model or poppler is not installed."""

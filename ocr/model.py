@@ -31,13 +31,22 @@ class PageText:
     confidence: float
     width: int
     height: int
+    plausibility: float = 1.0
+    """Share of the text that reads as Vietnamese (valid syllables, numbers, punctuation), 0-1."""
+    low_confidence: bool = False
+    """Set when the text is implausible or Tesseract was unsure: a person must look at the page."""
+    blank: bool = False
+    """Preprocessing found no text on the page; Tesseract was not run."""
 
     @property
     def is_blank(self) -> bool:
-        return not self.words
+        return self.blank or not self.words
 
 
 class OcrEngine(Protocol):
     """Anything that turns a prepared grey page into text (Tesseract, or a fake in tests)."""
 
     def recognize(self, gray: np.ndarray, dpi: float) -> PageText: ...
+
+    # Optional: ``orientation(gray) -> (clockwise rotation to upright, confidence)`` gives preprocessing a
+    # second opinion on unsure pages (TesseractEngine answers with OSD); engines without it are fine.

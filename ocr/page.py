@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import cv2
@@ -9,7 +10,7 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine, PageText, Word
-from ocr.preprocess import prepare
+from ocr.preprocess import DebugHook, prepare
 from ocr.sources import RasterPage
 
 
@@ -25,6 +26,10 @@ class PageResult:
     rotation: int
     orientation_confidence: float
     skew: float
+    steps: tuple[str, ...] = ()
+    """Preprocessing steps that ran on the OCR copy."""
+    seconds: float = 0.0
+    """Wall time spent on the page (preprocessing and Tesseract)."""
 
 
 def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageText:
@@ -50,11 +55,17 @@ def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageTe
     return replace(text, words=tuple(mapped), width=width, height=height)
 
 
-def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig) -> PageResult:
-    prepared = prepare(raster.image, cfg, raster.dpi)
-    text = engine.recognize(prepared.ocr_image, raster.dpi * prepared.scale)
+def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: DebugHook | None = None) -> PageResult:
+    """Prepare one page and recognise it; a blank page is not sent to the engine."""
+    t0 = time.perf_counter()
+    osd = getattr(engine, "orientation", None)
+    prepared = prepare(raster.image, cfg, raster.dpi, debug=debug, osd=osd)
     h, w = prepared.upright.shape[:2]
-    text = _map_words(text, prepared.matrix, w, h)
+    if prepared.blank:
+        text = PageText("", (), 0.0, w, h, plausibility=1.0, low_confidence=False, blank=True)
+    else:
+        text = engine.recognize(prepared.ocr_image, raster.dpi * prepared.scale)
+        text = _map_words(text, prepared.matrix, w, h)
     return PageResult(
         index=raster.index,
         image=prepared.upright,
@@ -64,4 +75,6 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig) -> PageResu
         rotation=prepared.rotation,
         orientation_confidence=prepared.orientation_confidence,
         skew=prepared.skew,
+        steps=prepared.steps,
+        seconds=round(time.perf_counter() - t0, 3),
     )

@@ -1,11 +1,16 @@
-"""OpenCV preparation of a page for OCR: orientation, deskew, grey image for Tesseract.
+"""OpenCV preparation of a page for OCR, one switchable step after another.
 
-Only the OCR copy is deskewed and turned grey; the archived image is the colour scan turned upright by a
-multiple of 90 degrees (lossless in content), so the record stays faithful to the paper.
+    ink suppression → border crop → illumination → orientation → deskew + scale → denoise → binarize → blank?
+
+Only the OCR copy is cleaned, deskewed and turned grey; the archived image is the colour scan turned upright
+by a multiple of 90 degrees (lossless in content), so the record stays faithful to the paper. Every step can
+be switched off in :class:`~ocr.config.OcrConfig`, and a ``debug`` callback receives the image after each
+step (``sohoa ocr FILE --debug-dir D`` writes them as PNG files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -15,6 +20,10 @@ from ocr.config import OcrConfig
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 ANALYSIS_SIZE = 1400  # long side, in pixels, of the image used to measure orientation and skew
+
+DebugHook = Callable[[str, np.ndarray], None]
+OsdFn = Callable[[np.ndarray], tuple[int, float]]
+"""Second opinion on orientation: grey page -> (clockwise rotation to upright, confidence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +42,14 @@ class Prepared:
     """Scale of the OCR copy relative to the upright page."""
     matrix: tuple[tuple[float, float, float], tuple[float, float, float]]
     """Affine map from ``upright`` pixel coordinates to ``ocr_image`` coordinates."""
+    blank: bool = False
+    """The page holds no text (nothing worth sending to Tesseract)."""
+    glyphs: int = 0
+    """Glyph-sized marks counted on the OCR copy (what the blank test looks at)."""
+    orientation_source: str = "none"
+    """Who decided the orientation: ``own`` (ink profile), ``osd`` (Tesseract), ``both`` or ``none``."""
+    steps: tuple[str, ...] = ()
+    """The steps that ran, in order."""
 
 
 def rotate_quarter(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
@@ -159,33 +176,240 @@ def deskew_matrix(shape: tuple[int, int], angle: float) -> np.ndarray:
     return cv2.getRotationMatrix2D((w / 2.0, h / 2.0), -angle, 1.0)
 
 
-def prepare(image: np.ndarray, cfg: OcrConfig, dpi: float = 300.0) -> Prepared:
-    """Upright colour page for the archive and a deskewed, scale-normalised grey copy for Tesseract."""
-    gray = to_gray(image)
-    rotation, conf = (0, 0.0)
+# --- colour ink ------------------------------------------------------------------------------------------
+
+
+def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Pixels (255) of red or blue ink that belong to seals and signatures, not to a line of coloured print.
+
+    Red marks are kept when they are no taller than a line of text (a red title on an ID card is print);
+    blue marks (signatures, ballpoint ticks) are always taken.
+    """
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    red = cv2.inRange(hsv, (0, 70, 60), (10, 255, 255)) | cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
+    mask = cv2.inRange(hsv, (95, 70, 60), (135, 255, 255))
+    if cv2.countNonZero(red):
+        # Seal ink is uneven and broken: close the gaps (on a half-size copy) before judging a mark's size.
+        half = cv2.resize(red, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_NEAREST)
+        k = max(3, round(dpi / 80)) | 1
+        half = cv2.morphologyEx(half, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
+        tall = stats[:, cv2.CC_STAT_HEIGHT] > 0.3 * dpi / 2
+        tall[0] = False
+        if tall.any():
+            keep = (tall[labels].astype(np.uint8)) * 255
+            keep = cv2.resize(keep, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)
+            mask |= red & keep
+    return mask
+
+
+def suppress_colour_ink(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Grey page in which seal and signature ink is as light as the paper, black text under it kept.
+
+    Where coloured ink lies over black print the pixel stays dark in every channel, so taking the
+    brightest channel there keeps the print and drops the ink.
+    """
+    if image.ndim == 2:
+        return image
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    mask = colour_ink_mask(image, dpi)
+    if not cv2.countNonZero(mask):
+        return gray
+    # JPEG smears colour over a pixel or two: widen the mask a little so no pink fringe is left.
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    # Seal red and signature blue are mid-bright in their brightest channel; lift them to paper white
+    # while black print under them (dark in every channel) stays dark.
+    b, g, r = cv2.split(image)
+    brightest = cv2.convertScaleAbs(cv2.max(cv2.max(b, g), r), alpha=1.5)
+    cv2.copyTo(brightest, mask, gray)
+    return gray
+
+
+# --- background ------------------------------------------------------------------------------------------
+
+
+def crop_background(gray: np.ndarray) -> np.ndarray:
+    """Whiten dark scanner background and black borders touching the page edge (coordinates unchanged)."""
+    scale = min(1.0, 600 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    dark = (small < 90).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    if n <= 1:
+        return gray
+    h, w = small.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    bw, bh, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    touches = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
+    solid = area >= 0.4 * bw * bh
+    large = (area >= 0.003 * h * w) & (np.minimum(bw, bh) >= 3)
+    drop = touches & solid & large
+    drop[0] = False
+    if not drop.any():
+        return gray
+    mask = drop[labels].astype(np.uint8)
+    mask = cv2.resize(mask, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
+    mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))
+    out = gray.copy()
+    out[mask.astype(bool)] = 255
+    return out
+
+
+def flatten_illumination(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Divide by the estimated paper brightness: shadows, uneven light and yellowed paper become white."""
+    f = 4
+    small = cv2.resize(gray, None, fx=1 / f, fy=1 / f, interpolation=cv2.INTER_AREA)
+    # A max filter wider than any stroke removes the text and leaves the paper; blur smooths the seams.
+    k = max(5, round(dpi / f * 0.06)) | 1
+    background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.medianBlur(background, 5)
+    background = cv2.GaussianBlur(background, (0, 0), k)
+    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    background = np.maximum(background, 1).astype(np.float32)
+    flat = gray.astype(np.float32) * (255.0 / background)
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+# --- noise and binarization ------------------------------------------------------------------------------
+
+
+def remove_specks(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Smooth sensor noise a little and erase isolated dots far smaller than any diacritic."""
+    smooth = cv2.bilateralFilter(gray, 5, 40, 5)
+    _, bw = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    if n <= 1:
+        return smooth
+    max_area = max(2, round((dpi / 200) ** 2 * 3))  # a Vietnamese dot-below is ~9 px at 200 dpi
+    tiny = stats[:, cv2.CC_STAT_AREA] <= max_area
+    tiny[0] = False
+    if not tiny.any():
+        return smooth
+    speck = cv2.dilate(tiny[labels].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    out = smooth.copy()
+    out[speck] = 255
+    return out
+
+
+def binarize(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Adaptive threshold sized to about two text lines, robust to what illumination left behind."""
+    block = max(15, round(dpi * 0.25)) | 1
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 15)
+
+
+def count_glyphs(gray: np.ndarray, dpi: float) -> int:
+    """Marks the size of a printed character (specks, rules, folds and borders do not count)."""
+    scale = min(1.0, 150 / max(dpi, 1))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    d = dpi * scale
+    bw = (small < 128).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    if n <= 1:
+        return 0
+    h, w = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    glyph = (h >= 0.04 * d) & (h <= 0.6 * d) & (w <= 1.0 * d) & (stats[1:, cv2.CC_STAT_AREA] >= max(2, 0.0004 * d * d))
+    return int(glyph.sum())
+
+
+# --- the pipeline ----------------------------------------------------------------------------------------
+
+
+def _orientation(gray: np.ndarray, cfg: OcrConfig, osd: OsdFn | None) -> tuple[int, float, str]:
+    rotation, conf = detect_orientation(gray, cfg.max_skew_deg)
+    if conf >= cfg.orientation_min_confidence or osd is None or not cfg.orientation_osd:
+        return rotation, conf, "own"
+    try:
+        o_rot, o_conf = osd(gray)
+    except Exception:  # OSD is a second opinion; without it the own answer stands
+        return rotation, conf, "own"
+    if o_rot == rotation:
+        return rotation, max(conf, o_conf / 10), "both"
+    if o_conf >= 2.0:  # Tesseract's own scale: above 2 it is rarely wrong on a text page
+        return o_rot, o_conf / 10, "osd"
+    return rotation, conf, "own"
+
+
+def ocr_scale(dpi: float, cfg: OcrConfig) -> float:
+    """Factor by which the OCR copy is resized: fine scans down to the target, coarse ones up."""
+    if dpi > cfg.ocr_target_dpi * 1.15:
+        return cfg.ocr_target_dpi / dpi
+    if cfg.upscale and dpi < cfg.min_ocr_dpi * 0.9:
+        return min(3.0, cfg.min_ocr_dpi / dpi)
+    return 1.0
+
+
+def prepare(
+    image: np.ndarray,
+    cfg: OcrConfig,
+    dpi: float = 300.0,
+    debug: DebugHook | None = None,
+    osd: OsdFn | None = None,
+) -> Prepared:
+    """Upright colour page for the archive and a cleaned, deskewed, scale-normalised grey copy for Tesseract."""
+    steps: list[str] = []
+
+    def done(name: str, img: np.ndarray) -> None:
+        steps.append(name)
+        if debug is not None:
+            debug(f"{len(steps):02d}-{name}", img)
+
+    if debug is not None:
+        debug("00-input", image)
+    if cfg.ink_suppression and image.ndim == 3:
+        gray = suppress_colour_ink(image, dpi)
+        done("ink", gray)
+    else:
+        gray = to_gray(image)
+    if cfg.crop:
+        gray = crop_background(gray)
+        done("crop", gray)
+    if cfg.illumination:
+        gray = flatten_illumination(gray, dpi)
+        done("illumination", gray)
+    rotation, conf, source = 0, 0.0, "none"
     if cfg.orientation:
-        rotation, conf = detect_orientation(gray, cfg.max_skew_deg)
+        rotation, conf, source = _orientation(gray, cfg, osd)
+        gray = rotate_quarter(gray, rotation)
+        done("orientation", gray)
     upright = rotate_quarter(image, rotation)
-    gray = rotate_quarter(gray, rotation)
     skew = 0.0
     matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     if cfg.deskew:
         skew = estimate_skew(gray, cfg.max_skew_deg)
         if abs(skew) >= 0.1:
             matrix = deskew_matrix(gray.shape, skew)
-    scale = cfg.ocr_target_dpi / dpi if dpi > cfg.ocr_target_dpi * 1.15 else 1.0
+    scale = ocr_scale(dpi, cfg)
     matrix = matrix * scale
     h, w = gray.shape[:2]
-    if np.allclose(matrix, [[1, 0, 0], [0, 1, 0]]):
-        ocr_image = gray
-    else:
-        ocr_image = cv2.warpAffine(
+    if not np.allclose(matrix, [[1, 0, 0], [0, 1, 0]]):
+        gray = cv2.warpAffine(
             gray,
             matrix,
             (round(w * scale), round(h * scale)),
-            flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+            flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=255,
         )
+        done("deskew-scale", gray)
+    ocr_dpi = dpi * scale
+    if cfg.denoise:
+        gray = remove_specks(gray, ocr_dpi)
+        done("denoise", gray)
+    if cfg.binarize:
+        gray = binarize(gray, ocr_dpi)
+        done("binarize", gray)
+    glyphs = count_glyphs(gray, ocr_dpi)
+    blank = cfg.blank_detection and glyphs < cfg.blank_min_glyphs
     m = tuple(tuple(float(v) for v in row) for row in matrix)
-    return Prepared(upright, ocr_image, rotation, conf, skew, scale, m)  # type: ignore[arg-type]
+    return Prepared(
+        upright,
+        gray,
+        rotation,
+        conf,
+        skew,
+        scale,
+        m,  # type: ignore[arg-type]
+        blank=blank,
+        glyphs=glyphs,
+        orientation_source=source,
+        steps=tuple(steps),
+    )

@@ -6,11 +6,13 @@ import functools
 import os
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pytesseract
 
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
+from ocr.layout import order_blocks
 from ocr.model import PageText, Word
 from ocr.text import nfc, tidy
 
@@ -54,6 +56,23 @@ class TesseractEngine:
     def probe(self) -> TesseractInfo:
         return probe(self.cfg.lang)
 
+    def orientation(self, gray: np.ndarray) -> tuple[int, float]:
+        """Tesseract OSD: clockwise rotation that makes the page upright, and OSD's confidence."""
+        small = gray
+        if max(gray.shape) > 2000:
+            f = 2000 / max(gray.shape)
+            small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        try:
+            data = pytesseract.image_to_osd(
+                small,
+                config="--psm 0 -c min_characters_to_try=10",
+                output_type=pytesseract.Output.DICT,
+                timeout=min(30.0, self.cfg.page_timeout_s),
+            )
+        except (pytesseract.TesseractError, RuntimeError) as e:
+            raise OcrError(f"Tesseract OSD failed: {e}", f"Tesseract OSD gặp lỗi: {e}") from e
+        return int(data["rotate"]) % 360, float(data["orientation_conf"])
+
     def recognize(self, gray: np.ndarray, dpi: float) -> PageText:
         cfg = self.cfg
         config = f"--oem {cfg.oem} --psm {cfg.psm} --dpi {round(dpi)}"
@@ -79,10 +98,10 @@ class TesseractEngine:
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
         except pytesseract.TesseractError as e:
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
-        return page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence)
+        return page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
 
 
-def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0) -> PageText:
+def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0, columns: bool = True) -> PageText:
     """Words, reading-order text and confidence from pytesseract's ``image_to_data`` dictionary."""
     words: list[Word] = []
     lines: dict[tuple[int, int, int], list[Word]] = {}
@@ -110,13 +129,25 @@ def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0
             order.append(key)
         lines[key].append(word)
         words.append(word)
-    out: list[str] = []
-    previous_block = None
-    for key in order:
-        if previous_block is not None and key[0] != previous_block:
-            out.append("")
-        out.append(" ".join(w.text for w in lines[key]))
-        previous_block = key[0]
+    if columns:
+        # Tesseract's blocks first, then each block's lines re-cut where a wide gap joins two columns
+        blocks: list[list[list[Word]]] = []
+        previous_block = None
+        for key in order:
+            if key[0] != previous_block:
+                blocks.append([])
+                previous_block = key[0]
+            blocks[-1].append(lines[key])
+        text_blocks = [b for block in blocks for b in order_blocks(block, width)]
+    else:
+        text_blocks = []
+        previous_block = None
+        for key in order:
+            if key[0] != previous_block:
+                text_blocks.append([])
+                previous_block = key[0]
+            text_blocks[-1].append(" ".join(w.text for w in lines[key]))
+    out = "\n\n".join("\n".join(b) for b in text_blocks)
     total = sum(len(w.text) for w in words)
     confidence = sum(w.conf * len(w.text) for w in words) / total / 100.0 if total else 0.0
-    return PageText(tidy("\n".join(out)), tuple(words), round(confidence, 4), width, height)
+    return PageText(tidy(out), tuple(words), round(confidence, 4), width, height)

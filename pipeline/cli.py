@@ -12,14 +12,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.cli_api import audit_cmd, lookup, serve
+from pipeline.cli_apikey import apikey_app
+from pipeline.cli_batchq import batchq_commands
 from pipeline.cli_report import kpi_cmd, report_cmd
 from pipeline.cli_targets import targets_app
+from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
 from pipeline.config import load_config
 from pipeline.deps import build_deps
 from pipeline.errors import ExitCode, describe
 from pipeline.model import Outcome, PlannedItem
-from pipeline.nightly import JobReport, nightly_app, run_jobs
+from pipeline.nightly import JobReport, nightly_app
 from pipeline.run import Progress as ProgressSink
 
 app = typer.Typer(
@@ -31,6 +35,12 @@ app = typer.Typer(
 batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 app.add_typer(nightly_app, name="nightly")
+app.add_typer(apikey_app, name="apikey")
+app.command("serve")(serve)
+app.command("lookup")(lookup)
+app.command("audit")(audit_cmd)
+batch_app.registered_commands += batchq_commands  # sohoa batch status|failed|retry (pipeline/cli_batchq.py)
+app.command("worker")(worker_cmd)
 app.add_typer(targets_app, name="targets")
 app.command("report")(report_cmd)
 app.command("kpi")(kpi_cmd)
@@ -78,6 +88,10 @@ def batch_run(
     operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
     agency: Annotated[str | None, typer.Option(help="Mã cơ quan tiếp nhận / receiving agency code")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In một đối tượng JSON / print one JSON object")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Gửi cho các worker / enqueue for workers")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Với --queue: theo dõi đến khi xong / follow until done")
+    ] = False,
 ) -> None:
     """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
     from pipeline.report import batch_json, exit_code, print_summary
@@ -86,6 +100,10 @@ def batch_run(
     cfg = cli_config()
     if agency:
         cfg = load_config(agency=agency)
+    if queue:
+        from pipeline.cli_batchq import run_queued
+
+        return run_queued(cfg, input_dir, manifest, operator, wait, as_json)
     deps = build_deps(cfg)
     try:
         with RichProgress(err) as progress:
@@ -107,45 +125,22 @@ def batch_run(
 def ocr_cmd(
     file: Annotated[Path, typer.Argument(help="Ảnh quét hoặc PDF / a scan or PDF")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    debug_dir: Annotated[
+        Path | None,
+        typer.Option("--debug-dir", help="Ghi ảnh sau từng bước tiền xử lý / write the image after every step"),
+    ] = None,
 ) -> None:
     """Đọc chữ một tệp ảnh quét / OCR one scan and print its text."""
-    from ocr.page import read_page
-    from ocr.sources import inspect_source, iter_pages
-    from ocr.tesseract import TesseractEngine
+    from ocr.document import read_document
 
     cfg = cli_config()
-    engine = TesseractEngine(cfg.ocr)
-    engine.probe()
-    info = inspect_source(file, cfg.ocr)
-    pages = []
-    for raster in iter_pages(file, info, cfg.ocr):
-        r = read_page(raster, engine, cfg.ocr)
-        pages.append(
-            {
-                "index": r.index + 1,
-                "rotation": r.rotation,
-                "skew": round(r.skew, 2),
-                "dpi": r.dpi,
-                "confidence": r.text.confidence,
-                "words": len(r.text.words),
-                "text": r.text.text,
-            }
-        )
-    text = "\n\n".join(p["text"] for p in pages)
+    result = read_document(file, cfg.ocr, debug_dir=debug_dir)
     if as_json:
-        chars = sum(len(p["text"]) for p in pages)
-        conf = sum(p["confidence"] * len(p["text"]) for p in pages) / chars if chars else 0.0
-        print_json(
-            {
-                "file": str(file),
-                "media_type": info.media_type,
-                "pages": pages,
-                "text": text,
-                "confidence": round(conf, 4),
-            }
-        )
+        print_json(result.as_json())
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(result.text + "\n")
+        for warning in result.warnings():
+            err.print(f"[yellow]{warning}[/]")
 
 
 @app.command("types")
@@ -310,15 +305,18 @@ def doctor_cmd() -> None:
 @nightly_app.callback()
 @guarded
 def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Run every nightly job in order; exit 1 when one of them found a problem."""
-    if ctx.invoked_subcommand is not None:
-        return
+    """Run every nightly job in order under the nightly lock; exit 1 when one of them found a problem."""
+    from pipeline.nightly.lock import nightly_lock, run_nightly_locked
+
     cfg = cli_config()
-    deps = build_deps(cfg)
-    try:
-        reports = run_jobs(deps)
-    finally:
-        deps.close()
+    if ctx.invoked_subcommand is not None:  # one job alone: under the same lock, released when it ends
+        from catalog.db import Catalog
+
+        catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
+        ctx.call_on_close(catalog.close)
+        ctx.with_resource(nightly_lock(catalog, cfg, ctx.invoked_subcommand))
+        return
+    reports = run_nightly_locked(cfg)
     print_job_reports(reports, as_json)
     if not all(r.ok for r in reports):
         raise typer.Exit(ExitCode.ITEMS_FAILED)

@@ -23,10 +23,12 @@ from pydantic_settings import (
 )
 
 from archive.config import StoreConfig
+from catalog.api.config import ApiConfig
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
+from pipeline.queue_config import QueueConfig
 from signing.config import SigningConfig
 
 AGENCY_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
@@ -71,6 +73,8 @@ class AppConfig(BaseSettings):
     signing: SigningConfig = Field(default_factory=SigningConfig)
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
 
     @field_validator("agency")
     @classmethod

@@ -10,7 +10,7 @@ from catalog.db import Catalog
 from catalog.types import Catalogue, default_catalogue
 from ocr.tesseract import TesseractEngine
 from pipeline.config import AppConfig
-from signing.sign import DocumentSigner, load_signer
+from signing.sign import DocumentSigner, build_signer
 
 
 @dataclass
@@ -33,7 +33,7 @@ def build_deps(cfg: AppConfig) -> Deps:
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     store = open_store(cfg.store_config)
     organisation = cfg.signing.organisation or cfg.agency_name
-    signer = DocumentSigner(cfg.signing, load_signer(cfg.signing, cfg.pki_dir, organisation), organisation)
+    signer = build_signer(cfg.signing, cfg.pki_dir, organisation)
     return Deps(cfg, catalogue, catalog, store, engine, signer)
 
 

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     OCR = 8  # OCR failed for a reason other than the input
     CONFIG = 9  # configuration is invalid
     NOT_FOUND = 10  # the document or batch asked for does not exist
+    BUSY = 11  # another run holds the lock (sohoa nightly); nothing was done
     INTERRUPTED = 130  # Ctrl-C / SIGTERM; re-running resumes
 
 

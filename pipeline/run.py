@@ -106,7 +106,7 @@ def process(job: DocumentJob, deps: Deps, on_page: Callable[[], None]) -> Docume
     if not stages.pdf_already_stored(job, deps.store):
         job = stages.build_pdf(job, cfg.signing, cfg.agency_name)
         job = stages.sign_pdf(job, deps.signer)
-    job = stages.store_document(job, deps.store, deps.catalogue)
+    job = stages.store_document(job, deps.store, deps.catalogue, deps.catalog)
     return stages.catalog_document(job, deps.catalog)
 
 

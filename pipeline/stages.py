@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 import cv2
 
 from archive.layout import document_keys
+from archive.ledger import record_object
 from archive.store import ObjectStore
-from catalog.classify import classify
-from catalog.codes import CodeTemplates, is_enterprise_code, is_personal_id
+from catalog.assess import assess
+from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
-from catalog.fields import FieldValue, extract_fields
+from catalog.fields import FieldValue
 from catalog.types import Catalogue
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
@@ -116,44 +117,17 @@ def ocr_pages(
 
 def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig) -> DocumentJob:
     """Type, fields and owner, with the reasons a clerk must confirm them (if any)."""
-    text = job.text or ""
-    result = classify(text, catalogue)
-    review: list[str] = []
-    type_code, type_name, type_conf = result.type_code, result.type_name, result.confidence
     declared = job.declared
-    if declared.type_code:
-        t = catalogue.get(declared.type_code)
-        if type_code and type_code != declared.type_code and type_conf >= 0.9:
-            review.append(f"type_mismatch: declared {declared.type_code}, reads as {type_code}")
-        type_code, type_name, type_conf = declared.type_code, t.name_vi if t else None, 1.0
-    elif type_code is None or type_conf < cfg.review_threshold:
-        review.append("type_uncertain")
-    doc_type = catalogue.get(type_code) if type_code else None
-    fields = extract_fields(text, doc_type)
-
-    owner = declared.owner_id
-    if owner is None:
-        owner_field = doc_type.owner_field if doc_type else None
-        candidates = [owner_field] if owner_field else ["id_number", "enterprise_code"]
-        for key in candidates:
-            fv = fields.get(key)
-            if fv is None:
-                continue
-            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
-            if valid:
-                owner = fv.value
-                if fv.confidence < cfg.review_threshold:
-                    review.append(f"owner_uncertain: {key}")
-                break
-            review.append(f"owner_invalid: {key}")
-        if owner is None and not any(r.startswith("owner_") for r in review):
-            review.append("owner_missing")
-    for key in ("full_name", "date_of_birth", "issue_date"):
-        fv = fields.get(key)
-        if fv is not None and fv.confidence < cfg.review_threshold:
-            review.append(f"field_uncertain: {key}")
-    if (job.ocr_confidence or 0.0) < cfg.ocr_review_threshold:
-        review.append("ocr_low_confidence")
+    a = assess(
+        job.text or "",
+        catalogue,
+        cfg,
+        words=[w for p in job.pages for w in p.text.words],
+        ocr_confidence=job.ocr_confidence or 0.0,
+        declared_type=declared.type_code,
+        declared_owner=declared.owner_id,
+    )
+    review = list(a.review)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
     for p in job.pages:
@@ -162,12 +136,12 @@ def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogCon
             break
     return replace(
         job,
-        type_code=type_code,
-        type_name=type_name,
-        type_confidence=round(type_conf, 4),
-        candidates=tuple((c.code, c.confidence) for c in result.candidates),
-        fields=fields,
-        owner_id=owner,
+        type_code=a.type_code,
+        type_name=a.type_name,
+        type_confidence=a.type_confidence,
+        candidates=a.candidates,
+        fields=a.fields,
+        owner_id=a.owner_id,
         review=tuple(dict.fromkeys(review)),
     )
 
@@ -271,40 +245,41 @@ def pdf_already_stored(job: DocumentJob, store: ObjectStore) -> bool:
     return store.stat(keys.pdf) is not None
 
 
-def _put(
-    store: ObjectStore, key: str, data: bytes, content_type: str, retain: datetime | None, metadata: dict[str, str]
-) -> str:
-    """Write once; an object left by an interrupted run of this same document is kept as it is."""
-    existing = store.stat(key)
-    if existing is not None:
-        return existing.sha256
-    return store.put(key, data, content_type=content_type, retain_until=retain, metadata=metadata).sha256
-
-
-def store_document(job: DocumentJob, store: ObjectStore, catalogue: Catalogue) -> DocumentJob:
+def store_document(
+    job: DocumentJob, store: ObjectStore, catalogue: Catalogue, catalog: Catalog | None = None
+) -> DocumentJob:
     """Originals, OCR text, signed PDF/A, then the metadata sidecar — the sidecar last, so its presence
-    means the document is complete in the store."""
+    means the document is complete in the store. Each object is retained for its document type's period
+    (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256."""
     keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
     now = datetime.now(UTC)
     retain = retain_until(catalogue, job.type_code, now)
+    t = catalogue.get(job.type_code) if job.type_code else None
+    hold = t is not None and t.retention_years is None  # permanent: no end date, so a legal hold
     meta = {"doc-code": job.doc_code or "", "source-sha256": job.key}
     objects: dict[str, str] = {}
+
+    def _put(key: str, data: bytes, content_type: str) -> str:
+        """Write once; an object left by an interrupted run of this same document is kept as it is."""
+        obj = store.stat(key)
+        if obj is None:
+            obj = store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
+        if catalog is not None:
+            record_object(catalog, job.key, obj)
+        return obj.sha256
+
     originals = []
     for n, src in enumerate(job.sources, 1):
         ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
         key = keys.original(n, ext)
-        objects[key] = _put(
-            store, key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream", retain, meta
-        )
+        objects[key] = _put(key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream")
         originals.append(
             {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
         )
-    objects[keys.text] = _put(
-        store, keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8", retain, meta
-    )
+    objects[keys.text] = _put(keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8")
     if job.pdf_path:
         pdf_bytes = Path(job.pdf_path).read_bytes()
-        pdf_sha = _put(store, keys.pdf, pdf_bytes, "application/pdf", retain, meta)
+        pdf_sha = _put(keys.pdf, pdf_bytes, "application/pdf")
         signed_at = job.signed_at
     else:  # stored by an interrupted run of this document: keep that signed copy
         pdf_bytes = store.get(keys.pdf)
@@ -337,7 +312,7 @@ def store_document(job: DocumentJob, store: ObjectStore, catalogue: Catalogue) -
         "nd30": nd30_metadata(job, ""),
     }
     data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
-    objects[keys.sidecar] = _put(store, keys.sidecar, data, "application/json", retain, meta)
+    objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
 
 

@@ -44,7 +44,7 @@ def preset(name: str) -> list[Spec]:
     if name == "demo":
         fmts = ["png", "jpg", "pdf", "tif", "png", "jpg", "pdf", "png", "jpg", "png"]
         dpis = [300, 200, 200, 200, 200, 300, 200, 200, 300, 200]
-        specs = [Spec(t, "clean", d, f) for t, f, d in zip(types, fmts, dpis, strict=True)]
+        specs = [Spec(t, "clean", d, f) for t, f, d in zip(types[: len(fmts)], fmts, dpis, strict=True)]
         return [
             *specs,
             Spec("GKS", "mild", 300, "jpg"),

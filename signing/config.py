@@ -6,23 +6,64 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 LIBERATION_SERIF = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+SOFTHSM2_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+
+Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
 
 
 class SigningConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-    backend: Literal["demo", "pkcs12"] = "demo"
-    """Where the agency key lives: ``demo`` (generated demo PKI, not legally valid) or ``pkcs12`` (a file)."""
+    backend: Literal["demo", "pkcs12", "pkcs11"] = "demo"
+    """Where the agency key lives: ``demo`` (generated demo PKI, not legally valid), ``pkcs12`` (a file)
+    or ``pkcs11`` (a USB token or HSM through its PKCS#11 module)."""
 
     pkcs12_path: Path | None = None
     """PKCS#12 file of the agency signing key (backend ``pkcs12``). Its passphrase comes only from the
     environment variable ``SOHOA_SIGNING_PASSPHRASE``."""
 
-    level: Literal["B-B", "B-T"] = "B-B"
-    """PAdES baseline level: B-B (signature only) or B-T (with an RFC 3161 timestamp from ``tsa_url``)."""
+    pkcs11_module: Path = SOFTHSM2_MODULE
+    """PKCS#11 module (shared library) of the token or HSM (backend ``pkcs11``). The user PIN comes only
+    from the environment variable ``SOHOA_SIGNING_PIN``."""
+
+    pkcs11_token: str | None = None
+    """Label of the token holding the key (backend ``pkcs11``); unset = the first token present."""
+
+    pkcs11_key_label: str | None = None
+    """Label of the private key on the token; the certificate is looked up under the same label unless
+    ``pkcs11_cert_label`` says otherwise."""
+
+    pkcs11_cert_label: str | None = None
+    """Label of the signing certificate on the token (defaults to ``pkcs11_key_label``)."""
+
+    chain_paths: tuple[Path, ...] = ()
+    """PEM/DER files of the CA certificates between the signing certificate and its root, embedded in
+    every signature (a token or PKCS#12 file often holds only the end-entity certificate)."""
+
+    level: Level = "B-LTA"
+    """PAdES baseline level: ``B-B`` (signature only), ``B-T`` (plus an RFC 3161 signature timestamp),
+    ``B-LT`` (plus the certificates, OCSP responses and CRLs needed to validate it later, in the DSS) or
+    ``B-LTA`` (plus a document timestamp over all of that, renewable by ``sohoa nightly retimestamp``)."""
 
     tsa_url: str | None = None
-    """RFC 3161 timestamp authority, required for level B-T."""
+    """RFC 3161 timestamp authority for B-T and above. Unset with the ``demo`` backend: the demo PKI's
+    in-process timestamper (no server needed). Required with the other backends."""
+
+    tsa_timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for the timestamp authority."""
+
+    fetch_revocation: bool = True
+    """Fetch OCSP responses and CRLs named in the certificates for B-LT/B-LTA and for renewal. The demo
+    PKI never needs it: its CRLs are issued in process."""
+
+    trust_roots: tuple[Path, ...] = ()
+    """PEM/DER root certificates that ``sohoa verify`` trusts (the demo roots under ``<home>/pki`` are
+    trusted too while the backend is ``demo``)."""
+
+    retimestamp_window_days: int = Field(default=365, ge=1)
+    """``sohoa nightly retimestamp`` renews documents whose newest timestamp certificate expires within
+    this many days."""
 
     copy_type: str = "SAO Y"
     """Copy type shown in the visible signature (Decree 30/2020: e.g. "SAO Y")."""

@@ -5,7 +5,7 @@ class SigningError(Exception):
     """Root of the signing layer's errors."""
 
     reason_code = "signing_failed"
-    exit_code = 7
+    exit_code = 7  # pipeline.errors.ExitCode.SIGNING
     retryable = False
 
     def __init__(self, en: str, vi: str | None = None) -> None:
@@ -35,3 +35,10 @@ class PdfANonConformant(SigningError):
     """The built PDF fails the PDF/A self-check."""
 
     reason_code = "pdfa_nonconformant"
+
+
+class RevocationUnavailable(SigningError):
+    """OCSP responses or CRLs for a B-LT/B-LTA signature could not be gathered; retrying later may help."""
+
+    reason_code = "revocation_unavailable"
+    retryable = True

@@ -3,12 +3,15 @@
 The visible signature follows Decree 30/2020 Annex I: top right of page 1, no image, the copy type,
 the organisation's name and the signing time as ISO 8601 with the Vietnam offset, Times-like 10 pt,
 black. The time shown is the signing time recorded in the signature.
+
+Levels (``signing.level``): B-B signature only; B-T adds an RFC 3161 signature timestamp; B-LT adds the
+chain, OCSP responses and CRLs to the document security store (DSS); B-LTA adds a document timestamp
+over all of that, which ``sohoa nightly retimestamp`` renews before its certificate expires.
 """
 
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +22,13 @@ from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign import fields, signers
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
 
 from signing.config import SigningConfig
-from signing.errors import SignerUnavailable, SigningError, TimestampUnavailable
-from signing.pki import ensure_demo_pki
+from signing.errors import RevocationUnavailable, SignerUnavailable, SigningError, TimestampUnavailable
+from signing.keys import KeyKit, load_key
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_NAME = "SoHoa"
@@ -54,46 +58,47 @@ class SignedPdf:
     data: bytes
     signed_at: datetime
     signer_subject: str
+    level: str = "B-B"
 
 
 def load_signer(cfg: SigningConfig, pki_dir: Path, organisation: str) -> signers.Signer:
-    """The configured key as a pyHanko signer (demo PKI generated on first use)."""
-    if cfg.backend == "demo":
-        pki = ensure_demo_pki(pki_dir, organisation)
-        return signers.SimpleSigner.load(
-            str(pki.signer_key), str(pki.signer_cert), ca_chain_files=(str(pki.root_cert),)
-        )
-    if cfg.pkcs12_path is None:
-        raise SignerUnavailable("signing.pkcs12_path is not set", "chưa cấu hình signing.pkcs12_path")
-    passphrase = os.environ.get("SOHOA_SIGNING_PASSPHRASE")
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(
-            str(cfg.pkcs12_path), passphrase=passphrase.encode() if passphrase else None
-        )
-    except Exception as e:
-        raise SignerUnavailable(
-            f"cannot open PKCS#12 {cfg.pkcs12_path}: {e}", f"không mở được tệp khóa PKCS#12 {cfg.pkcs12_path}: {e}"
-        ) from e
-    if signer is None:
-        raise SignerUnavailable(
-            f"cannot open PKCS#12 {cfg.pkcs12_path} (wrong passphrase?)",
-            f"không mở được tệp khóa PKCS#12 {cfg.pkcs12_path} (sai mật khẩu?)",
-        )
-    return signer
+    """The configured key as a pyHanko signer (kept for callers that need only the key)."""
+    return load_key(cfg, pki_dir, organisation).signer
+
+
+def build_signer(cfg: SigningConfig, pki_dir: Path, organisation: str) -> DocumentSigner:
+    """The document signer of the configured backend and level (what the pipeline is given)."""
+    organisation = cfg.organisation or organisation
+    return DocumentSigner(cfg, load_key(cfg, pki_dir, organisation), organisation)
+
+
+def _caused_by(e: BaseException, *types: type[BaseException]) -> bool:
+    seen = 0
+    cur: BaseException | None = e
+    while cur is not None and seen < 10:
+        if isinstance(cur, types):
+            return True
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return False
 
 
 class DocumentSigner:
-    """Signs PDF/A copies for one organisation with one key."""
+    """Signs PDF/A copies for one organisation with one key, at the configured PAdES level."""
 
-    def __init__(self, cfg: SigningConfig, signer: signers.Signer, organisation: str) -> None:
+    def __init__(self, cfg: SigningConfig, key: KeyKit | signers.Signer, organisation: str) -> None:
+        if not isinstance(key, KeyKit):  # a bare signer: B-B only, nothing else is known
+            key = KeyKit(key, None, lambda: ValidationContext(allow_fetching=False))
         self.cfg = cfg
-        self.signer = signer
+        self.key = key
+        self.signer = key.signer
         self.organisation = cfg.organisation or organisation
-        self.timestamper = None
-        if cfg.level == "B-T":
-            if not cfg.tsa_url:
-                raise SignerUnavailable("level B-T needs signing.tsa_url", "mức B-T cần cấu hình signing.tsa_url")
-            self.timestamper = timestamps.HTTPTimeStamper(cfg.tsa_url)
+        self.level = cfg.level
+        self.timestamper = key.timestamper if self.level != "B-B" else None
+        if self.level != "B-B" and self.timestamper is None:
+            raise SignerUnavailable(
+                f"level {self.level} needs signing.tsa_url", f"mức {self.level} cần cấu hình signing.tsa_url"
+            )
         font = TTFont(str(cfg.font_path), lazy=True)
         self._cmap = font.getBestCmap()
         self._hmtx = font["hmtx"]
@@ -118,6 +123,12 @@ class DocumentSigner:
         return (right - width, top - height, right, top)
 
     def sign(self, pdf_bytes: bytes, copy_type: str | None = None) -> SignedPdf:
+        """Append a signature (incremental update: the PDF/A bytes stay as they are)."""
+        if _has_signature(pdf_bytes):
+            raise SigningError(
+                "the PDF is already signed; sohoa never re-signs a signed input",
+                "tệp PDF đã được ký; sohoa không ký đè lên tệp đã ký",
+            )
         copy_type = copy_type or self.cfg.copy_type
         sample_time = vn_time(datetime.now(VN_TZ))
         lines = [copy_type, self.organisation, sample_time]
@@ -134,12 +145,16 @@ class DocumentSigner:
             border_width=0,
             background=None,
         )
+        long_term = self.level in ("B-LT", "B-LTA")
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
             reason=self.cfg.reason,
             name=self.organisation,
+            validation_context=self.key.validation_context() if long_term else None,
+            embed_validation_info=long_term,
+            use_pades_lta=self.level == "B-LTA",
         )
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
@@ -147,14 +162,40 @@ class DocumentSigner:
             pdf_signer = signers.PdfSigner(meta, signer=self.signer, stamp_style=style, timestamper=self.timestamper)
             out = pdf_signer.sign_pdf(writer, appearance_text_params={"copy_type": copy_type, "org": self.organisation})
         except Exception as e:
-            text = str(e)
-            if self.timestamper is not None and ("timestamp" in text.lower() or "connect" in text.lower()):
-                raise TimestampUnavailable(
-                    f"timestamp authority failed: {e}", f"máy chủ cấp dấu thời gian lỗi: {e}"
-                ) from e
-            raise SigningError(f"signing failed: {e}", f"ký số thất bại: {e}") from e
+            raise signing_failure(e, self.timestamper is not None) from e
         data = out.getvalue()
-        return SignedPdf(data, signed_time(data), self.subject)
+        return SignedPdf(data, signed_time(data), self.subject, self.level)
+
+
+def signing_failure(e: BaseException, timestamped: bool) -> SigningError:
+    """Our error for a pyHanko failure: TSA and revocation trouble may pass, the rest will not."""
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+    from pyhanko_certvalidator.errors import PathValidationError, RevokedError
+
+    text = f"{type(e).__name__}: {e}"
+    if _caused_by(e, TimestampRequestError) or (timestamped and "timestamp" in text.lower()):
+        return TimestampUnavailable(f"timestamp authority failed: {text}", f"máy chủ cấp dấu thời gian lỗi: {text}")
+    if _caused_by(e, RevokedError):
+        return SignerUnavailable(
+            f"the signing certificate is revoked: {text}", f"chứng thư số dùng để ký đã bị thu hồi: {text}"
+        )
+    if _caused_by(e, PathValidationError) or "revocation" in text.lower() or "OCSP" in text or "CRL" in text:
+        return RevocationUnavailable(
+            f"cannot gather validation data (OCSP/CRL) for the signature: {text}",
+            f"không lấy được dữ liệu kiểm tra (OCSP/CRL) cho chữ ký: {text}",
+        )
+    if _caused_by(e, OSError, ConnectionError) and timestamped:
+        return TimestampUnavailable(f"timestamp authority failed: {text}", f"máy chủ cấp dấu thời gian lỗi: {text}")
+    return SigningError(f"signing failed: {text}", f"ký số thất bại: {text}")
+
+
+def _has_signature(pdf_bytes: bytes) -> bool:
+    try:
+        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+            acro = pdf.Root.get("/AcroForm")
+            return acro is not None and any(f.get("/FT") == "/Sig" and "/V" in f for f in acro.get("/Fields", []))
+    except Exception:
+        return False
 
 
 def signed_time(pdf_bytes: bytes) -> datetime:
@@ -162,8 +203,10 @@ def signed_time(pdf_bytes: bytes) -> datetime:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(pdf_bytes))
-    sig = reader.embedded_signatures[-1]
-    t = sig.self_reported_timestamp
+    sigs = reader.embedded_regular_signatures
+    if not sigs:
+        raise SigningError("the PDF has no signature", "tệp PDF không có chữ ký")
+    t = sigs[-1].self_reported_timestamp
     if t is None:
         raise SigningError("signature has no signing time", "chữ ký không có thời gian ký")
     return t

@@ -2,6 +2,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from catalog.db import Base
+from catalog.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,6 +14,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -6,7 +6,12 @@ every job module, so the registry is complete.
 """
 
 # One import per job module (keeps the registry complete). Keep sorted.
-from pipeline.nightly import kpi  # noqa: F401
+from pipeline.nightly import (  # noqa: F401
+    expiry,
+    fixity,
+    kpi,
+    retry,
+)
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
 
 __all__ = ["JOBS", "JobReport", "nightly_app", "run_jobs"]

@@ -25,6 +25,7 @@ class Damage:
     yellow: bool = False
     speckle: float = 0.0
     jpeg_quality: int | None = None
+    photocopy: float = 0.0  # 0-1: washed-out colour, boosted contrast, grey toner haze
 
 
 def plan(level: str, rng: random.Random) -> Damage:
@@ -52,6 +53,7 @@ def plan(level: str, rng: random.Random) -> Damage:
             yellow=rng.random() < 0.5,
             speckle=rng.uniform(0.0005, 0.002),
             jpeg_quality=rng.choice([40, 50, 60]),
+            photocopy=rng.uniform(0.3, 0.6),
         )
     raise ValueError(f"unknown degradation level {level!r}")
 
@@ -64,6 +66,14 @@ def apply(img: Image.Image, d: Damage, rng: random.Random) -> Image.Image:
     nprng = np.random.default_rng(rng.randrange(2**32))
     if d.yellow:
         a *= np.array([0.97, 0.93, 0.80], dtype=np.float32)
+    if d.photocopy:
+        # a colour photocopier: colours half washed out, darks darker, a grey haze of toner on the paper
+        grey = a.mean(axis=2, keepdims=True)
+        a = a * (1 - d.photocopy * 0.6) + grey * (d.photocopy * 0.6)
+        a = np.clip((a - 128.0) * (1 + d.photocopy * 0.5) + 128.0 - 10.0 * d.photocopy, 0, 255)
+        haze = cv2.GaussianBlur(nprng.normal(0, 1, (h // 8 + 1, w // 8 + 1)).astype(np.float32), (0, 0), 2)
+        haze = cv2.resize(haze, (w, h), interpolation=cv2.INTER_LINEAR)[:, :, None]
+        a = a - np.abs(haze) * 12.0 * d.photocopy
     if d.shadow:
         # light falls off towards one corner
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)

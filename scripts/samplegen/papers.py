@@ -464,3 +464,7 @@ GENERATORS = {
     "CCCD": id_card,
     "TK": application_form,
 }
+
+from scripts.samplegen.papers2 import MORE_GENERATORS  # noqa: E402  (papers2 builds on the helpers above)
+
+GENERATORS.update(MORE_GENERATORS)

@@ -7,12 +7,14 @@ from alembic.runtime.migration import MigrationContext
 
 import catalog.kpi_db  # noqa: F401  (its tables are part of the schema)
 from catalog.db import Base, Catalog
+from catalog.search import include_name
 
 
 def test_migrations_match_the_models(catalog_url):
     c = Catalog(catalog_url)
     with c.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
+        opts = {"compare_type": True, "include_name": include_name}
+        assert compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata) == []
     Catalog(catalog_url).close()  # a second start finds the schema current
     c.close()
 

@@ -11,7 +11,7 @@ from PIL import Image
 from ocr.model import Word
 from signing.config import SigningConfig
 from signing.pdfa import ND30_NS, PdfMetadata, PdfPage, build_pdfa, pdfa_problems, xmp_properties
-from signing.sign import DocumentSigner, load_signer, vn_time
+from signing.sign import DocumentSigner, build_signer, vn_time
 from signing.verify import verify_pdf
 from tests.conftest import ORG
 
@@ -47,7 +47,7 @@ def pdfa() -> bytes:
 @pytest.fixture
 def signer(home: Path) -> DocumentSigner:
     cfg = SigningConfig()
-    return DocumentSigner(cfg, load_signer(cfg, home / "pki", ORG), ORG)
+    return build_signer(cfg, home / "pki", ORG)
 
 
 def test_pdfa_structure(pdfa: bytes, tmp_path: Path):

@@ -1,0 +1,106 @@
+"""The warehouse's own tables in the catalog database (Alembic revision 0003):
+
+``warehouse_objects``  every object written for a document: key, SHA-256, size, S3 version, retention,
+                       legal hold, and the outcome of its last fixity check (primary and mirror copy);
+``fixity_runs``        one row per fixity audit, with its report.
+
+The catalog's ``documents.objects`` (key → SHA-256) stays the document's view; this ledger is the
+store's, so the audit can sample by "longest unchecked" and keep per-copy state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from archive.store import StoredObject
+from catalog.db import Base, Catalog, Document, utcnow
+
+
+class WarehouseObject(Base):
+    __tablename__ = "warehouse_objects"
+    key: Mapped[str] = mapped_column(String(900), primary_key=True)
+    doc_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    version_id: Mapped[str | None] = mapped_column(String(200))
+    retain_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="stored")  # stored | ok | repaired | damaged | …
+    mirror_status: Mapped[str | None] = mapped_column(String(20))
+
+
+class FixityRun(Base):
+    __tablename__ = "fixity_runs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    sample: Mapped[int | None] = mapped_column(Integer)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    repaired: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def record_object(catalog: Catalog, doc_key: str | None, obj: StoredObject) -> None:
+    """Note an object the store now holds (idempotent: a resumed document records it again harmlessly)."""
+    values = dict(
+        doc_key=doc_key,
+        sha256=obj.sha256,
+        size=obj.size,
+        content_type=obj.content_type,
+        version_id=obj.version_id,
+        retain_until=obj.retain_until,
+        legal_hold=obj.legal_hold,
+    )
+    with catalog.session() as s:
+        row = s.get(WarehouseObject, obj.key)
+        if row is not None:
+            for k, v in values.items():
+                setattr(row, k, v)
+            return
+        s.add(WarehouseObject(key=obj.key, **values))
+        try:
+            s.flush()
+        except IntegrityError:  # recorded concurrently by another worker: same key, same bytes
+            s.rollback()
+
+
+def backfill(catalog: Catalog) -> int:
+    """Add ledger rows for objects of documents archived before the ledger existed (from documents.objects)."""
+    added = 0
+    with catalog.session() as s:
+        known = set(s.scalars(select(WarehouseObject.key)))
+        for doc_key, objects in s.execute(select(Document.key, Document.objects)):
+            for key, sha in (objects or {}).items():
+                if key not in known:
+                    s.add(WarehouseObject(key=key, doc_key=doc_key, sha256=sha, size=-1))
+                    known.add(key)
+                    added += 1
+    return added
+
+
+def objects_to_check(catalog: Catalog, sample: int | None) -> list[WarehouseObject]:
+    """Every object, or the ``sample`` checked longest ago (never-checked first): over the nights a
+    sample audit still covers the whole warehouse."""
+    q = select(WarehouseObject).order_by(
+        WarehouseObject.checked_at.is_not(None), WarehouseObject.checked_at, WarehouseObject.key
+    )
+    if sample is not None:
+        q = q.limit(sample)
+    with catalog.session() as s:
+        return list(s.scalars(q))
+
+
+def objects_of(catalog: Catalog, doc_key: str) -> list[WarehouseObject]:
+    with catalog.session() as s:
+        return list(s.scalars(select(WarehouseObject).where(WarehouseObject.doc_key == doc_key)))

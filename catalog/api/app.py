@@ -1,0 +1,249 @@
+"""``create_app(cfg)``: the FastAPI application of the lookup API.
+
+``cfg`` is the application configuration (``pipeline.config.AppConfig``; anything with ``catalog_config``,
+``store_config``, ``catalog`` and an optional ``api`` section will do — ``catalog`` never imports
+``pipeline``). Tests and benchmarks may pass the catalog, store and catalogue in directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from catalog.api.auth import ApiError, KeyCache, RateLimiter
+from catalog.api.config import ApiConfig
+from catalog.db import Catalog
+from catalog.errors import CatalogError
+from catalog.types import Catalogue, default_catalogue
+
+log = logging.getLogger("sohoa.api")
+
+_ID_RUN = re.compile(r"(?<!\d)(\d{3})\d{4,}(\d{3})(?!\d)")
+
+
+def mask_path(path: str) -> str:
+    """A request path safe for logs: digit runs (ID numbers, enterprise codes) masked, query values dropped."""
+    base, sep, query = path.partition("?")
+    base = _ID_RUN.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 6) + m.group(2), base)
+    if sep:
+        names = [p.split("=", 1)[0] for p in query.split("&") if p]
+        base += "?" + "&".join(f"{n}=…" for n in names)
+    return base
+
+
+class MaskingAccessFilter(logging.Filter):
+    """uvicorn's access log gets (client, method, path, http version, status): mask the path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], mask_path(args[2]), *args[3:])
+        return True
+
+
+def install_access_log_masking() -> None:
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, MaskingAccessFilter) for f in logger.filters):
+        logger.addFilter(MaskingAccessFilter())
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "sohoa_api_requests_total", "API requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "sohoa_api_request_seconds",
+            "API request latency",
+            ["route"],
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.rate_limited = Counter("sohoa_api_rate_limited_total", "requests refused with 429", registry=self.registry)
+        self.reuse_share = Histogram(
+            "sohoa_api_reuse_share",
+            "share of a dossier's papers found reusable per reuse check",
+            buckets=(0, 0.25, 0.5, 0.75, 1),
+            registry=self.registry,
+        )
+        self.in_flight = Gauge("sohoa_api_in_flight", "requests being served", registry=self.registry)
+
+
+@dataclass
+class ApiContext:
+    """Everything the routes use, built once per application."""
+
+    config: ApiConfig
+    catalog: Catalog
+    catalogue: Catalogue
+    store: Any  # archive.store.ObjectStore, opened lazily (the file route is the only user)
+    store_config: Any
+    keys: KeyCache
+    limiter: RateLimiter
+    metrics: Metrics
+    timezone: str = "Asia/Ho_Chi_Minh"
+    owns_catalog: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def open_store(self):
+        if self.store is None:
+            from archive.store import open_store
+
+            self.store = open_store(self.store_config)
+        return self.store
+
+
+def get_context(request: Request) -> ApiContext:
+    return request.app.state.ctx
+
+
+def _error(status: int, code: str, en: str, vi: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": en, "message_vi": vi}, status_code=status, headers=headers)
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware: counts and times requests by route template (never by the raw path)."""
+
+    def __init__(self, app, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self.metrics.in_flight.dec()
+            route = scope.get("route")
+            name = getattr(route, "path", None) or "unmatched"
+            self.metrics.requests.labels(name, scope.get("method", ""), str(status["code"])).inc()
+            self.metrics.latency.labels(name).observe(time.perf_counter() - start)
+
+
+def create_app(
+    cfg: Any,
+    *,
+    catalog: Catalog | None = None,
+    store: Any = None,
+    catalogue: Catalogue | None = None,
+) -> FastAPI:
+    """The lookup API for this configuration. Add other routers with ``Depends(require_scope(...))``."""
+    api_cfg: ApiConfig = getattr(cfg, "api", None) or ApiConfig()
+    owns = catalog is None
+    if catalog is None:
+        catalog = Catalog(cfg.catalog_config.url)
+    ctx = ApiContext(
+        config=api_cfg,
+        catalog=catalog,
+        catalogue=catalogue or default_catalogue(),
+        store=store,
+        store_config=getattr(cfg, "store_config", None),
+        keys=KeyCache(api_cfg.key_cache_seconds),
+        limiter=RateLimiter(api_cfg.rate_per_minute),
+        metrics=Metrics(),
+        timezone=getattr(getattr(cfg, "catalog", None), "timezone", "Asia/Ho_Chi_Minh"),
+        owns_catalog=owns,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        if ctx.owns_catalog:
+            ctx.catalog.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="sohoa — tra cứu kho dữ liệu điện tử / warehouse lookup API",
+        version="1.0.0",
+        description=(
+            "Does the state already hold this paper? Reuse checks for administrative procedures, an owner's "
+            "digitized papers, signed PDF/A files and full-text search. Every call needs an `X-API-Key`; "
+            "every call that touches a person's data is audited with the `X-Purpose` the caller gives."
+        ),
+    )
+    app.state.ctx = ctx
+    app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
+    install_access_log_masking()
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.en, exc.vi, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5]
+        )
+        return JSONResponse(
+            {"error": "invalid_request", "message": problems, "message_vi": f"yêu cầu không hợp lệ: {problems}"},
+            status_code=422,
+        )
+
+    @app.exception_handler(CatalogError)
+    async def _catalog_error(request: Request, exc: CatalogError) -> JSONResponse:
+        if exc.retryable:
+            return _error(
+                503, exc.reason_code, "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng"
+            )
+        log.error("catalog error on %s: %s", mask_path(request.url.path), exc.reason_code)
+        return _error(500, "internal_error", "internal error", "lỗi hệ thống")
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        return _error(
+            503, "catalog_unavailable", "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng"
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        retry = bool(getattr(exc, "retryable", False))
+        code = getattr(exc, "reason_code", "internal_error")
+        log.error("unexpected error on %s: %s: %s", mask_path(request.url.path), type(exc).__name__, code)
+        if retry:
+            return _error(503, code, "service temporarily unavailable", "dịch vụ tạm thời không sẵn sàng")
+        return _error(500, "internal_error", "internal error", "lỗi hệ thống")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and catalog reachability")
+    async def healthz() -> JSONResponse:
+        def ping() -> None:
+            with ctx.catalog.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception:
+            return JSONResponse({"status": "unavailable", "catalog": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "catalog": ctx.catalog.dialect})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (no personal data)")
+    async def metrics() -> Response:
+        return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    from catalog.api.routes import router
+
+    app.include_router(router)
+
+    return app

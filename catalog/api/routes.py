@@ -1,0 +1,315 @@
+"""The ``/v1`` routes. Handlers are plain functions (FastAPI runs them in its thread pool) that call
+``catalog.lookup`` / ``catalog.search`` and record an audit row for every answer about a person."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog import audit, lookup
+from catalog import search as fts
+from catalog.api.auth import ApiError
+from catalog.apikeys import KeyInfo
+from catalog.errors import CatalogError, InvalidCode, NotFound
+
+router = APIRouter(prefix="/v1")
+
+
+# --- schemas -----------------------------------------------------------------------------------------
+class PaperOut(BaseModel):
+    doc_code: str | None = Field(description="Document code (mã tài liệu), e.g. 000.00.16.H42-230515-0003.01")
+    type_code: str | None = Field(description="Paper type from the catalogue, e.g. GKS")
+    type_name: str | None
+    issue_date: str | None = Field(description="YYYY-MM-DD")
+    valid_until: str | None = Field(description="YYYY-MM-DD; null = no end of validity")
+    signature: Literal["signed", "unsigned"]
+    signed_at: datetime | None
+    status: str = Field(description="Catalog status: archived | needs_review")
+    agency: str | None = Field(description="Agency that digitized it")
+    paper_code: str | None = None
+
+
+class RequiredPaperOut(BaseModel):
+    type_code: str
+    type_name: str
+    status: Literal["reusable", "needs_review", "expired", "missing"]
+    document: PaperOut | None
+    reason: str | None
+
+
+class ReuseCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    owner_id: str = Field(
+        max_length=32,
+        description="12-digit personal ID number or 10-digit (-NNN) enterprise code",
+        examples=["037096014589"],
+    )
+    procedure_code: str | None = Field(default=None, max_length=40, examples=["1.000894"])
+    required_types: list[Annotated[str, Field(max_length=20)]] | None = Field(default=None, max_length=30)
+    on_date: date | None = Field(default=None, description="Day the papers must be valid on (default: today, ICT)")
+
+
+class ReuseCheckOut(BaseModel):
+    owner_id: str
+    on_date: str
+    procedure_code: str | None
+    required: int = Field(description="Papers the dossier needs")
+    reusable: int = Field(description="Papers the state already holds, valid and signed")
+    reuse_share: float = Field(description="reusable / required: share the applicant need not submit")
+    papers: list[RequiredPaperOut]
+
+
+class OwnerDocumentsOut(BaseModel):
+    owner_id: str
+    documents: list[PaperOut]
+
+
+class DocumentOut(PaperOut):
+    owner_id: str | None
+    dossier_code: str | None
+    pages: int | None
+    pdf_sha256: str | None
+    file: str | None = Field(description="Path of the file route, when a signed PDF/A is stored")
+
+
+class FileLinkOut(BaseModel):
+    url: str
+    expires_in: int
+
+
+class SearchHitOut(BaseModel):
+    doc_code: str | None
+    type_code: str | None
+    owner_id: str | None
+    issue_date: str | None
+    status: str
+    snippet: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    hits: list[SearchHitOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+    message_vi: str
+
+
+ERRORS = {
+    400: {"model": ErrorOut, "description": "Invalid owner ID, code or query"},
+    401: {"model": ErrorOut, "description": "No API key, or unknown/revoked key"},
+    403: {"model": ErrorOut, "description": "The key lacks the scope"},
+    404: {"model": ErrorOut, "description": "Not found"},
+    422: {"model": ErrorOut, "description": "Malformed request"},
+    429: {"model": ErrorOut, "description": "Rate limit of the key exceeded"},
+    503: {"model": ErrorOut, "description": "Catalog or store unavailable; retry later"},
+}
+
+Purpose = Annotated[
+    str | None,
+    Header(
+        alias="X-Purpose",
+        max_length=200,
+        description="Why the caller looks (e.g. the dossier code); recorded in the audit trail",
+    ),
+]
+OwnerId = Annotated[str, Path(max_length=32, description="Personal ID number or enterprise code")]
+
+
+def _lookup(scope: str):
+    from catalog.api.auth import require_scope
+
+    return Depends(require_scope(scope))
+
+
+def _ctx(request: Request):
+    return request.app.state.ctx
+
+
+def _fail(e: CatalogError) -> ApiError:
+    if isinstance(e, InvalidCode):
+        return ApiError(400, e.reason_code, str(e), e.vi)
+    if isinstance(e, NotFound):
+        return ApiError(404, e.reason_code, str(e), e.vi)
+    if getattr(e, "retryable", False):
+        return ApiError(503, e.reason_code, "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng")
+    return ApiError(500, e.reason_code, "internal error", "lỗi hệ thống")
+
+
+def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: str | None, result: str, **kw) -> None:
+    audit.record(
+        ctx.catalog,
+        action,
+        actor=f"key:{key.id}",
+        agency=key.agency,
+        owner_id=owner,
+        purpose=purpose,
+        result=result,
+        via="api",
+        client=key.client,
+        **kw,
+    )
+
+
+# --- routes ------------------------------------------------------------------------------------------
+@router.post("/reuse-check", response_model=ReuseCheckOut, responses=ERRORS, tags=["lookup"])
+def reuse_check(
+    body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _lookup("lookup")
+) -> ReuseCheckOut | dict:
+    """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
+    ctx = _ctx(request)
+    try:
+        ans = lookup.reuse_check(
+            ctx.catalog,
+            ctx.catalogue,
+            body.owner_id,
+            procedure_code=body.procedure_code,
+            type_codes=body.required_types,
+            on_date=body.on_date or lookup.today(ctx.timezone),
+        )
+    except CatalogError as e:
+        raise _fail(e) from None
+    _audit(
+        ctx,
+        key,
+        audit.REUSE_CHECK,
+        owner=ans.owner_id,
+        purpose=purpose,
+        result=f"{ans.reusable}/{ans.required} reusable",
+        extra={"procedure": body.procedure_code, "types": [p.type_code for p in ans.papers]},
+    )
+    ctx.metrics.reuse_share.observe(ans.reuse_share)
+    return ans.as_dict()
+
+
+@router.get("/owners/{owner_id}/documents", response_model=OwnerDocumentsOut, responses=ERRORS, tags=["lookup"])
+def owner_documents(
+    owner_id: OwnerId,
+    request: Request,
+    type: Annotated[str | None, Query(max_length=20, description="Paper type code, e.g. GKS")] = None,
+    valid_on: Annotated[date | None, Query(description="Only papers valid on this day")] = None,
+    purpose: Purpose = None,
+    key: KeyInfo = _lookup("lookup"),
+) -> dict:
+    """An owner's digitized papers (archived or in review), newest first."""
+    ctx = _ctx(request)
+    try:
+        papers = lookup.owner_documents(ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on)
+    except CatalogError as e:
+        raise _fail(e) from None
+    _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner_id.strip(), purpose=purpose, result=f"{len(papers)} documents")
+    return {"owner_id": owner_id.strip(), "documents": [p.as_dict() for p in papers]}
+
+
+def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
+    try:
+        return lookup.document(ctx.catalog, doc_code)
+    except CatalogError as e:
+        raise _fail(e) from None
+
+
+@router.get("/documents/{doc_code}", response_model=DocumentOut, responses=ERRORS, tags=["lookup"])
+def get_document(
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("lookup")
+) -> dict:
+    """Metadata of one digitized paper."""
+    ctx = _ctx(request)
+    rec = _document(ctx, doc_code)
+    _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
+    return {
+        **rec.paper.as_dict(),
+        "owner_id": rec.owner_id,
+        "dossier_code": rec.dossier_code,
+        "pages": rec.pages,
+        "pdf_sha256": rec.pdf_sha256,
+        "file": f"/v1/documents/{rec.paper.doc_code}/file" if rec.pdf_key else None,
+    }
+
+
+@router.get(
+    "/documents/{doc_code}/file",
+    responses={
+        **ERRORS,
+        200: {"content": {"application/pdf": {}}, "description": "The signed PDF/A (local store)"},
+        307: {"model": FileLinkOut, "description": "Redirect to a short-lived presigned URL (S3 store)"},
+    },
+    tags=["download"],
+    response_class=Response,
+)
+def get_document_file(
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("download")
+) -> Response:
+    """The signed PDF/A: a redirect to a short-lived presigned URL (S3) or the bytes (local store)."""
+    ctx = _ctx(request)
+    rec = _document(ctx, doc_code)
+    if not rec.pdf_key:
+        raise ApiError(404, "no_file", "this document has no stored PDF", "tài liệu này chưa có tệp PDF lưu trữ")
+    try:
+        store = ctx.open_store()
+        presign = getattr(store, "presigned_get", None)
+        expires = ctx.config.presign_seconds
+        url = presign(rec.pdf_key, timedelta(seconds=expires)) if presign is not None else None
+        if url:
+            _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="presigned", doc_code=doc_code)
+            return JSONResponse({"url": url, "expires_in": expires}, status_code=307, headers={"Location": url})
+        data = store.get(rec.pdf_key)
+    except ApiError:
+        raise
+    except Exception as e:
+        if getattr(e, "reason_code", None) in ("object_missing", "not_found"):
+            raise ApiError(404, "no_file", "the stored PDF is missing", "không tìm thấy tệp PDF trong kho") from None
+        code = getattr(e, "reason_code", "store_unavailable")
+        raise ApiError(503, code, "object store unavailable", "kho lưu trữ không sẵn sàng") from None
+    _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="streamed", doc_code=doc_code)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{doc_code}.pdf"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/search", response_model=SearchOut, responses=ERRORS, tags=["search"])
+def search_documents(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; accents optional")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    purpose: Purpose = None,
+    key: KeyInfo = _lookup("search"),
+) -> dict:
+    """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
+    ctx = _ctx(request)
+    try:
+        hits = fts.search(ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
+    except CatalogError as e:
+        raise _fail(e) from None
+    owners = sorted({h.owner_id for h in hits if h.owner_id})
+    for owner in owners or [None]:
+        _audit(
+            ctx,
+            key,
+            audit.SEARCH,
+            owner=owner,
+            purpose=purpose,
+            result=f"{len(hits)} hits",
+            extra={"query": q[:200]},
+        )
+    return {
+        "query": q,
+        "hits": [
+            {
+                "doc_code": h.doc_code,
+                "type_code": h.type_code,
+                "owner_id": h.owner_id,
+                "issue_date": h.issue_date,
+                "status": h.status,
+                "snippet": h.snippet,
+            }
+            for h in hits
+        ],
+    }

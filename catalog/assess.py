@@ -1,0 +1,101 @@
+"""One decision over a document's text: its type, its fields, its owner, and why a clerk must look.
+
+The batch stage (``pipeline.stages.classify_and_extract``), the review queue (re-reading after a type
+correction) and the benchmark (``scripts/bench_classify.py``) all call ``assess`` so that what is
+measured is exactly what runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from catalog.classify import classify
+from catalog.codes import is_enterprise_code, is_personal_id
+from catalog.config import CatalogConfig
+from catalog.fields import FieldValue, extract_fields
+from catalog.types import Catalogue
+from ocr.model import Word
+
+REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
+"""Fields whose doubt sends a document to review (the issuer is informative only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    type_code: str | None
+    type_name: str | None
+    type_confidence: float
+    candidates: tuple[tuple[str, float], ...]
+    """The top three types with their confidences, best first."""
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    owner_id: str | None = None
+    review: tuple[str, ...] = ()
+    """Reasons a clerk must confirm the document; empty = it may be reused as read."""
+
+
+def assess(
+    text: str,
+    catalogue: Catalogue,
+    cfg: CatalogConfig,
+    *,
+    words: Sequence[Word] | None = None,
+    ocr_confidence: float | None = None,
+    declared_type: str | None = None,
+    declared_owner: str | None = None,
+    today: date | None = None,
+) -> Assessment:
+    result = classify(text, catalogue)
+    review: list[str] = []
+    type_code, type_name, type_conf = result.type_code, result.type_name, result.confidence
+    if declared_type:
+        t = catalogue.get(declared_type)
+        if type_code and type_code != declared_type and type_conf >= 0.9:
+            review.append(f"type_mismatch: declared {declared_type}, reads as {type_code}")
+        type_code, type_name, type_conf = declared_type, t.name_vi if t else None, 1.0
+    elif type_code is None or type_conf < cfg.review_threshold:
+        review.append("type_uncertain")
+    doc_type = catalogue.get(type_code) if type_code else None
+    fields = extract_fields(text, doc_type, words, today)
+
+    owner = declared_owner
+    if owner is None:
+        owner_field = doc_type.owner_field if doc_type else None
+        keys = [owner_field] if owner_field else ["id_number", "enterprise_code"]
+        for key in keys:
+            fv = fields.get(key)
+            if fv is None:
+                continue
+            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
+            if valid and fv.confidence >= INVALID_BELOW:
+                owner = fv.value
+                if fv.confidence < cfg.review_threshold:
+                    review.append(f"owner_uncertain: {key}")
+                break
+            review.append(f"owner_invalid: {key}" + (f" ({fv.problem})" if fv.problem else ""))
+        if owner is None and not any(r.startswith("owner_") for r in review):
+            review.append("owner_missing")
+    for key in REVIEWED_FIELDS:
+        fv = fields.get(key)
+        if fv is not None and fv.confidence < cfg.review_threshold:
+            review.append(f"field_uncertain: {key}" + (f" ({fv.problem})" if fv.problem else ""))
+    if doc_type is not None:
+        for key in ("full_name",):
+            if key in doc_type.fields and key not in fields:
+                review.append(f"field_missing: {key}")
+    if ocr_confidence is not None and ocr_confidence < cfg.ocr_review_threshold:
+        review.append("ocr_low_confidence")
+    return Assessment(
+        type_code=type_code,
+        type_name=type_name,
+        type_confidence=round(type_conf, 4),
+        candidates=tuple((c.code, c.confidence) for c in result.candidates),
+        fields=fields,
+        owner_id=owner,
+        review=tuple(dict.fromkeys(review)),
+    )
+
+
+INVALID_BELOW = 0.25
+"""A value whose confidence a validator cut below this is not used as the owner (it is invalid)."""

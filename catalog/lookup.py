@@ -1,0 +1,269 @@
+"""Reuse checks and owner lookups over the catalog: "which papers does the state already hold for this person?"
+
+Pure functions shared by the API (``catalog.api``) and the CLI (``sohoa lookup``), so both give the same
+answer. They validate their inputs first (owner IDs, procedure and type codes: ``InvalidCode``) and never
+log personal data; recording who looked is the caller's job (``catalog.audit``), because only the caller
+knows who is asking and why.
+
+A required paper is **reusable** when the owner has a document of that type that is archived, signed and
+valid on the day asked about. Otherwise its status is ``needs_review`` (a valid one exists but waits for a
+clerk or is not signed), ``expired`` (only expired ones exist) or ``missing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import OperationalError
+
+from catalog.codes import validate_owner_id, validate_procedure_code
+from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document
+from catalog.errors import CatalogUnavailable, InvalidCode, NotFound
+from catalog.types import Catalogue
+
+REUSABLE = "reusable"
+MISSING = "missing"
+EXPIRED = "expired"
+STATUSES = (REUSABLE, NEEDS_REVIEW, EXPIRED, MISSING)
+VISIBLE = (ARCHIVED, NEEDS_REVIEW)  # documents a lookup may show; processing/failed/quarantined ones are not papers
+MAX_TYPES = 30
+
+
+class UnknownProcedure(NotFound):
+    reason_code = "unknown_procedure"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One catalogued document as lookups show it."""
+
+    doc_code: str | None
+    type_code: str | None
+    type_name: str | None
+    issue_date: str | None
+    valid_until: str | None
+    signature: str  # "signed" | "unsigned"
+    signed_at: datetime | None
+    status: str  # catalog status: archived | needs_review
+    agency: str | None
+    paper_code: str | None = None
+
+    def valid_on(self, day: str) -> bool:
+        return (self.issue_date is None or self.issue_date <= day) and (
+            self.valid_until is None or self.valid_until >= day
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredPaper:
+    type_code: str
+    type_name: str
+    status: str  # one of STATUSES
+    document: Paper | None = None
+    reason: str | None = None  # why it is not reusable, in English (machine-readable codes are the status)
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseAnswer:
+    owner_id: str
+    on_date: str
+    procedure_code: str | None
+    papers: list[RequiredPaper] = field(default_factory=list)
+
+    @property
+    def required(self) -> int:
+        return len(self.papers)
+
+    @property
+    def reusable(self) -> int:
+        return sum(1 for p in self.papers if p.status == REUSABLE)
+
+    @property
+    def reuse_share(self) -> float:
+        """Share of the dossier's papers the applicant need not submit (0–1)."""
+        return round(self.reusable / self.required, 4) if self.papers else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "owner_id": self.owner_id,
+            "on_date": self.on_date,
+            "procedure_code": self.procedure_code,
+            "required": self.required,
+            "reusable": self.reusable,
+            "reuse_share": self.reuse_share,
+            "papers": [asdict(p) for p in self.papers],
+        }
+
+
+_COLS = (
+    Document.doc_code,
+    Document.type_code,
+    Document.type_name,
+    Document.issue_date,
+    Document.valid_until,
+    Document.signed_at,
+    Document.status,
+    Document.agency,
+    Document.paper_code,
+)
+_BY_OWNER_TYPES = select(*_COLS).where(
+    Document.owner_id == bindparam("owner"),
+    Document.type_code.in_(bindparam("types", expanding=True)),
+    Document.status.in_(VISIBLE),
+)
+_BY_OWNER = select(*_COLS).where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
+
+
+def _paper(row) -> Paper:
+    return Paper(
+        doc_code=row[0],
+        type_code=row[1],
+        type_name=row[2],
+        issue_date=row[3],
+        valid_until=row[4],
+        signature="signed" if row[5] is not None else "unsigned",
+        signed_at=row[5],
+        status=row[6],
+        agency=row[7],
+        paper_code=row[8],
+    )
+
+
+def _rows(catalog: Catalog, stmt, params: dict) -> list:
+    try:
+        with catalog.engine.connect() as conn:
+            return list(conn.execute(stmt, params))
+    except OperationalError as e:
+        raise CatalogUnavailable(
+            f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
+        ) from e
+
+
+def today(tz: str = "Asia/Ho_Chi_Minh") -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def required_types(
+    catalogue: Catalogue, procedure_code: str | None, type_codes: Sequence[str] | None
+) -> list[tuple[str, str]]:
+    """(code, Vietnamese name) of each paper a dossier needs: from the procedure, or the list given."""
+    if bool(procedure_code) == bool(type_codes):
+        raise InvalidCode(
+            "give either a procedure code or a list of required paper types (not both, not neither)",
+            "cần mã thủ tục hoặc danh sách loại giấy tờ (một trong hai)",
+        )
+    if procedure_code:
+        validate_procedure_code(procedure_code)
+        types = catalogue.required_for(procedure_code)
+        if not types:
+            raise UnknownProcedure(
+                f"procedure {procedure_code} is not in the document-type catalogue",
+                f"thủ tục {procedure_code} không có trong danh mục giấy tờ",
+            )
+        return [(t.code, t.name_vi) for t in types]
+    codes = list(dict.fromkeys(type_codes or ()))
+    if len(codes) > MAX_TYPES:
+        raise InvalidCode(f"at most {MAX_TYPES} paper types per check", f"tối đa {MAX_TYPES} loại giấy tờ mỗi lần")
+    out = []
+    for c in codes:
+        t = catalogue.get(c)
+        if t is None:
+            raise InvalidCode(f"unknown paper type {c!r}", f"loại giấy tờ {c!r} không có trong danh mục")
+        out.append((t.code, t.name_vi))
+    return out
+
+
+def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPaper:
+    def newest(ps: list[Paper]) -> Paper:
+        return max(ps, key=lambda p: (p.issue_date or "", p.doc_code or ""))
+
+    valid = [p for p in papers if p.valid_on(day)]
+    good = [p for p in valid if p.status == ARCHIVED and p.signature == "signed"]
+    if good:
+        return RequiredPaper(code, name, REUSABLE, newest(good))
+    if valid:
+        p = newest(valid)
+        why = "waiting for a clerk's review" if p.status == NEEDS_REVIEW else "archived without a digital signature"
+        return RequiredPaper(code, name, NEEDS_REVIEW, p, why)
+    expired = [p for p in papers if p.valid_until is not None and p.valid_until < day]
+    if expired:
+        p = newest(expired)
+        return RequiredPaper(code, name, EXPIRED, p, f"expired on {p.valid_until}")
+    return RequiredPaper(code, name, MISSING, None, "no such paper on file")
+
+
+def reuse_check(
+    catalog: Catalog,
+    catalogue: Catalogue,
+    owner_id: str,
+    *,
+    procedure_code: str | None = None,
+    type_codes: Sequence[str] | None = None,
+    on_date: date | None = None,
+) -> ReuseAnswer:
+    """For each paper the procedure (or the list) needs: the reusable document, or why there is none."""
+    owner = validate_owner_id(owner_id)
+    wanted = required_types(catalogue, procedure_code, type_codes)
+    day = (on_date or today()).isoformat()
+    rows = _rows(catalog, _BY_OWNER_TYPES, {"owner": owner, "types": [c for c, _ in wanted]})
+    by_type: dict[str, list[Paper]] = {}
+    for r in rows:
+        by_type.setdefault(r[1], []).append(_paper(r))
+    return ReuseAnswer(
+        owner_id=owner,
+        on_date=day,
+        procedure_code=procedure_code,
+        papers=[_choose(code, name, by_type.get(code, []), day) for code, name in wanted],
+    )
+
+
+def owner_documents(
+    catalog: Catalog,
+    catalogue: Catalogue,
+    owner_id: str,
+    *,
+    type_code: str | None = None,
+    valid_on: date | None = None,
+) -> list[Paper]:
+    """An owner's archived or in-review documents, newest first; optionally of one type, valid on a day."""
+    owner = validate_owner_id(owner_id)
+    if type_code:
+        required_types(catalogue, None, [type_code])  # unknown type → InvalidCode
+        rows = _rows(catalog, _BY_OWNER_TYPES, {"owner": owner, "types": [type_code]})
+    else:
+        rows = _rows(catalog, _BY_OWNER, {"owner": owner})
+    papers = [_paper(r) for r in rows]
+    if valid_on is not None:
+        papers = [p for p in papers if p.valid_on(valid_on.isoformat())]
+    return sorted(papers, key=lambda p: (p.issue_date or "", p.doc_code or ""), reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    paper: Paper
+    owner_id: str | None
+    doc_key: str
+    dossier_code: str | None
+    pages: int | None
+    pdf_key: str | None
+    pdf_sha256: str | None
+
+
+def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
+    """One visible document by its code (NotFound otherwise, including documents still being processed)."""
+    stmt = select(*_COLS, Document.owner_id, Document.key, Document.dossier_code, Document.pages).add_columns(
+        Document.pdf_key, Document.pdf_sha256
+    )
+    stmt = stmt.where(Document.doc_code == bindparam("code"), Document.status.in_(VISIBLE))
+    rows = _rows(catalog, stmt, {"code": doc_code[:80]})
+    if not rows:
+        raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
+    r = rows[0]
+    return DocumentRecord(_paper(r), r[9], r[10], r[11], r[12], r[13], r[14])

@@ -1,0 +1,222 @@
+"""Read all the pages of a document, in parallel processes, one page in memory per worker.
+
+Pages are rasterized one at a time in the calling process and handed to a pool of worker processes (one
+per core by default), at most ``workers + 1`` at once, so memory stays flat however long the file is.
+Each worker runs Tesseract with ``OMP_THREAD_LIMIT=1``: the pool already uses every core and Tesseract's
+own threads would only fight it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr.config import OcrConfig
+from ocr.errors import OcrError
+from ocr.model import OcrEngine
+from ocr.page import PageResult, read_page
+from ocr.preprocess import DebugHook
+from ocr.sources import RasterPage, SourceInfo, inspect_source, iter_pages
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_workers(workers: int) -> int:
+    """``0`` means one process per core available to this process."""
+    return workers if workers > 0 else cpu_count()
+
+
+_engine: OcrEngine | None = None
+_cfg: OcrConfig | None = None
+
+
+def _init_worker(engine: OcrEngine, cfg: OcrConfig) -> None:
+    global _engine, _cfg
+    os.environ["OMP_THREAD_LIMIT"] = str(cfg.tesseract_threads)
+    cv2.setNumThreads(1)
+    _engine, _cfg = engine, cfg
+
+
+def _read_in_worker(raster: RasterPage) -> PageResult:
+    assert _engine is not None and _cfg is not None
+    return read_page(raster, _engine, _cfg)
+
+
+class PagePool:
+    """A pool of page readers kept for the life of a batch (worker start-up is paid once)."""
+
+    def __init__(self, engine: OcrEngine, cfg: OcrConfig, workers: int | None = None) -> None:
+        self.engine = engine
+        self.cfg = cfg
+        self.workers = resolve_workers(cfg.workers if workers is None else workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver: workers do not inherit the parent's threads, locks or database connections.
+            ctx = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.engine, self.cfg)
+            )
+        return self._executor
+
+    def read(
+        self, rasters: Iterable[RasterPage], pages: int | None = None, debug: DebugHook | None = None
+    ) -> Iterator[PageResult]:
+        """Results in page order. ``pages`` (when known) avoids starting processes for a one-page file."""
+        if self.workers <= 1 or debug is not None or (pages is not None and pages <= 1):
+            os.environ.setdefault("OMP_THREAD_LIMIT", str(self.cfg.tesseract_threads))
+            for raster in rasters:
+                yield read_page(raster, self.engine, self.cfg, debug)
+            return
+        pool = self._pool()
+        window: deque[Future[PageResult]] = deque()
+        try:
+            for raster in rasters:
+                window.append(pool.submit(_read_in_worker, raster))
+                del raster
+                while len(window) > self.workers:
+                    yield self._result(window.popleft())
+            while window:
+                yield self._result(window.popleft())
+        finally:
+            for f in window:
+                f.cancel()
+
+    def _result(self, future: Future[PageResult]) -> PageResult:
+        try:
+            return future.result()
+        except BrokenProcessPool as e:
+            self.close()
+            err = OcrError(
+                "an OCR worker process died (out of memory?)", "tiến trình OCR bị dừng đột ngột (thiếu bộ nhớ?)"
+            )
+            err.retryable = True
+            raise err from e
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> PagePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class DocumentText:
+    """What ``sohoa ocr`` shows: each page's result (without its image) and the document's text."""
+
+    file: str
+    media_type: str
+    pages: list[dict] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p["text"] for p in self.pages if p["text"])
+
+    @property
+    def confidence(self) -> float:
+        return document_confidence([(p["text"], p["confidence"]) for p in self.pages if not p["blank"]])
+
+    @property
+    def low_confidence(self) -> bool:
+        return any(p["low_confidence"] for p in self.pages)
+
+    def warnings(self) -> list[str]:
+        out = []
+        for p in self.pages:
+            if p["blank"]:
+                out.append(f"trang {p['index']}: trang trắng / page {p['index']}: blank")
+            elif p["low_confidence"]:
+                out.append(
+                    f"trang {p['index']}: chữ đọc được không đáng tin (độ tin cậy {p['confidence']:.2f}, "
+                    f"hợp lệ {p['plausibility']:.2f}) / page {p['index']}: low-confidence text"
+                )
+        return out
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file,
+            "media_type": self.media_type,
+            "pages": self.pages,
+            "text": self.text,
+            "confidence": self.confidence,
+            "low_confidence": self.low_confidence,
+        }
+
+
+def document_confidence(pages: list[tuple[str, float]]) -> float:
+    """Mean page confidence weighted by the amount of text on each page."""
+    chars = sum(len(t) for t, _ in pages)
+    return round(sum(c * len(t) for t, c in pages) / chars, 4) if chars else 0.0
+
+
+def page_summary(r: PageResult) -> dict:
+    return {
+        "index": r.index + 1,
+        "rotation": r.rotation,
+        "orientation_confidence": round(r.orientation_confidence, 3),
+        "skew": round(r.skew, 2),
+        "dpi": r.dpi,
+        "blank": r.text.blank,
+        "confidence": r.text.confidence,
+        "plausibility": r.text.plausibility,
+        "low_confidence": r.text.low_confidence,
+        "words": len(r.text.words),
+        "seconds": r.seconds,
+        "steps": list(r.steps),
+        "text": r.text.text,
+    }
+
+
+def _debug_writer(folder: Path, page: int) -> DebugHook:
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, image: np.ndarray) -> None:
+        cv2.imwrite(str(folder / f"p{page:03d}-{name}.png"), image)
+
+    return write
+
+
+def read_document(
+    path: Path,
+    cfg: OcrConfig,
+    engine: OcrEngine | None = None,
+    debug_dir: Path | None = None,
+    info: SourceInfo | None = None,
+) -> DocumentText:
+    """OCR every page of one scan file (the ``sohoa ocr`` command)."""
+    if engine is None:
+        from ocr.tesseract import TesseractEngine
+
+        engine = TesseractEngine(cfg)
+        engine.probe()
+    info = info or inspect_source(path, cfg)
+    doc = DocumentText(str(path), info.media_type)
+    with PagePool(engine, cfg) as pool:
+        if debug_dir is not None:
+            for raster in iter_pages(path, info, cfg):
+                r = read_page(raster, engine, cfg, _debug_writer(debug_dir, raster.index + 1))
+                doc.pages.append(page_summary(r))
+        else:
+            for r in pool.read(iter_pages(path, info, cfg), pages=info.page_count):
+                doc.pages.append(page_summary(r))
+    return doc

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Benchmark classification and field extraction on generated, OCR'd papers.
+
+    python scripts/bench_classify.py [--out DIR] [--per-type N] [--levels clean,mild,harsh]
+        [--types GKS,...] [--dpi 200] [--seed N] [--workers 2] [--json]
+
+Renders N papers of every type the sample generator knows at every degradation level, OCRs them with
+Tesseract exactly as a batch does (``ocr.page.read_page``), then classifies and extracts with
+``catalog.assess`` and the review rules of the batch. The OCR result of each sample (text + words with
+confidences) is cached in ``DIR/ocr/`` so re-runs of the classifier cost seconds, not minutes.
+
+Reported per level: type accuracy, exact match per field, share sent to review, and wrong-and-not-
+flagged (a wrong type or a wrong owner/key field that would reach the warehouse without review).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+KEY_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
+DEFAULT_OUT = Path("bench-out/classify")
+
+
+def _ocr_one(scan: str, cache: str) -> str:
+    """OCR one scan the way a batch does; write the cache file. Runs in a worker process."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from ocr.config import OcrConfig
+    from ocr.page import read_page
+    from ocr.sources import inspect_source, iter_pages
+    from ocr.tesseract import TesseractEngine
+
+    cfg = OcrConfig()
+    engine = TesseractEngine(cfg)
+    info = inspect_source(Path(scan), cfg)
+    pages = []
+    t0 = time.perf_counter()
+    for raster in iter_pages(Path(scan), info, cfg):
+        r = read_page(raster, engine, cfg)
+        pages.append(
+            {
+                "text": r.text.text,
+                "confidence": r.text.confidence,
+                "words": [[w.text, round(w.conf, 1)] for w in r.text.words],
+            }
+        )
+    data = {"pages": pages, "seconds": round(time.perf_counter() - t0, 2)}
+    Path(cache).write_text(json.dumps(data, ensure_ascii=False))
+    return cache
+
+
+def _load_ocr(path: Path):
+    from ocr.model import Word
+
+    data = json.loads(path.read_text())
+    text = "\n\n".join(p["text"] for p in data["pages"])
+    words = [Word(t, 0, 0, 0, 0, c) for p in data["pages"] for t, c in p["words"]]
+    chars = sum(len(p["text"]) for p in data["pages"])
+    conf = sum(p["confidence"] * len(p["text"]) for p in data["pages"]) / chars if chars else 0.0
+    return text, tuple(words), conf
+
+
+def prepare(out: Path, types: list[str], levels: list[str], per_type: int, dpi: int, seed: int, workers: int):
+    """Generate the scans (deterministic) and OCR those not cached yet."""
+    from scripts.make_samples import Spec, generate
+
+    specs = [Spec(t, lv, dpi, "png") for lv in levels for t in types for _ in range(per_type)]
+    # the generator names files by position: keep one folder per seed/dpi so caches stay valid
+    gen_dir = out / f"seed{seed}-dpi{dpi}"
+    wanted = []
+    truth_dir = gen_dir / "truth"
+    # generate in one go only what is missing (generation is cheap compared with OCR)
+    missing = [
+        s for n, s in enumerate(specs, 1) if not (truth_dir / f"{n:03d}-{s.type_code}-{s.level}-{dpi}.json").exists()
+    ]
+    if missing:
+        generate(gen_dir, specs, seed=seed)
+    (gen_dir / "ocr").mkdir(parents=True, exist_ok=True)
+    todo = []
+    for n, s in enumerate(specs, 1):
+        name = f"{n:03d}-{s.type_code}-{s.level}-{dpi}"
+        cache = gen_dir / "ocr" / f"{name}.json"
+        scan = next((gen_dir / "scans").glob(name + ".*"))
+        wanted.append((name, gen_dir / "truth" / f"{name}.json", cache))
+        if not cache.exists():
+            todo.append((str(scan), str(cache)))
+    if todo:
+        print(f"OCR of {len(todo)} scans with {workers} worker(s)…", file=sys.stderr)
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, _ in enumerate(pool.map(_ocr_one, *zip(*todo, strict=True)), 1):
+                if i % 10 == 0 or i == len(todo):
+                    print(f"  {i}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return wanted
+
+
+def evaluate(wanted, threshold: float | None = None) -> dict:
+    from catalog.assess import assess
+    from catalog.config import CatalogConfig
+    from catalog.types import default_catalogue
+
+    catalogue = default_catalogue()
+    cfg = CatalogConfig() if threshold is None else CatalogConfig(review_threshold=threshold)
+    per_level: dict[str, dict] = defaultdict(
+        lambda: {
+            "documents": 0,
+            "type_correct": 0,
+            "review": 0,
+            "wrong": 0,
+            "wrong_not_flagged": 0,
+            "fields": defaultdict(lambda: [0, 0]),
+            "ocr_seconds": 0.0,
+        }
+    )
+    misses = []
+    calibration = defaultdict(lambda: [0, 0])  # confidence decile -> [n, correct]
+    for name, truth_path, cache in wanted:
+        truth = json.loads(truth_path.read_text())
+        text, words, ocr_conf = _load_ocr(cache)
+        a = assess(text, catalogue, cfg, words=words, ocr_confidence=ocr_conf)
+        lv = per_level[truth["level"]]
+        lv["documents"] += 1
+        lv["ocr_seconds"] += json.loads(cache.read_text())["seconds"]
+        type_ok = a.type_code == truth["type"]
+        lv["type_correct"] += type_ok
+        top = a.candidates[0] if a.candidates else None
+        if top:
+            calibration[min(9, int(top[1] * 10))][0] += 1
+            calibration[min(9, int(top[1] * 10))][1] += top[0] == truth["type"]
+        flagged = bool(a.review)
+        lv["review"] += flagged
+        wrong_fields = []
+        for key in KEY_FIELDS:
+            if key not in truth["fields"]:
+                continue
+            got = a.fields.get(key)
+            ok = got is not None and got.value == truth["fields"][key]
+            lv["fields"][key][0] += 1
+            lv["fields"][key][1] += ok
+            if not ok:
+                wrong_fields.append((key, got.value if got else None, truth["fields"][key]))
+        owner_ok = a.owner_id == truth["owner_id"]
+        # what reaches the warehouse as reusable must be right: type, owner and the key fields read
+        wrong = not type_ok or not owner_ok or any(got is not None for _, got, _ in wrong_fields)
+        lv["wrong"] += wrong
+        if wrong and not flagged:
+            lv["wrong_not_flagged"] += 1
+        if wrong or flagged:
+            misses.append(
+                {
+                    "sample": name,
+                    "type": truth["type"],
+                    "got": a.type_code,
+                    "confidence": a.type_confidence,
+                    "flagged": list(a.review),
+                    "owner_ok": owner_ok,
+                    "wrong_fields": wrong_fields,
+                }
+            )
+    report = {"levels": {}, "misses": misses, "calibration": {}}
+    for level, lv in per_level.items():
+        n = lv["documents"]
+        report["levels"][level] = {
+            "documents": n,
+            "type_accuracy": round(lv["type_correct"] / n, 4),
+            "sent_to_review": round(lv["review"] / n, 4),
+            "wrong": lv["wrong"],
+            "wrong_not_flagged": lv["wrong_not_flagged"],
+            "wrong_not_flagged_rate": round(lv["wrong_not_flagged"] / n, 4),
+            "field_exact_match": {k: round(v[1] / v[0], 4) for k, v in sorted(lv["fields"].items())},
+            "field_counts": {k: v[0] for k, v in sorted(lv["fields"].items())},
+            "ocr_seconds_per_doc": round(lv["ocr_seconds"] / n, 2),
+        }
+    for d, (n, ok) in sorted(calibration.items()):
+        report["calibration"][f"{d / 10:.1f}-{(d + 1) / 10:.1f}"] = {"n": n, "top1_correct": round(ok / n, 3)}
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scripts.samplegen.papers import GENERATORS
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--per-type", type=int, default=2)
+    ap.add_argument("--levels", default="clean,mild,harsh")
+    ap.add_argument("--types", default=",".join(sorted(GENERATORS)))
+    ap.add_argument("--dpi", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threshold", type=float, default=None, help="review threshold (default: CatalogConfig)")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--misses", action="store_true", help="list every wrong or flagged document")
+    args = ap.parse_args(argv)
+    wanted = prepare(
+        args.out, args.types.split(","), args.levels.split(","), args.per_type, args.dpi, args.seed, args.workers
+    )
+    report = evaluate(wanted, args.threshold)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    for level in args.levels.split(","):
+        r = report["levels"].get(level)
+        if not r:
+            continue
+        print(
+            f"{level:6s} n={r['documents']:4d}  type acc {r['type_accuracy']:.3f}  review {r['sent_to_review']:.3f}  "
+            f"wrong {r['wrong']}  wrong-not-flagged {r['wrong_not_flagged']} ({r['wrong_not_flagged_rate']:.3f})  "
+            f"OCR {r['ocr_seconds_per_doc']:.1f} s/doc"
+        )
+        print("        fields: " + "  ".join(f"{k} {v:.3f}" for k, v in r["field_exact_match"].items()))
+    print(
+        "calibration (top-1 confidence bin: n, share correct): "
+        + ", ".join(f"{k}: {v['n']}/{v['top1_correct']}" for k, v in report["calibration"].items())
+    )
+    if args.misses:
+        for m in report["misses"]:
+            print(json.dumps(m, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
