@@ -549,7 +549,7 @@ def review_backlog(catalog: Catalog, scope: Scope, now: datetime | None = None) 
             )
             if scope.includes(a)
         ]
-    ages = sorted((now - t).total_seconds() / 86400 for _a, t in rows)
+    ages = sorted(max(0.0, (now - t).total_seconds() / 86400) for _a, t in rows)
     buckets = []
     lo = 0.0
     for hi, label in AGE_BUCKETS:
