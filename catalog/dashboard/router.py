@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -110,11 +111,13 @@ def dashboard_router(
     session_hours: float = 8.0,
     targets_file: str | None = None,
     header_auth: Callable[..., Any] | None = None,
+    cache_seconds: float = 30.0,
 ) -> APIRouter:
     """Build the router. ``secret`` signs session cookies (``SOHOA_DASHBOARD_SECRET``; random per process
     when unset, so sessions end when the server restarts). ``header_auth`` is the API app's own key
     dependency (``require_scope("dashboard")``): when given, a request with ``X-API-Key`` gets exactly the
-    API's answers (401/403/429 in JSON, rate limit, ``request.state.key``)."""
+    API's answers (401/403/429 in JSON, rate limit, ``request.state.key``). Figures are kept
+    ``cache_seconds`` per (period, level, agency); access is checked on every request."""
     keys = keys or ApiKeyDirectory()
     env_secret = os.environ.get("SOHOA_DASHBOARD_SECRET")
     signer = SessionSigner(
@@ -159,8 +162,23 @@ def dashboard_router(
             raise _Denied(400, f"Cấp không hợp lệ: {level}")
         return p, level, agency or None
 
+    cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
+    lock = threading.Lock()
+
     def report_for(catalog: Catalog, period, level, agency) -> dict[str, Any]:
-        return compute_report(catalog, period, load_targets(targets_file), level=level, agency=agency)
+        """The figures, computed at most once every ``cache_seconds`` per view (many people, one database)."""
+        key = (period.label, level, agency)
+        now = time.monotonic()
+        with lock:
+            hit = cache.get(key)
+            if hit and hit[0] > now:
+                return hit[1]
+        report = compute_report(catalog, period, load_targets(targets_file), level=level, agency=agency)
+        with lock:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = (now + cache_seconds, report)
+        return report
 
     @router.get("", response_class=HTMLResponse, summary="KPI dashboard (HTML)", dependencies=guarded)
     def dashboard(

@@ -114,6 +114,11 @@ def test_dashboard_in_headless_chromium(tmp_path, chrome, artifacts):
             assert cell.text == fmt_pct(district) == "12,5 %"
             assert chrome.find_element(By.CSS_SELECTOR, f'[data-kpi="reuse-{P}"]').text == fmt_pct(reuse_p)
 
+            chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # printable: no controls
+            assert not chrome.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
+            assert all(c.is_displayed() for c in chrome.find_elements(By.CSS_SELECTOR, "svg.chart"))
+            chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
             height = chrome.execute_script("return document.documentElement.scrollHeight")
             chrome.set_window_size(1280, min(height + 40, 8000))
             chrome.save_screenshot(str(artifacts / "dashboard-2026Q4.png"))
