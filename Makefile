@@ -10,12 +10,22 @@ SAMPLES := $(SOHOA_HOME)/samples
 
 demo: setup
 	@test -d "$(SAMPLES)/scans" || $(BIN)/python scripts/make_samples.py "$(SAMPLES)" --preset demo --seed 1
+	@$(BIN)/sohoa targets import scripts/demo_targets.csv --operator demo >/dev/null
+	@$(BIN)/sohoa targets operator demo --agency 000.00.00.H42 --name "Cán bộ demo" --operator demo >/dev/null
 	@$(BIN)/sohoa batch run "$(SAMPLES)/scans" --operator demo; status=$$?; \
 	  echo; echo "Kết quả / Results:"; \
 	  echo "  kho lưu trữ / warehouse : $(SOHOA_HOME)/warehouse/objects/owners/<owner>/<document code>/"; \
 	  echo "  sổ / catalog            : $(SOHOA_HOME)/catalog.db   (sohoa show <document code>)"; \
 	  echo "  cách ly / quarantine    : $(SOHOA_HOME)/quarantine/"; \
 	  echo "  mẫu / samples           : $(SAMPLES)/scans (ground truth in $(SAMPLES)/truth)"; \
+	  echo; echo "Tiếp nhận hồ sơ mới, tra cứu kho / new dossiers at reception, reuse checks:"; \
+	  $(BIN)/python scripts/demo_reception.py || status=2; \
+	  key=$$($(BIN)/sohoa apikey create --agency 000.00.00.H42 --scopes dashboard --client demo-dashboard --json \
+	    | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["key"])'); \
+	  echo; echo "Bảng theo dõi / KPI dashboard: chạy / run  $(BIN)/sohoa serve  rồi mở / then open"; \
+	  echo "  http://127.0.0.1:8700/dashboard   khóa đăng nhập / login key: $$key"; \
+	  echo "  báo cáo quý / quarterly report: $(BIN)/sohoa report --format xlsx|html|csv|json --out FILE"; \
+	  echo; $(BIN)/sohoa kpi || status=2; \
 	  test $$status -le 1
 
 test: setup

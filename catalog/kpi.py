@@ -376,8 +376,10 @@ def received_dossiers(catalog: Catalog, period: Period, targets: Targets, scope:
     with catalog.session() as s:
         rows = list(
             s.execute(
+                # a dossier received at the end of the period may be scanned a little later
                 select(Dossier.code, Dossier.agency, Dossier.created_at).where(
-                    Dossier.created_at >= period.start - timedelta(days=2), Dossier.created_at < period.end
+                    Dossier.created_at >= period.start - timedelta(days=2),
+                    Dossier.created_at < period.end + timedelta(days=31),
                 )
             )
         )
@@ -390,18 +392,39 @@ def received_dossiers(catalog: Catalog, period: Period, targets: Targets, scope:
             agency_of[code] = agency
     # Reuse checks are made at reception, before or while the dossier is scanned (or instead of scanning).
     window = (period.start - timedelta(days=2), period.end + timedelta(days=31))
-    for e in _events(catalog, targets.events.get("reuse_check", ()), *window):
-        purpose = str((e.detail or {}).get("purpose") or "")
+    for purpose, detail in _reuse_checks(catalog, targets.events.get("reuse_check", ()), *window):
         day = _dossier_day(purpose)
         if day is None or not period.first_day <= day < period.end_day:
             continue
         agency_of.setdefault(purpose, purpose.split("-", 1)[0])
-        found[purpose] = found.get(purpose, False) or reuse_found(e.detail or {})
+        found[purpose] = found.get(purpose, False) or reuse_found(detail)
     out: dict[str, dict[str, bool]] = defaultdict(dict)
     for code, reused in found.items():
         if scope.includes(agency_of[code]):
             out[agency_of[code]][code] = reused
     return dict(out)
+
+
+def _reuse_checks(
+    catalog: Catalog, actions: Iterable[str], start: datetime, end: datetime
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(purpose, detail) of the reuse checks in a time window, one row per distinct (purpose, result).
+
+    Reuse checks come many times a second, so the database reduces them: the lookup API's rows are read as
+    distinct (purpose, result) pairs; only rows without a ``result`` (other writers) are read whole.
+    """
+    actions = tuple(actions)
+    if not actions:
+        return
+    purpose, result = Event.detail["purpose"].as_string(), Event.detail["result"].as_string()
+    where = (Event.action.in_(actions), Event.at >= start, Event.at < end, purpose.is_not(None))
+    with catalog.session() as s:
+        pairs = list(s.execute(select(purpose, result).where(*where, result.is_not(None)).distinct()))
+        others = list(s.scalars(select(Event.detail).where(*where, result.is_(None))))
+    for p, r in pairs:
+        yield str(p), {"result": r}
+    for d in others:
+        yield str((d or {}).get("purpose") or ""), d or {}
 
 
 def reuse(catalog: Catalog, period: Period, targets: Targets, scope: Scope, received=None) -> dict[str, Any]:
@@ -549,7 +572,7 @@ def review_backlog(catalog: Catalog, scope: Scope, now: datetime | None = None) 
             )
             if scope.includes(a)
         ]
-    ages = sorted((now - t).total_seconds() / 86400 for _a, t in rows)
+    ages = sorted(max(0.0, (now - t).total_seconds() / 86400) for _a, t in rows)
     buckets = []
     lo = 0.0
     for hi, label in AGE_BUCKETS:

@@ -9,6 +9,8 @@ PACKAGES=(
   fonts-liberation2    # Times-compatible font with Vietnamese glyphs (signature box, text layer, samples)
   softhsm2             # PKCS#11 software token: signing tests through the token backend
   python3-venv         # python -m venv on Debian's Python
+  chromium             # headless browser for the dashboard test (selenium)
+  chromium-driver      # chromedriver for selenium
 )
 
 missing=()

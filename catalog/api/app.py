@@ -252,4 +252,15 @@ def create_app(
 
     app.include_router(router)
 
+    from catalog.api.auth import require_scope
+    from catalog.dashboard.router import dashboard_router  # issue 9: /dashboard (key header or login form)
+
+    app.include_router(
+        dashboard_router(
+            lambda r: get_context(r).catalog,
+            header_auth=require_scope("dashboard"),
+            targets_file=getattr(cfg, "kpi_targets", None),
+        )
+    )
+
     return app

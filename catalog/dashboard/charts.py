@@ -7,6 +7,7 @@ chart rendered and what it shows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -32,6 +33,16 @@ def fmt_pct(v: float | None) -> str:
     return fmt_num(v, 1, " %")
 
 
+def nice_ceiling(v: float, integer: bool = False) -> float:
+    """The smallest 1, 2, 2.5, 4, 5 × 10^k at least ``v`` (with 4 whole ticks for counts)."""
+    if v <= 0:
+        return 4.0 if integer else 1.0
+    if integer and v <= 20:
+        return 4.0 * math.ceil(v / 4)
+    exp = 10 ** math.floor(math.log10(v))
+    return next(m * exp for m in ((1, 2, 4, 8, 10) if integer else (1, 2, 2.5, 4, 5, 10)) if m * exp >= v)
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -49,6 +60,7 @@ def bar_chart(
     width: int = 720,
     bar_height: int = 22,
     label_width: int = 230,
+    integer: bool = False,
 ) -> Markup:
     """Horizontal bars (one per agency or category) with each bar's target as a red tick, or one target line."""
     if not bars:
@@ -57,7 +69,7 @@ def bar_chart(
     height = top + len(bars) * (bar_height + gap) + 20
     plot = width - label_width - 70
     values = [b.value or 0 for b in bars] + [b.target or 0 for b in bars]
-    vmax = max_value or max(max(values), 1)
+    vmax = max_value or nice_ceiling(max(values), integer)
     x = lambda v: label_width + plot * min(v, vmax) / vmax  # noqa: E731
     targets = {b.target for b in bars}
     parts = [
@@ -69,7 +81,8 @@ def bar_chart(
         parts.append(f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 16}" stroke="#e3e3e3"/>')
         parts.append(
             f'<text x="{tx:.1f}" y="{top - 10}" text-anchor="middle" fill="#666">'
-            f"{escape(fmt_num(vmax * tick, 0))}{escape(unit if unit == '%' else '')}</text>"
+            f"{escape(fmt_num(vmax * tick, 0 if float(vmax * tick).is_integer() else 1))}"
+            f"{escape(unit if unit == '%' else '')}</text>"
         )
     for i, b in enumerate(bars):
         y = top + i * (bar_height + gap)

@@ -98,15 +98,22 @@ def charts(report: dict[str, Any]) -> dict[str, Markup]:
             unit=" hồ sơ/cán bộ",
         ),
         "review_backlog": bar_chart(
-            "review-backlog", [Bar(b["label"], b["count"]) for b in ops["review_backlog"]["buckets"]], unit=" tài liệu"
+            "review-backlog",
+            [Bar(b["label"], b["count"]) for b in ops["review_backlog"]["buckets"]],
+            unit=" tài liệu",
+            integer=True,
         ),
         "ocr_confidence": bar_chart(
-            "ocr-confidence", [Bar(b["label"], b["count"]) for b in ops["ocr_confidence"]["bins"]], unit=" tài liệu"
+            "ocr-confidence",
+            [Bar(b["label"], b["count"]) for b in ops["ocr_confidence"]["bins"]],
+            unit=" tài liệu",
+            integer=True,
         ),
         "quarantine": bar_chart(
             "quarantine-reasons",
             [Bar(REASON_VI.get(r["reason_code"], r["reason_code"]), r["count"]) for r in ops["quarantine"]["reasons"]],
             unit=" mục",
+            integer=True,
         ),
     }
 

@@ -15,13 +15,14 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from catalog.dashboard.render import FORMATS, render_html, render_login
@@ -58,9 +59,15 @@ class ApiKeyDirectory:
         return authenticate(catalog, plaintext)
 
     def by_id(self, catalog: Catalog, key_id: str) -> KeyLike | None:
-        from catalog.apikeys import list_keys
+        from sqlalchemy import select
 
-        return next((k for k in list_keys(catalog) if k.id == key_id), None)
+        from catalog.apikeys import ApiKey, KeyInfo
+
+        with catalog.session() as s:
+            row = s.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)))
+            if row is None:
+                return None
+            return KeyInfo(row.id, row.client, row.agency, frozenset(row.scopes or ()), row.rate_per_minute)
 
 
 class SessionSigner:
@@ -103,9 +110,14 @@ def dashboard_router(
     secret: bytes | None = None,
     session_hours: float = 8.0,
     targets_file: str | None = None,
+    header_auth: Callable[..., Any] | None = None,
+    cache_seconds: float = 30.0,
 ) -> APIRouter:
     """Build the router. ``secret`` signs session cookies (``SOHOA_DASHBOARD_SECRET``; random per process
-    when unset, so sessions end when the server restarts)."""
+    when unset, so sessions end when the server restarts). ``header_auth`` is the API app's own key
+    dependency (``require_scope("dashboard")``): when given, a request with ``X-API-Key`` gets exactly the
+    API's answers (401/403/429 in JSON, rate limit, ``request.state.key``). Figures are kept
+    ``cache_seconds`` per (period, level, agency); access is checked on every request."""
     keys = keys or ApiKeyDirectory()
     env_secret = os.environ.get("SOHOA_DASHBOARD_SECRET")
     signer = SessionSigner(
@@ -113,10 +125,17 @@ def dashboard_router(
     )
     router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=True)
 
+    async def _header_auth(request: Request) -> None:
+        if header_auth is not None and request.headers.get(API_KEY_HEADER):
+            await header_auth(request, request.headers[API_KEY_HEADER])
+
+    guarded = [Depends(_header_auth)]
+
     def who(request: Request, catalog: Catalog) -> tuple[KeyLike, str]:
         header = request.headers.get(API_KEY_HEADER)
         if header:
-            info = keys.by_plaintext(catalog, header)
+            checked = getattr(request.state, "key", None)  # set by header_auth when the app gives one
+            info = checked if checked is not None else keys.by_plaintext(catalog, header)
             via = "header"
         else:
             key_id = signer.loads(request.cookies.get(COOKIE))
@@ -143,10 +162,25 @@ def dashboard_router(
             raise _Denied(400, f"Cấp không hợp lệ: {level}")
         return p, level, agency or None
 
-    def report_for(catalog: Catalog, period, level, agency) -> dict[str, Any]:
-        return compute_report(catalog, period, load_targets(targets_file), level=level, agency=agency)
+    cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
+    lock = threading.Lock()
 
-    @router.get("", response_class=HTMLResponse, summary="KPI dashboard (HTML)")
+    def report_for(catalog: Catalog, period, level, agency) -> dict[str, Any]:
+        """The figures, computed at most once every ``cache_seconds`` per view (many people, one database)."""
+        key = (period.label, level, agency)
+        now = time.monotonic()
+        with lock:
+            hit = cache.get(key)
+            if hit and hit[0] > now:
+                return hit[1]
+        report = compute_report(catalog, period, load_targets(targets_file), level=level, agency=agency)
+        with lock:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = (now + cache_seconds, report)
+        return report
+
+    @router.get("", response_class=HTMLResponse, summary="KPI dashboard (HTML)", dependencies=guarded)
     def dashboard(
         request: Request,
         period: str | None = Query(None, max_length=7, description="2026Q4 or 2026"),
@@ -180,7 +214,7 @@ def dashboard_router(
         )
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
-    @router.get("/report", summary="The quarterly report as html, csv, xlsx or json")
+    @router.get("/report", summary="The quarterly report as html, csv, xlsx or json", dependencies=guarded)
     def report(
         request: Request,
         period: str | None = Query(None, max_length=7),

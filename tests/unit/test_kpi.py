@@ -4,7 +4,7 @@ import pytest
 
 from catalog.errors import InvalidCode
 from catalog.kpi import Period, compute_report, load_targets, parse_period, reuse_found
-from tests.fixtures_kpi import EXPECTED, NOW, C, D, P
+from tests.kpi_seed import EXPECTED, NOW, C, D, P
 
 pytest_plugins = ["tests.fixtures_kpi"]
 

@@ -1,0 +1,134 @@
+"""The dashboard mounted in the lookup API app (issue 7's ``create_app``) with real API keys: the key header
+gets the API's own answers, people log in with a form; the reuse-check contract end to end; and the page in
+headless Chromium, with a screenshot kept in test-artifacts/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from catalog.api import create_app
+from catalog.apikeys import create_key, revoke_key
+from catalog.dashboard.charts import fmt_pct
+from catalog.dashboard.router import COOKIE
+from catalog.db import Catalog, Document, Dossier
+from catalog.kpi import VN, compute_report, current_period, parse_period
+from catalog.kpi_db import upsert_agency
+from pipeline.config import AppConfig
+from tests.kpi_seed import D, P, seed_kpi
+
+pytest_plugins = ["tests.fixtures_kpi", "tests.fixtures_dashboard"]
+
+
+def keys(catalog: Catalog) -> dict[str, str]:
+    return {
+        scope: create_key(catalog, agency=P, scopes=scope, client=f"so-noi-vu-{scope}", created_by="test")[1]
+        for scope in ("dashboard", "lookup")
+    }
+
+
+def test_dashboard_in_the_api_app(kpi_catalog, tmp_path):
+    k = keys(kpi_catalog)
+    with TestClient(create_app(AppConfig(home=tmp_path), catalog=kpi_catalog)) as client:
+        r = client.get("/dashboard?period=2026Q4", headers={"X-API-Key": k["dashboard"]})
+        assert r.status_code == 200 and "Tỷ lệ số hóa" in r.text
+        r = client.get("/dashboard?period=2026Q4", headers={"X-API-Key": k["lookup"]})
+        assert r.status_code == 403 and r.json()["error"] == "scope_denied"  # the API's own answer
+        r = client.get("/dashboard/report?format=json", headers={"X-API-Key": "sohoa_k000000000_" + "x" * 43})
+        assert r.status_code == 401 and r.json()["error"] == "invalid_api_key"
+        assert client.post("/dashboard/login", data={"key": k["lookup"]}).status_code == 401
+        r = client.post("/dashboard/login", data={"key": k["dashboard"]}, follow_redirects=False)
+        assert r.status_code == 303 and COOKIE in r.cookies
+        assert client.get("/dashboard?period=2026Q4").status_code == 200
+        revoke_key(kpi_catalog, k["dashboard"], revoked_by="test")
+        assert client.get("/dashboard?period=2026Q4").status_code == 401  # the session ends with the key
+        assert "/dashboard" in client.get("/openapi.json").json()["paths"]
+
+
+def test_reuse_checks_made_through_the_api_count_in_the_reuse_rate(tmp_path):
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    upsert_agency(catalog, D, name="UBND huyện Hoa Lư", level="district")
+    today = datetime.now(VN).strftime("%y%m%d")
+    first, second = f"{D}-{today}-0001", f"{D}-{today}-0002"
+    citizen = "037096014589"
+    with catalog.session() as s:
+        s.add(Dossier(code=first, agency=D))
+        s.add(
+            Document(
+                key="a" * 64, doc_code=f"{D}-200101-0001.01", status="archived", input="gks.png", agency=D,
+                operator="d1", type_code="GKS", owner_id=citizen, issue_date="1996-03-04",
+                signed_at=datetime(2020, 1, 1, tzinfo=UTC), archived_at=datetime(2020, 1, 1, tzinfo=UTC),
+                pdf_key="x.pdf",
+            )
+        )  # fmt: skip
+    k = keys(catalog)
+    with TestClient(create_app(AppConfig(home=tmp_path), catalog=catalog)) as client:
+        for purpose, types in ((first, ["GKS", "GCNKH"]), (second, ["GCNKH"])):
+            r = client.post(
+                "/v1/reuse-check",
+                json={"owner_id": citizen, "required_types": types},
+                headers={"X-API-Key": k["lookup"], "X-Purpose": purpose},
+            )
+            assert r.status_code == 200, r.text
+        assert [p["status"] for p in r.json()["papers"]] == ["missing"]
+    reuse = compute_report(catalog, current_period(), agency=D)["reuse"]["by_agency"][0]
+    assert (reuse["received"], reuse["reused"], reuse["rate"]) == (2, 1, 50.0)
+    catalog.close()
+
+
+def test_dashboard_in_headless_chromium(tmp_path, chrome, artifacts):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.fixtures_dashboard import LiveServer
+
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    seed_kpi(catalog)
+    k = keys(catalog)
+    expected = compute_report(catalog, parse_period("2026Q4"))
+    district = next(x for x in expected["digitization"]["by_level"] if x["level"] == "district")["rate"]
+    reuse_p = next(x for x in expected["reuse"]["by_agency"] if x["agency"] == P)["rate"]
+    try:
+        with LiveServer(create_app(AppConfig(home=tmp_path), catalog=catalog)) as server:
+            chrome.delete_all_cookies()
+            chrome.set_window_size(1280, 2400)
+            chrome.get(f"{server.url}/dashboard?period=2026Q4")
+            assert "/dashboard/login" in chrome.current_url  # a person is asked to log in
+            chrome.find_element(By.ID, "key").send_keys(k["dashboard"])
+            chrome.find_element(By.ID, "login-submit").click()
+            assert chrome.title.startswith("Báo cáo kết quả số hóa — Quý IV/2026"), chrome.title
+
+            names = {c.get_attribute("data-chart") for c in chrome.find_elements(By.CSS_SELECTOR, "svg.chart")}
+            assert {"digitization-trend", "digitization-by-agency", "reuse-trend", "reuse-by-agency"} <= names
+            bars = chrome.find_elements(By.CSS_SELECTOR, 'svg[data-chart="digitization-by-agency"] rect.bar')
+            assert len(bars) == 2 and all(b.is_displayed() and b.rect["width"] > 0 for b in bars)
+            wide, narrow = sorted(bars, key=lambda b: b.rect["width"], reverse=True)
+            assert wide.rect["width"] == pytest.approx(narrow.rect["width"] * 20.0 / 12.5, rel=0.02)  # to scale
+            points = chrome.find_elements(By.CSS_SELECTOR, 'svg[data-chart="digitization-trend"] circle.point')
+            assert len(points) == 8 and all(p.is_displayed() for p in points)  # 4 quarters × 2 levels with data
+            assert chrome.find_elements(By.CSS_SELECTOR, 'svg[data-chart="reuse-by-agency"] line.target')
+
+            cell = chrome.find_element(By.CSS_SELECTOR, '[data-kpi="digitization-level-district"]')
+            assert cell.text == fmt_pct(district) == "12,5 %"
+            assert chrome.find_element(By.CSS_SELECTOR, f'[data-kpi="reuse-{P}"]').text == fmt_pct(reuse_p)
+
+            chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # printable: no controls
+            assert not chrome.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
+            assert all(c.is_displayed() for c in chrome.find_elements(By.CSS_SELECTOR, "svg.chart"))
+            chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+            height = chrome.execute_script("return document.documentElement.scrollHeight")
+            chrome.set_window_size(1280, min(height + 40, 8000))
+            chrome.save_screenshot(str(artifacts / "dashboard-2026Q4.png"))
+
+            Select(chrome.find_element(By.ID, "f-level")).select_by_value("district")
+            chrome.find_element(By.CSS_SELECTOR, "form.filters button").click()
+            assert "level=district" in chrome.current_url
+            rows = [e.text for e in chrome.find_elements(By.CSS_SELECTOR, "#t-digitization td.t:first-child")]
+            assert len(rows) == 1 and rows[0].startswith("UBND huyện Hoa Lư")
+    finally:
+        chrome.set_window_size(1280, 2400)
+        catalog.close()
+    assert (artifacts / "dashboard-2026Q4.png").stat().st_size > 10_000
