@@ -193,11 +193,13 @@ def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
         half = cv2.resize(red, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_NEAREST)
         k = max(3, round(dpi / 80)) | 1
         half = cv2.morphologyEx(half, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
-        tall = stats[:, cv2.CC_STAT_HEIGHT] > 0.3 * dpi / 2
-        tall[0] = False
-        if tall.any():
-            keep = (tall[labels].astype(np.uint8)) * 255
+        n, _, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
+        keep = np.zeros_like(half)
+        for i in range(1, n):
+            x, y, w, h = stats[i, :4]
+            if h > 0.3 * dpi / 2:  # taller than a line of text: a seal; its lettering lies inside its box
+                keep[y : y + h, x : x + w] = 255
+        if keep.any():
             keep = cv2.resize(keep, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)
             mask |= red & keep
     return mask
@@ -240,9 +242,11 @@ def crop_background(gray: np.ndarray) -> np.ndarray:
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     bw, bh, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     touches = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
-    solid = area >= 0.4 * bw * bh
-    large = (area >= 0.003 * h * w) & (np.minimum(bw, bh) >= 3)
-    drop = touches & solid & large
+    # Borders are wide, solid bands (a frame all round is one ring); a rule or a line of text touching
+    # the edge is thin for its length.
+    thick = area / np.maximum(bw, bh) >= 0.015 * min(h, w)
+    large = area >= 0.003 * h * w
+    drop = touches & thick & large
     drop[0] = False
     if not drop.any():
         return gray
