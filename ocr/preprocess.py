@@ -358,16 +358,22 @@ def prepare(
 
     if debug is not None:
         debug("00-input", image)
-    if cfg.ink_suppression and image.ndim == 3:
-        gray = suppress_colour_ink(image, dpi)
+    scale = ocr_scale(dpi, cfg)
+    # A fine scan is reduced first, so every step works on the pixels Tesseract will get (about half of a
+    # 300 dpi page's); a coarse one is enlarged last, in the deskew warp, so the steps stay cheap.
+    pre, post = (scale, 1.0) if scale < 1 else (1.0, scale)
+    work = cv2.resize(image, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA) if pre < 1 else image
+    work_dpi = dpi * pre
+    if cfg.ink_suppression and work.ndim == 3:
+        gray = suppress_colour_ink(work, work_dpi)
         done("ink", gray)
     else:
-        gray = to_gray(image)
+        gray = to_gray(work)
     if cfg.crop:
         gray = crop_background(gray)
         done("crop", gray)
     if cfg.illumination:
-        gray = flatten_illumination(gray, dpi)
+        gray = flatten_illumination(gray, work_dpi)
         done("illumination", gray)
     rotation, conf, source = 0, 0.0, "none"
     if cfg.orientation:
@@ -381,20 +387,21 @@ def prepare(
         skew = estimate_skew(gray, cfg.max_skew_deg)
         if abs(skew) >= 0.1:
             matrix = deskew_matrix(gray.shape, skew)
-    scale = ocr_scale(dpi, cfg)
-    matrix = matrix * scale
+    matrix = matrix * post
     h, w = gray.shape[:2]
     if not np.allclose(matrix, [[1, 0, 0], [0, 1, 0]]):
         gray = cv2.warpAffine(
             gray,
             matrix,
-            (round(w * scale), round(h * scale)),
-            flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR,
+            (round(w * post), round(h * post)),
+            flags=cv2.INTER_CUBIC if post > 1 else cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=255,
         )
         done("deskew-scale", gray)
     ocr_dpi = dpi * scale
+    # from upright page coordinates: first the reduction, then the warp
+    matrix = np.hstack([matrix[:, :2] * pre, matrix[:, 2:]])
     if cfg.denoise:
         gray = remove_specks(gray, ocr_dpi)
         done("denoise", gray)

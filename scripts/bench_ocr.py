@@ -256,12 +256,9 @@ from pathlib import Path
 from ocr.config import OcrConfig
 from ocr.document import PagePool
 from ocr.sources import inspect_source, iter_pages
-from ocr.model import PageText
+from scripts.bench_ocr import NoOcr
 path, engine_kind, workers = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 cfg = OcrConfig(workers=workers)
-class NoOcr:
-    def recognize(self, gray, dpi):
-        return PageText("", (), 0.0, gray.shape[1], gray.shape[0])
 if engine_kind == "tesseract":
     from ocr.tesseract import TesseractEngine
     engine = TesseractEngine(cfg)
@@ -275,6 +272,15 @@ with PagePool(engine, cfg) as pool:
         n += 1
 print(n, round(time.perf_counter() - t0, 1))
 """
+
+
+class NoOcr:
+    """Stands in for Tesseract when only rasterizing and preprocessing are measured."""
+
+    def recognize(self, gray, dpi):
+        from ocr.model import PageText
+
+        return PageText("", (), 0.0, gray.shape[1], gray.shape[0])
 
 
 def measure_memory(pdf: Path, engine: str, workers: int) -> tuple[float, str]:

@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   tesseract-ocr        # OCR engine (pytesseract calls it)
   tesseract-ocr-vie    # Vietnamese model
+  tesseract-ocr-osd    # orientation model (second opinion on unsure pages)
   poppler-utils        # pdftoppm/pdfinfo (pdf2image), pdfsig/pdftotext (tests)
   fonts-liberation2    # Times-compatible font with Vietnamese glyphs (signature box, text layer, samples)
   python3-venv         # python -m venv on Debian's Python
