@@ -6,8 +6,8 @@
 
 Generates its own set with the sample generator (clean: 200/300 dpi PNG; mild: JPEG with skew, noise and
 a light shadow; harsh: 200 dpi JPEG colour photocopies, pages fed sideways or upside down, shadows,
-yellowed paper, specks — every paper carries a red seal over the signer's name). Both OCRs read the same
-files in the same run. Printed per level:
+yellowed paper, specks; all papers but the application form carry a red seal over the signer's name).
+Both OCRs read the same files in the same run. Printed per level:
 
 - CER: edit distance between the truth text and the output text over the truth length (order-sensitive);
 - line error: each truth line's edit distance to its best-matching substring of the output, summed over
@@ -49,13 +49,14 @@ TARGET_LINE_ERROR = {"clean": 0.005, "mild": 0.010, "harsh": 0.030}
 TARGET_TIME_RATIO = 1.3
 TARGET_PEAK_MB = 1536
 
-# Papers that carry a seal over the signer's name (the ID card has none; it is a photocopied card).
-SEALED = [t for t in GENERATORS if t not in ("CCCD", "DON")]
+# Full-page papers (the ID card is a small card photocopied on A4); all but the application form (TK)
+# carry a red seal over the signer's name and a blue signature.
+PAPERS = [t for t in GENERATORS if t != "CCCD"]
 
 
 def specs(levels: list[str], per_level: int) -> list[Spec]:
     out = []
-    types = SEALED or list(GENERATORS)
+    types = PAPERS
     for level in levels:
         for i in range(per_level):
             t = types[(i * 3 + len(level)) % len(types)]
