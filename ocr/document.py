@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,11 +46,24 @@ _engine: OcrEngine | None = None
 _cfg: OcrConfig | None = None
 
 
-def _init_worker(engine: OcrEngine, cfg: OcrConfig) -> None:
+def _init_worker(engine: OcrEngine, cfg: OcrConfig, owner: int) -> None:
     global _engine, _cfg
     os.environ["OMP_THREAD_LIMIT"] = str(cfg.tesseract_threads)
     cv2.setNumThreads(1)
     _engine, _cfg = engine, cfg
+    threading.Thread(target=_exit_with, args=(owner,), daemon=True, name="owner-watch").start()
+
+
+def _exit_with(owner: int) -> None:
+    """Leave when the process that owns the pool is gone (killed with -9, it cannot tell its workers)."""
+    while True:
+        time.sleep(2.0)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the PID was taken by another user's process: ours is gone
+            os._exit(0)
 
 
 def _read_in_worker(raster: RasterPage) -> PageResult:
@@ -116,7 +131,7 @@ class PagePool:
             # forkserver: workers do not inherit the parent's threads, locks or database connections.
             ctx = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.engine, self.cfg)
+                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.engine, self.cfg, os.getpid())
             )
         return self._executor
 

@@ -57,9 +57,9 @@ PAPERS = [t for t in GENERATORS if t != "CCCD"]
 def specs(levels: list[str], per_level: int) -> list[Spec]:
     out = []
     types = PAPERS
-    for level in levels:
+    for k, level in enumerate(levels):
         for i in range(per_level):
-            t = types[(i * 3 + len(level)) % len(types)]
+            t = types[(i + 3 * k) % len(types)]  # every type in turn, each level starting elsewhere
             if level == "clean":
                 out.append(Spec(t, "clean", (200, 300)[i % 2], "png"))
             elif level == "mild":
