@@ -96,6 +96,9 @@ class OcrConfig(BaseModel):
     layout_columns: bool = True
     """Split lines Tesseract joined across a wide gap (two-column headers) and read each column as a block."""
 
+    min_page_confidence: float = Field(default=0.5, ge=0, le=1)
+    """Pages Tesseract is less sure of than this (0-1, mean over characters) are flagged low-confidence."""
+
     min_plausibility: float = Field(default=0.6, ge=0, le=1)
     """Pages whose text is less plausible Vietnamese than this (0-1) are flagged low-confidence."""
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +27,7 @@ from ocr.errors import OcrError
 from ocr.model import OcrEngine
 from ocr.page import PageResult, read_page
 from ocr.preprocess import DebugHook
-from ocr.sources import RasterPage, SourceInfo, inspect_source, iter_pages
+from ocr.sources import RasterPage, SourceInfo, inspect_source, iter_pages, load_page
 
 
 def cpu_count() -> int:
@@ -44,16 +46,74 @@ _engine: OcrEngine | None = None
 _cfg: OcrConfig | None = None
 
 
-def _init_worker(engine: OcrEngine, cfg: OcrConfig) -> None:
+def _init_worker(engine: OcrEngine, cfg: OcrConfig, owner: int) -> None:
     global _engine, _cfg
     os.environ["OMP_THREAD_LIMIT"] = str(cfg.tesseract_threads)
     cv2.setNumThreads(1)
     _engine, _cfg = engine, cfg
+    threading.Thread(target=_exit_with, args=(owner,), daemon=True, name="owner-watch").start()
+
+
+def _exit_with(owner: int) -> None:
+    """Leave when the process that owns the pool is gone (killed with -9, it cannot tell its workers)."""
+    while True:
+        time.sleep(2.0)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the PID was taken by another user's process: ours is gone
+            os._exit(0)
 
 
 def _read_in_worker(raster: RasterPage) -> PageResult:
     assert _engine is not None and _cfg is not None
     return read_page(raster, _engine, _cfg)
+
+
+def _read_source_page(path: str, info: SourceInfo, n: int) -> PageResult:
+    """Rasterize and read one page inside a worker: the parent never holds the page's pixels."""
+    assert _engine is not None and _cfg is not None
+    return read_page(load_page(Path(path), info, n, _cfg), _engine, _cfg)
+
+
+Source = tuple[str, SourceInfo]
+"""A checked scan file: its path and what ``inspect_source`` learned about it."""
+
+
+class _DocumentReader:
+    """The pages of one document submitted to the pool, a window ahead of the one being consumed."""
+
+    def __init__(self, pool: PagePool, sources: list[Source], ahead: int) -> None:
+        self.pool = pool
+        self.ahead = ahead
+        self.tasks = [(i, path, info, n) for i, (path, info) in enumerate(sources) for n in range(info.page_count)]
+        self.next = 0
+        self.window: deque[tuple[int, Future[PageResult]]] = deque()
+        self.fill()
+
+    def fill(self) -> None:
+        executor = self.pool._pool()
+        while len(self.window) < self.ahead and self.next < len(self.tasks):
+            i, path, info, n = self.tasks[self.next]
+            self.window.append((i, executor.submit(_read_source_page, path, info, n)))
+            self.next += 1
+
+    def __iter__(self) -> Iterator[tuple[int, PageResult]]:
+        try:
+            while self.window:
+                i, f = self.window.popleft()
+                result = self.pool._result(f)
+                self.fill()
+                yield i, result
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        for _, f in self.window:
+            f.cancel()
+        self.window.clear()
+        self.next = len(self.tasks)
 
 
 class PagePool:
@@ -64,13 +124,14 @@ class PagePool:
         self.cfg = cfg
         self.workers = resolve_workers(cfg.workers if workers is None else workers)
         self._executor: ProcessPoolExecutor | None = None
+        self._ahead: OrderedDict[str, _DocumentReader] = OrderedDict()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             # forkserver: workers do not inherit the parent's threads, locks or database connections.
             ctx = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.engine, self.cfg)
+                self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self.engine, self.cfg, os.getpid())
             )
         return self._executor
 
@@ -97,6 +158,38 @@ class PagePool:
             for f in window:
                 f.cancel()
 
+    def read_sources(self, sources: list[Source], key: str | None = None) -> Iterator[tuple[int, PageResult]]:
+        """Every page of a document's files in order, as (source index, result).
+
+        With several workers the pages are rasterized and read in the worker processes, a window ahead;
+        if :meth:`prefetch` already started this document (same ``key``) its pages are picked up.
+        """
+        if self.workers <= 1:
+            for i, (path, info) in enumerate(sources):
+                for r in self.read(iter_pages(Path(path), info, self.cfg)):
+                    yield i, r
+            return
+        reader = self._ahead.pop(key, None) if key is not None else None
+        if reader is None:
+            reader = _DocumentReader(self, sources, self.workers + 1)
+        else:
+            reader.ahead = self.workers + 1
+            reader.fill()
+        yield from reader
+
+    def prefetch(self, sources: list[Source], key: str) -> None:
+        """Start the first page of a coming document, so that single-page documents keep every core busy
+        while the current one is classified, signed and stored. At most ``workers`` documents ahead."""
+        if self.workers <= 1 or key in self._ahead:
+            return
+        while len(self._ahead) >= self.workers:
+            _, old = self._ahead.popitem(last=False)
+            old.cancel()
+        self._ahead[key] = _DocumentReader(self, sources, 1)
+
+    def prefetched(self, key: str) -> bool:
+        return key in self._ahead
+
     def _result(self, future: Future[PageResult]) -> PageResult:
         try:
             return future.result()
@@ -109,6 +202,9 @@ class PagePool:
             raise err from e
 
     def close(self) -> None:
+        for reader in self._ahead.values():
+            reader.cancel()
+        self._ahead.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

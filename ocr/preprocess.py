@@ -193,11 +193,13 @@ def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
         half = cv2.resize(red, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_NEAREST)
         k = max(3, round(dpi / 80)) | 1
         half = cv2.morphologyEx(half, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
-        tall = stats[:, cv2.CC_STAT_HEIGHT] > 0.3 * dpi / 2
-        tall[0] = False
-        if tall.any():
-            keep = (tall[labels].astype(np.uint8)) * 255
+        n, _, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
+        keep = np.zeros_like(half)
+        for i in range(1, n):
+            x, y, w, h = stats[i, :4]
+            if h > 0.3 * dpi / 2:  # taller than a line of text: a seal; its lettering lies inside its box
+                keep[y : y + h, x : x + w] = 255
+        if keep.any():
             keep = cv2.resize(keep, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)
             mask |= red & keep
     return mask
@@ -240,9 +242,11 @@ def crop_background(gray: np.ndarray) -> np.ndarray:
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     bw, bh, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     touches = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
-    solid = area >= 0.4 * bw * bh
-    large = (area >= 0.003 * h * w) & (np.minimum(bw, bh) >= 3)
-    drop = touches & solid & large
+    # Borders are wide, solid bands (a frame all round is one ring); a rule or a line of text touching
+    # the edge is thin for its length.
+    thick = area / np.maximum(bw, bh) >= 0.015 * min(h, w)
+    large = area >= 0.003 * h * w
+    drop = touches & thick & large
     drop[0] = False
     if not drop.any():
         return gray
@@ -354,16 +358,22 @@ def prepare(
 
     if debug is not None:
         debug("00-input", image)
-    if cfg.ink_suppression and image.ndim == 3:
-        gray = suppress_colour_ink(image, dpi)
+    scale = ocr_scale(dpi, cfg)
+    # A fine scan is reduced first, so every step works on the pixels Tesseract will get (about half of a
+    # 300 dpi page's); a coarse one is enlarged last, in the deskew warp, so the steps stay cheap.
+    pre, post = (scale, 1.0) if scale < 1 else (1.0, scale)
+    work = cv2.resize(image, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA) if pre < 1 else image
+    work_dpi = dpi * pre
+    if cfg.ink_suppression and work.ndim == 3:
+        gray = suppress_colour_ink(work, work_dpi)
         done("ink", gray)
     else:
-        gray = to_gray(image)
+        gray = to_gray(work)
     if cfg.crop:
         gray = crop_background(gray)
         done("crop", gray)
     if cfg.illumination:
-        gray = flatten_illumination(gray, dpi)
+        gray = flatten_illumination(gray, work_dpi)
         done("illumination", gray)
     rotation, conf, source = 0, 0.0, "none"
     if cfg.orientation:
@@ -377,20 +387,21 @@ def prepare(
         skew = estimate_skew(gray, cfg.max_skew_deg)
         if abs(skew) >= 0.1:
             matrix = deskew_matrix(gray.shape, skew)
-    scale = ocr_scale(dpi, cfg)
-    matrix = matrix * scale
+    matrix = matrix * post
     h, w = gray.shape[:2]
     if not np.allclose(matrix, [[1, 0, 0], [0, 1, 0]]):
         gray = cv2.warpAffine(
             gray,
             matrix,
-            (round(w * scale), round(h * scale)),
-            flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR,
+            (round(w * post), round(h * post)),
+            flags=cv2.INTER_CUBIC if post > 1 else cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=255,
         )
         done("deskew-scale", gray)
     ocr_dpi = dpi * scale
+    # from upright page coordinates: first the reduction, then the warp
+    matrix = np.hstack([matrix[:, :2] * pre, matrix[:, 2:]])
     if cfg.denoise:
         gray = remove_specks(gray, ocr_dpi)
         done("denoise", gray)

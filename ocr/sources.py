@@ -298,32 +298,56 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
 
 
 def _iter_pdf(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterPage]:
-    from pdf2image import convert_from_path
-    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
-
     for n in range(info.page_count):
+        yield _pdf_page(path, n, cfg)
+
+
+def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
+    from pdf2image import convert_from_path
+    from pdf2image.exceptions import PDFInfoNotInstalledError
+
+    try:
+        images = convert_from_path(
+            str(path),
+            dpi=cfg.pdf_dpi,
+            first_page=n + 1,
+            last_page=n + 1,
+            thread_count=1,
+            timeout=max(30, int(cfg.page_timeout_s)),
+        )
+    except PDFInfoNotInstalledError as e:
+        raise MissingDependency(
+            "poppler (pdftoppm) is not installed: apt install poppler-utils",
+            "chưa cài poppler (pdftoppm): apt install poppler-utils",
+        ) from e
+    except Exception as e:
+        raise UnreadableImage(
+            f"{path.name}: page {n + 1} of the PDF cannot be rendered ({e})",
+            f"{path.name}: không hiển thị được trang {n + 1} của tệp PDF",
+        ) from e
+    if not images:
+        raise UnreadableImage(
+            f"{path.name}: page {n + 1} of the PDF rendered empty",
+            f"{path.name}: trang {n + 1} của tệp PDF không có nội dung",
+        )
+    return RasterPage(n, _to_bgr(images[0]), float(cfg.pdf_dpi))
+
+
+def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage:
+    """Page ``n`` (from 0) of a checked file, alone: what a worker process reads for one page."""
+    if info.media_type == "application/pdf":
+        return _pdf_page(path, n, cfg)
+    im = _open_image(path)
+    try:
         try:
-            images = convert_from_path(
-                str(path),
-                dpi=cfg.pdf_dpi,
-                first_page=n + 1,
-                last_page=n + 1,
-                thread_count=1,
-                timeout=max(30, int(cfg.page_timeout_s)),
-            )
-        except PDFInfoNotInstalledError as e:
-            raise MissingDependency(
-                "poppler (pdftoppm) is not installed: apt install poppler-utils",
-                "chưa cài poppler (pdftoppm): apt install poppler-utils",
-            ) from e
-        except (PDFPageCountError, PDFSyntaxError, Exception) as e:
+            im.seek(n)
+            image = _to_bgr(im)
+        except Exception as e:
             raise UnreadableImage(
-                f"{path.name}: page {n + 1} of the PDF cannot be rendered ({e})",
-                f"{path.name}: không hiển thị được trang {n + 1} của tệp PDF",
+                f"{path.name}: page {n + 1} cannot be decoded ({e})",
+                f"{path.name}: không đọc được trang {n + 1}",
             ) from e
-        if not images:
-            raise UnreadableImage(
-                f"{path.name}: page {n + 1} of the PDF rendered empty",
-                f"{path.name}: trang {n + 1} của tệp PDF không có nội dung",
-            )
-        yield RasterPage(n, _to_bgr(images[0]), float(cfg.pdf_dpi))
+    finally:
+        im.close()
+    size = info.pages[n]
+    return RasterPage(n, image, size.dpi, size.dpi_estimated)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -14,7 +14,7 @@ from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
 from ocr.layout import order_blocks
 from ocr.model import PageText, Word
-from ocr.text import nfc, tidy
+from ocr.text import nfc, plausibility, safe_fixes, tidy
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,8 @@ class TesseractEngine:
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
         except pytesseract.TesseractError as e:
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
-        return page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
+        page = page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
+        return judge(page, cfg)
 
 
 def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0, columns: bool = True) -> PageText:
@@ -151,3 +152,21 @@ def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0
     total = sum(len(w.text) for w in words)
     confidence = sum(w.conf * len(w.text) for w in words) / total / 100.0 if total else 0.0
     return PageText(tidy(out), tuple(words), round(confidence, 4), width, height)
+
+
+def judge(page: PageText, cfg: OcrConfig) -> PageText:
+    """Safe text fixes, then the page's plausibility as Vietnamese and its low-confidence flag.
+
+    An implausible page keeps its text (a person may still read something from it) but its confidence
+    drops to its plausibility, so the document goes to review instead of passing garbage on.
+    """
+    text = safe_fixes(page.text) if cfg.safe_fixes else page.text
+    score = plausibility(text)
+    confidence = page.confidence
+    low = False
+    if text and score < cfg.min_plausibility:
+        low = True
+        confidence = min(confidence, score)
+    if text and confidence < cfg.min_page_confidence:
+        low = True
+    return replace(page, text=text, plausibility=score, confidence=round(confidence, 4), low_confidence=low)

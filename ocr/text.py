@@ -51,3 +51,64 @@ def tidy(text: str) -> str:
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _MULTI_SPACE.sub(" ", text)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip()
+
+
+# --- plausibility and safe fixes ---------------------------------------------------------------------------
+
+_ONSET = r"(?:ngh|ng|gh|gi|kh|ph|th|tr|ch|nh|qu|[bcdghklmnprstvx])?"
+_SYLLABLE = re.compile(rf"^{_ONSET}[aeiouy]{{1,3}}(?:ch|nh|ng|[cmnpt])?$|^gi$")
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_VALID_MARKS = _TONES | {"\u0302", "\u0306", "\u031b"}
+_STRIP = ".,;:!?()[]\"'“”‘’«»-–—…/"
+_NUMERIC = re.compile(r"^[\d.,:/\-–%]+$")
+_ABBREVIATION = re.compile(r"^[A-ZĐ]{1,6}$")
+_ORDINARY = set(".,;:!?()[]\"'“”‘’-–—/%&+*=#@…«»§°№ ") | {"\n", "\t"}
+
+
+def is_syllable(token: str) -> bool:
+    """True for a well-formed Vietnamese syllable (any case, NFC or not): onset, vowels, coda, one tone."""
+    decomposed = unicodedata.normalize("NFD", token)
+    marks = [c for c in decomposed if unicodedata.combining(c)]
+    if any(m not in _VALID_MARKS for m in marks) or sum(m in _TONES for m in marks) > 1:
+        return False
+    return bool(_SYLLABLE.match(fold(token)))
+
+
+def plausibility(text: str) -> float:
+    """How much of ``text`` reads as Vietnamese, 0-1: the share (by length) of tokens that are valid
+    syllables, numbers, codes or abbreviations, less the share of characters that are stray symbols."""
+    tokens = text.split()
+    total = good = 0
+    for raw in tokens:
+        tok = raw.strip(_STRIP)
+        if not tok:
+            continue
+        total += len(tok)
+        if (
+            _NUMERIC.match(tok)
+            or _ABBREVIATION.match(tok)
+            or all(is_syllable(p) for p in re.split(r"[-/.]", tok) if p)
+            or (any(c.isdigit() for c in tok) and sum(c.isalnum() for c in tok) == len(tok))  # codes: 12A, B2
+        ):
+            good += len(tok)
+    if total < 20:  # too little text to judge
+        return 1.0
+    chars = [c for c in text if not c.isspace()]
+    stray = sum(1 for c in chars if not (c.isalnum() or c in _ORDINARY)) / max(len(chars), 1)
+    return round(max(0.0, good / total - 2 * stray), 4)
+
+
+_CONFUSED = str.maketrans({"ð": "đ", "Ð": "Đ", "ƒ": "f", "\u00a0": " ", "\u2028": "\n"})
+_SPACE_AFTER = re.compile(r"([,;:])(?=[^\W\d_])")  # "Số:123" keeps its digits together only before digits
+
+
+def safe_fixes(text: str) -> str:
+    """Fixes that cannot invent text: Unicode composition, letters Tesseract confuses with Vietnamese
+    ones that look the same (eth for đ), stray combining marks, spacing around punctuation."""
+    text = unicodedata.normalize("NFC", text.translate(_CONFUSED))
+    # a combining mark left over after composition (no base it can join) carries no letter: drop it
+    text = "".join(
+        c for i, c in enumerate(text) if not (unicodedata.combining(c) and (i == 0 or text[i - 1].isspace()))
+    )
+    text = _SPACE_AFTER.sub(r"\1 ", text)
+    return tidy(text)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from archive.store import ObjectStore, open_store
 from catalog.db import Catalog
 from catalog.types import Catalogue, default_catalogue
+from ocr.document import PagePool
 from ocr.tesseract import TesseractEngine
 from pipeline.config import AppConfig
 from signing.sign import DocumentSigner, build_signer
@@ -21,8 +22,12 @@ class Deps:
     store: ObjectStore
     engine: TesseractEngine
     signer: DocumentSigner
+    pages: PagePool | None = None
+    """Worker processes that read pages (of this and the coming documents); None = in this process."""
 
     def close(self) -> None:
+        if self.pages is not None:
+            self.pages.close()
         self.catalog.close()
 
 
@@ -34,7 +39,7 @@ def build_deps(cfg: AppConfig) -> Deps:
     store = open_store(cfg.store_config)
     organisation = cfg.signing.organisation or cfg.agency_name
     signer = build_signer(cfg.signing, cfg.pki_dir, organisation)
-    return Deps(cfg, catalogue, catalog, store, engine, signer)
+    return Deps(cfg, catalogue, catalog, store, engine, signer, PagePool(engine, cfg.ocr))
 
 
 def setup_logging(level: str) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog.codes import mask_id
-from catalog.db import DUPLICATE, FAILED, QUARANTINED
+from catalog.db import DUPLICATE, FAILED, FINAL_STATUSES, QUARANTINED
+from ocr.sources import inspect_source
 from pipeline import stages
 from pipeline.deps import Deps
 from pipeline.errors import describe
@@ -101,7 +102,7 @@ def process(job: DocumentJob, deps: Deps, on_page: Callable[[], None]) -> Docume
     cfg = deps.config
     t = _Stopwatch()  # each lap() runs after its stage returns: seconds per stage, for the KPIs
     job = t.lap("ingest", stages.ingest(job, cfg.ocr))
-    job = t.lap("ocr", stages.ocr_pages(job, deps.engine, cfg.ocr, cfg.signing.image_quality, on_page))
+    job = t.lap("ocr", stages.ocr_pages(job, deps.engine, cfg.ocr, cfg.signing.image_quality, on_page, pool=deps.pages))
     job = t.lap("classify", stages.classify_and_extract(job, deps.catalogue, cfg.catalog, cfg.ocr))
     job = t.lap("codes", stages.assign_codes(job, deps.catalog, deps.catalogue, cfg.templates, cfg.catalog))
     if not stages.pdf_already_stored(job, deps.store):
@@ -245,8 +246,10 @@ def run_batch(
     item_ids = [deps.catalog.add_item(batch_id, it.ordinal, it.input) for it in items]
     progress.batch_planned(len(items), sum(_pages_hint(it) for it in items))
     outcomes: list[Outcome] = []
+    looked_at: set[int] = set()
     try:
-        for item, item_id in zip(items, item_ids, strict=True):
+        for n, (item, item_id) in enumerate(zip(items, item_ids, strict=True)):
+            _read_ahead(items, n, ctx, deps, looked_at)
             progress.item_started(item)
             outcome = run_document(item, ctx, deps, progress.page_done)
             deps.catalog.update_item(
@@ -263,6 +266,32 @@ def run_batch(
         raise
     deps.catalog.finish_batch(batch_id, "done")
     return BatchReport(batch_id, outcomes, unlisted)
+
+
+def _read_ahead(items: list[PlannedItem], n: int, ctx: BatchContext, deps: Deps, looked_at: set[int]) -> None:
+    """Batch-level parallelism: start the pages of this and the next documents in the page pool, so a
+    batch of one-page documents keeps every core busy while each document is signed and stored in turn.
+
+    Only reading is started ahead (it changes nothing); claims, codes, signing, storing and cataloguing
+    stay in batch order in this process, so resume and quarantine behave exactly as one by one.
+    """
+    pool = getattr(deps, "pages", None)
+    if pool is None or pool.workers <= 1:
+        return
+    for item in items[n : n + pool.workers]:
+        if item.problem is not None or item.ordinal in looked_at:
+            continue
+        looked_at.add(item.ordinal)
+        try:
+            sources = stages.hash_sources(item.files, ctx.root)
+            key = stages.document_key([s.sha256 for s in sources])
+            existing = deps.catalog.get(key)
+            if existing is not None and existing.status in FINAL_STATUSES:
+                continue
+            checked = [(s.path, inspect_source(Path(s.path), deps.config.ocr)) for s in sources]
+        except Exception:  # the item's own run reports what is wrong with it
+            continue
+        pool.prefetch(checked, key)
 
 
 def _pages_hint(item: PlannedItem) -> int:

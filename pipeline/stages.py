@@ -78,40 +78,51 @@ def ingest(job: DocumentJob, cfg: OcrConfig) -> DocumentJob:
 
 
 def ocr_pages(
-    job: DocumentJob, engine: OcrEngine, cfg: OcrConfig, jpeg_quality: int, on_page=lambda: None
+    job: DocumentJob, engine: OcrEngine, cfg: OcrConfig, jpeg_quality: int, on_page=lambda: None, pool=None
 ) -> DocumentJob:
-    """Prepare and recognise every page, one at a time; keep each upright colour page as a JPEG."""
+    """Prepare and recognise every page; keep each upright colour page as a JPEG.
+
+    With a :class:`~ocr.document.PagePool` the pages are read in its worker processes (and may already
+    have been started while the previous document was being signed); without one, in this process.
+    Either way only a window of pages is in memory at once.
+    """
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     pages: list[PageRecord] = []
-    for s_idx, src in enumerate(job.sources):
-        info = src.info or inspect_source(Path(src.path), cfg)
-        for raster in iter_pages(Path(src.path), info, cfg):
-            result = read_page(raster, engine, cfg)
-            n = len(pages) + 1
-            image_path = work / f"page-{n:04d}.jpg"
-            ok, buf = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-            if not ok:
-                raise RuntimeError("JPEG encoding failed")
-            image_path.write_bytes(buf.tobytes())
-            h, w = result.image.shape[:2]
-            pages.append(
-                PageRecord(
-                    n,
-                    s_idx,
-                    raster.index,
-                    w,
-                    h,
-                    result.dpi,
-                    result.dpi_estimated,
-                    result.rotation,
-                    result.skew,
-                    str(image_path),
-                    result.text,
-                )
+    sources = [(src.path, src.info or inspect_source(Path(src.path), cfg)) for src in job.sources]
+    if pool is not None:
+        results = pool.read_sources(sources, key=job.key)
+    else:
+        results = (
+            (s_idx, read_page(raster, engine, cfg))
+            for s_idx, (path, info) in enumerate(sources)
+            for raster in iter_pages(Path(path), info, cfg)
+        )
+    for s_idx, result in results:
+        n = len(pages) + 1
+        image_path = work / f"page-{n:04d}.jpg"
+        ok, buf = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        image_path.write_bytes(buf.tobytes())
+        h, w = result.image.shape[:2]
+        pages.append(
+            PageRecord(
+                n,
+                s_idx,
+                result.index,
+                w,
+                h,
+                result.dpi,
+                result.dpi_estimated,
+                result.rotation,
+                result.skew,
+                str(image_path),
+                result.text,
             )
-            del result, raster
-            on_page()
+        )
+        del result
+        on_page()
     texts = [p.text.text for p in pages]
     chars = sum(len(t) for t in texts)
     confidence = sum(p.text.confidence * len(p.text.text) for p in pages) / chars if chars else 0.0

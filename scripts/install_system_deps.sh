@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   tesseract-ocr        # OCR engine (pytesseract calls it)
   tesseract-ocr-vie    # Vietnamese model
+  tesseract-ocr-osd    # orientation model (second opinion on unsure pages)
   poppler-utils        # pdftoppm/pdfinfo (pdf2image), pdfsig/pdftotext (tests)
   fonts-liberation2    # Times-compatible font with Vietnamese glyphs (signature box, text layer, samples)
   softhsm2             # PKCS#11 software token: signing tests through the token backend
