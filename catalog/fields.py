@@ -336,7 +336,9 @@ def _cut_name(value: str) -> str:
 
 class _Reader:
     def __init__(self, text: str, doc_type: DocumentType | None, words: Sequence[Word] | None) -> None:
-        self.lines = [nfc(line) for line in text.splitlines()]
+        # Blank lines carry no value: OCR separates layout blocks with them, and a label's value on the
+        # "next line" must not be lost to one.
+        self.lines = [nfc(line) for line in text.splitlines() if line.strip()]
         self.folded = [unaccent(line).lower() for line in self.lines]
         self.doc_type = doc_type
         self.words = WordConfidence(words)

@@ -2,9 +2,28 @@
 
 ``create_app(cfg)`` builds the FastAPI application; routers of other features are added with
 ``app.include_router(router, dependencies=[Depends(require_scope("dashboard"))])``.
+
+The names are imported lazily: ``catalog.api.config`` is read by every command's configuration, and
+importing FastAPI and prometheus_client there would slow every command down and fix prometheus_client's
+value class before ``sohoa worker`` has chosen its multiprocess folder.
 """
 
-from catalog.api.app import ApiContext, create_app, get_context
-from catalog.api.auth import require_scope
+from __future__ import annotations
 
-__all__ = ["ApiContext", "create_app", "get_context", "require_scope"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "ApiContext": "catalog.api.app",
+    "create_app": "catalog.api.app",
+    "get_context": "catalog.api.app",
+    "require_scope": "catalog.api.auth",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'catalog.api' has no attribute {name!r}")
