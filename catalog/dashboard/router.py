@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -233,6 +234,7 @@ def dashboard_router(
             return HTMLResponse(_page("Yêu cầu không hợp lệ", getattr(e, "vi", str(e))), status_code=400)
         media, fn = FORMATS[format]
         name = f"bao-cao-so-hoa-{p.label}{'-' + agency if agency else ''}.{format}"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", name)  # a header is latin-1: never echo raw input into it
         disposition = "inline" if format == "html" else "attachment"
         return Response(
             fn(data),
