@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectCorrupted, ObjectMissing
-from archive.store import ObjectStore, StoredObject
+from archive.store import ObjectStore, StoredObject, durable_group
 
 log = logging.getLogger("sohoa.archive.mirror")
 
@@ -73,6 +74,13 @@ class MirroredStore:
 
     def restore(self, key: str, data: bytes) -> StoredObject:
         return self.primary.restore(key, data)
+
+    @contextmanager
+    def durable_group(self) -> Iterator[None]:
+        with ExitStack() as stack:
+            stack.enter_context(durable_group(self.primary))
+            stack.enter_context(durable_group(self.mirror))
+            yield
 
 
 def copies(store: ObjectStore) -> dict[str, ObjectStore]:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -77,6 +78,14 @@ class ObjectStore(Protocol):
         """Repair: make ``data`` (a verified good copy) the object's current content again. Only the fixity
         audit calls this; it bypasses write-once for the damaged copy, never for the retained original."""
         ...
+
+
+def durable_group(store: ObjectStore) -> AbstractContextManager[None]:
+    """Group a document's writes so the store may flush them together (see ``LocalStore.durable_group``);
+    every object is durable when the block ends. A store without the notion (S3: each PUT is durable
+    when it returns) gives a no-op."""
+    group = getattr(store, "durable_group", None)
+    return group() if group is not None else nullcontext()
 
 
 def sha256_hex(data: bytes) -> str:
