@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote, urlparse
 
 import urllib3
 from minio import Minio
+from minio import time as minio_time
 from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import genheaders
@@ -84,6 +85,29 @@ def parse_sse(spec: str | None) -> Sse | None:
     )
 
 
+_OWN_DIGEST = "x-sohoa-payload-sha256"  # internal: never sent
+
+
+class _Client(Minio):
+    """The SDK, reusing the SHA-256 we already computed for ``x-amz-checksum-sha256`` as the signed
+    payload hash (plain HTTP), and skipping its extra MD5 of the body (HTTPS): the checksum header the
+    server verifies already covers the bytes. Other requests are built by the SDK unchanged."""
+
+    def _build_headers(self, host, headers=None, body=None, creds=None):  # type: ignore[override]
+        digest = headers.pop(_OWN_DIGEST, None) if headers else None
+        if digest is None or not body or not creds:
+            return super()._build_headers(host, headers, body, creds)
+        headers["Host"] = host
+        headers["User-Agent"] = self._user_agent
+        headers["Content-Length"] = str(len(body))
+        headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD" if self._base_url.is_https else digest
+        if creds.session_token:
+            headers["X-Amz-Security-Token"] = creds.session_token
+        date = minio_time.utcnow()
+        headers["x-amz-date"] = minio_time.to_amz_date(date)
+        return headers, date
+
+
 class S3Store:
     """Write-once, checksummed, retained objects in one bucket of an S3 server."""
 
@@ -118,7 +142,7 @@ class S3Store:
             maxsize=10,
             retries=urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False),
         )
-        self.client = Minio(
+        self.client = _Client(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
@@ -284,6 +308,7 @@ class S3Store:
         headers["Content-Type"] = content_type
         headers["x-amz-sdk-checksum-algorithm"] = "SHA256"
         headers["x-amz-checksum-sha256"] = b64
+        headers[_OWN_DIGEST] = digest
         if create_only:
             headers["If-None-Match"] = "*"
         # One PUT, whatever the size: atomic on the server, and the checksum covers the whole object.
