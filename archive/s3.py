@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -90,8 +91,8 @@ _OWN_DIGEST = "x-sohoa-payload-sha256"  # internal: never sent
 
 class _Client(Minio):
     """The SDK, reusing the SHA-256 we already computed for ``x-amz-checksum-sha256`` as the signed
-    payload hash (plain HTTP), and skipping its extra MD5 of the body (HTTPS): the checksum header the
-    server verifies already covers the bytes. Other requests are built by the SDK unchanged."""
+    payload hash over plain HTTP instead of hashing the body a second time (over HTTPS it signs
+    ``UNSIGNED-PAYLOAD`` and sends Content-MD5, as the SDK does). Other requests are built unchanged."""
 
     def _build_headers(self, host, headers=None, body=None, creds=None):  # type: ignore[override]
         digest = headers.pop(_OWN_DIGEST, None) if headers else None
@@ -100,7 +101,12 @@ class _Client(Minio):
         headers["Host"] = host
         headers["User-Agent"] = self._user_agent
         headers["Content-Length"] = str(len(body))
-        headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD" if self._base_url.is_https else digest
+        if self._base_url.is_https:
+            headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+            # Servers that predate flexible checksums want Content-MD5 with object-lock headers.
+            headers.setdefault("Content-MD5", base64.b64encode(hashlib.md5(body).digest()).decode())
+        else:
+            headers["x-amz-content-sha256"] = digest
         if creds.session_token:
             headers["X-Amz-Security-Token"] = creds.session_token
         date = minio_time.utcnow()

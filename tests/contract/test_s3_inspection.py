@@ -131,3 +131,17 @@ def test_client_signs_with_the_digest_it_already_has(s3):
     assert _OWN_DIGEST not in ours
     for h in ("Host", "Content-Length", "x-amz-content-sha256"):
         assert ours[h] == sdk[h]
+
+
+def test_https_put_sends_unsigned_payload_and_md5():
+    from minio.credentials import Credentials
+
+    from archive.s3 import _OWN_DIGEST, _Client
+
+    client = _Client("s3.example.vn:443", access_key="k", secret_key="s", secure=True, region="us-east-1")
+    body = b"bytes"
+    headers, _ = client._build_headers(
+        "h", {_OWN_DIGEST: hashlib.sha256(body).hexdigest()}, body, Credentials("k", "s")
+    )
+    assert headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert headers["Content-MD5"] == base64.b64encode(hashlib.md5(body).digest()).decode()
