@@ -240,6 +240,12 @@ class LocalStore:
         self._obj(key).unlink()
         self._meta(key).unlink(missing_ok=True)
 
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        obj = self.stat(key)
+        if obj is None:
+            raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
+        self._write_meta(replace(obj, legal_hold=on), replace_existing=True)
+
     def restore(self, key: str, data: bytes) -> StoredObject:
         """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one."""
         digest = sha256_hex(data)

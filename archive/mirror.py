@@ -75,6 +75,10 @@ class MirroredStore:
     def restore(self, key: str, data: bytes) -> StoredObject:
         return self.primary.restore(key, data)
 
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        self.primary.set_legal_hold(key, on)
+        self.mirror.set_legal_hold(key, on)
+
     @contextmanager
     def durable_group(self) -> Iterator[None]:
         with ExitStack() as stack:

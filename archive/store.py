@@ -74,6 +74,10 @@ class ObjectStore(Protocol):
         """Remove an object whose retention has ended; ObjectLocked while it is retained or held."""
         ...
 
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Place or lift a legal hold (a court or inspection order): no delete while it is on."""
+        ...
+
     def restore(self, key: str, data: bytes) -> StoredObject:
         """Repair: make ``data`` (a verified good copy) the object's current content again. Only the fixity
         audit calls this; it bypasses write-once for the damaged copy, never for the retained original."""
