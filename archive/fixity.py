@@ -98,11 +98,16 @@ def check_object(row: WarehouseObject, stores: dict[str, ObjectStore], repair: b
                     row.key,
                     good,
                     content_type=row.content_type or "application/octet-stream",
-                    retain_until=row.retain_until if _future(row.retain_until) else None,
+                    retain_until=_future(row.retain_until),
                     legal_hold=row.legal_hold,
                 )
             else:
-                store.restore(row.key, good)
+                store.restore(
+                    row.key,
+                    good,
+                    retain_until=_future(row.retain_until),
+                    legal_hold=row.legal_hold,
+                )
             again = _read(store, row.key, row.sha256)[0]
         except ArchiveError as e:
             again = "unreachable" if e.retryable else state
@@ -122,12 +127,13 @@ def check_object(row: WarehouseObject, stores: dict[str, ObjectStore], repair: b
     return ObjectCheck(row.key, row.doc_key, outcome, states, "; ".join(notes))
 
 
-def _future(t: datetime | None) -> bool:
+def _future(t: datetime | None) -> datetime | None:
+    """``t`` (UTC-aware; SQLite gives naive datetimes back) if it is still ahead, else None."""
     if t is None:
-        return False
+        return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return t > datetime.now(UTC)
+    return t if t > datetime.now(UTC) else None
 
 
 def audit(

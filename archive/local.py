@@ -246,15 +246,25 @@ class LocalStore:
             raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
         self._write_meta(replace(obj, legal_hold=on), replace_existing=True)
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one."""
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one, and
+        the catalog's retention and hold are kept."""
         digest = sha256_hex(data)
         old = self.stat(key) if self._meta(key).exists() else None
+        base = old or StoredObject(key, digest, len(data), stored_at=datetime.now(UTC))
+        obj = replace(
+            base,
+            sha256=digest,
+            size=len(data),
+            retain_until=base.retain_until or retain_until,
+            legal_hold=legal_hold or base.legal_hold,  # a repair never lifts a hold
+        )
         try:
             self._write_over(self._obj(key), data)
-            obj = replace(old, sha256=digest, size=len(data)) if old else StoredObject(key, digest, len(data))
-            if old is None or old.sha256 != digest or old.size != len(data):
-                self._write_meta(replace(obj, stored_at=obj.stored_at or datetime.now(UTC)), replace_existing=True)
+            if obj != old:
+                self._write_meta(obj, replace_existing=True)
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
         return obj

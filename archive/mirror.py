@@ -72,8 +72,10 @@ class MirroredStore:
         self.primary.delete(key)
         self.mirror.delete(key)
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        return self.primary.restore(key, data)
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        return self.primary.restore(key, data, retain_until=retain_until, legal_hold=legal_hold)
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         self.primary.set_legal_hold(key, on)

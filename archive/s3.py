@@ -457,10 +457,13 @@ class S3Store:
         held = (o.metadata.get("x-amz-object-lock-legal-hold") or "").upper() == "ON"
         return held or (until is not None and datetime.fromisoformat(until.replace("Z", "+00:00")) > datetime.now(UTC))
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """Put ``data`` back as the current version (the damaged version stays, retained, in the history)."""
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """Put ``data`` back as the current version (the damaged version stays, retained, in the history),
+        under the catalog's retention and hold — not the damaged version's, which may have none."""
         old = self.stat(key)
-        until = old.retain_until if old else None
+        until = max((t for t in (retain_until, old.retain_until if old else None) if t is not None), default=None)
         if until is not None and until < datetime.now(UTC):
             until = None
         try:
@@ -471,7 +474,7 @@ class S3Store:
                 old.content_type if old else "application/octet-stream",
                 old.metadata if old else None,
                 until,
-                old.legal_hold if old else False,
+                legal_hold or (old.legal_hold if old else False),
                 create_only=False,
             )
         except S3Error as e:

@@ -78,9 +78,12 @@ class ObjectStore(Protocol):
         """Place or lift a legal hold (a court or inspection order): no delete while it is on."""
         ...
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """Repair: make ``data`` (a verified good copy) the object's current content again. Only the fixity
-        audit calls this; it bypasses write-once for the damaged copy, never for the retained original."""
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """Repair: make ``data`` (a verified good copy) the object's current content again, with at least the
+        given retention and hold. Only the fixity audit calls this; it bypasses write-once for the damaged
+        copy, never for the retained original (on S3 that stays as an older version)."""
         ...
 
 
