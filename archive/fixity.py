@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive.errors import ArchiveError, ObjectMissing
+from archive.layout import mask_key
 from archive.ledger import FixityRun, WarehouseObject, backfill, objects_to_check
 from archive.mirror import copies
 from archive.store import ObjectStore, sha256_hex
@@ -114,7 +115,7 @@ def check_object(row: WarehouseObject, stores: dict[str, ObjectStore], repair: b
             notes.append(f"{name}: repair failed: {e}")
         if again == "ok":
             states[name] = "repaired"
-            log.warning("fixity: %s copy of %s was %s, repaired from a good copy", name, row.key, state)
+            log.warning("fixity: %s copy of %s was %s, repaired from a good copy", name, mask_key(row.key), state)
     values = set(states.values())
     if values & {"damaged", "missing"}:
         outcome = "damaged"  # a good copy exists, but not every copy is good (not repaired)
@@ -170,7 +171,7 @@ def audit(
             report.lost += 1
         if check.outcome != "ok":
             report.problems.append(asdict(check))
-            log.error("fixity: %s %s %s", check.key, check.outcome, check.copies)
+            log.error("fixity: %s %s %s", mask_key(check.key), check.outcome, check.copies)
         _record(catalog, row, check, report.run_id, actor)
     report.finished_at = datetime.now(UTC).isoformat()
     _store_report(catalog, store, report, actor)

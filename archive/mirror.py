@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectCorrupted, ObjectMissing
+from archive.layout import mask_key
 from archive.store import ObjectStore, StoredObject, durable_group
 
 log = logging.getLogger("sohoa.archive.mirror")
@@ -44,7 +45,12 @@ class MirroredStore:
         except ArchiveError as e:
             if self.required or not e.retryable:
                 raise
-            log.warning("mirror %s: %s not copied (%s); the fixity audit will copy it", self.mirror.url, key, e)
+            log.warning(
+                "mirror %s: %s not copied (%s); the fixity audit will copy it",
+                self.mirror.url,
+                mask_key(key),
+                e.reason_code,
+            )
         return obj
 
     def get(self, key: str, *, verify: bool = True) -> bytes:
@@ -53,7 +59,7 @@ class MirroredStore:
         except (ObjectCorrupted, ObjectMissing) as e:
             if not verify:
                 raise
-            log.error("primary copy of %s unusable (%s); reading the mirror", key, e.reason_code)
+            log.error("primary copy of %s unusable (%s); reading the mirror", mask_key(key), e.reason_code)
             return self.mirror.get(key)
 
     def stat(self, key: str) -> StoredObject | None:

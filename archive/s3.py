@@ -46,6 +46,7 @@ from archive.errors import (
     StoreMisconfigured,
     UploadDigestMismatch,
 )
+from archive.layout import mask_key
 from archive.store import StoredObject, check_key, sha256_hex
 
 log = logging.getLogger("sohoa.archive.s3")
@@ -209,7 +210,7 @@ class S3Store:
                         f"không kết nối được máy chủ S3 {self.endpoint} ({what}): {e}",
                     ) from e
                 reason = type(e).__name__
-            log.warning("S3 %s: %s, retrying in %.1fs (%d/%d)", what, reason, delay, attempt, self.retries)
+            log.warning("S3 %s: %s, retrying in %.1fs (%d/%d)", mask_key(what), reason, delay, attempt, self.retries)
             time.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover

@@ -81,3 +81,10 @@ def test_durable_group_flushes_folders_once_and_resets(store, monkeypatch):
     flushed.clear()
     store.put("owners/3/d/a", b"a")  # outside a group: flushed at once
     assert store.root / "objects/owners/3/d" in flushed
+
+
+def test_keys_in_logs_mask_the_owner():
+    from archive.layout import mask_key
+
+    assert mask_key("put owners/037096014589/D.01/D.01.pdf") == "put owners/037******589/D.01/D.01.pdf"
+    assert mask_key("dossiers/000.00.00.H42-261122-0001/D.01.json") == "dossiers/000.00.00.H42-261122-0001/D.01.json"
