@@ -5,8 +5,9 @@ and adds its own ``sohoa nightly <name>`` command to :data:`nightly_app`. Import
 every job module, so the registry is complete.
 """
 
-# One import per job module (keeps the registry complete). Keep sorted.
-from pipeline.nightly import fixity  # noqa: F401  (issue 6)
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
+
+# One import per job module (keeps the registry complete). Keep sorted.
+from pipeline.nightly import fixity  # noqa: F401  # isort: skip  (issue 6)
 
 __all__ = ["JOBS", "JobReport", "nightly_app", "run_jobs"]
