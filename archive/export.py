@@ -132,7 +132,7 @@ def export_bag(
                     _write_json(work / "dossiers" / f"{code}.json", rec)
         info = {
             "Source-Organization": organisation or "sohoa",
-            "Organization-Address": agency or "",
+            "Sohoa-Agency-Code": agency or "",
             "External-Identifier": owner_id or dossier or "",
             "External-Description": (
                 f"Giấy tờ số hóa của {'chủ sở hữu' if owner_id else 'hồ sơ'} {owner_id or dossier} / "

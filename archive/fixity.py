@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive.errors import ArchiveError, ObjectMissing
+from archive.layout import mask_key
 from archive.ledger import FixityRun, WarehouseObject, backfill, objects_to_check
 from archive.mirror import copies
 from archive.store import ObjectStore, sha256_hex
@@ -98,18 +99,23 @@ def check_object(row: WarehouseObject, stores: dict[str, ObjectStore], repair: b
                     row.key,
                     good,
                     content_type=row.content_type or "application/octet-stream",
-                    retain_until=row.retain_until if _future(row.retain_until) else None,
+                    retain_until=_future(row.retain_until),
                     legal_hold=row.legal_hold,
                 )
             else:
-                store.restore(row.key, good)
+                store.restore(
+                    row.key,
+                    good,
+                    retain_until=_future(row.retain_until),
+                    legal_hold=row.legal_hold,
+                )
             again = _read(store, row.key, row.sha256)[0]
         except ArchiveError as e:
             again = "unreachable" if e.retryable else state
             notes.append(f"{name}: repair failed: {e}")
         if again == "ok":
             states[name] = "repaired"
-            log.warning("fixity: %s copy of %s was %s, repaired from a good copy", name, row.key, state)
+            log.warning("fixity: %s copy of %s was %s, repaired from a good copy", name, mask_key(row.key), state)
     values = set(states.values())
     if values & {"damaged", "missing"}:
         outcome = "damaged"  # a good copy exists, but not every copy is good (not repaired)
@@ -122,12 +128,13 @@ def check_object(row: WarehouseObject, stores: dict[str, ObjectStore], repair: b
     return ObjectCheck(row.key, row.doc_key, outcome, states, "; ".join(notes))
 
 
-def _future(t: datetime | None) -> bool:
+def _future(t: datetime | None) -> datetime | None:
+    """``t`` (UTC-aware; SQLite gives naive datetimes back) if it is still ahead, else None."""
     if t is None:
-        return False
+        return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return t > datetime.now(UTC)
+    return t if t > datetime.now(UTC) else None
 
 
 def audit(
@@ -164,7 +171,7 @@ def audit(
             report.lost += 1
         if check.outcome != "ok":
             report.problems.append(asdict(check))
-            log.error("fixity: %s %s %s", check.key, check.outcome, check.copies)
+            log.error("fixity: %s %s %s", mask_key(check.key), check.outcome, check.copies)
         _record(catalog, row, check, report.run_id, actor)
     report.finished_at = datetime.now(UTC).isoformat()
     _store_report(catalog, store, report, actor)

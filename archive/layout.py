@@ -15,7 +15,12 @@ Document codes follow the archive file-name rule of Circular 05/2025/TT-BNV Art.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from catalog.codes import mask_id
+
+_OWNER_IN_KEY = re.compile(r"\b(owners/)([^/\s]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +57,8 @@ def dossier_entry_key(dossier_code: str, doc_code: str) -> str:
 
 def dossier_prefix(dossier_code: str) -> str:
     return f"dossiers/{dossier_code}/"
+
+
+def mask_key(key: str) -> str:
+    """An object key safe for logs: the owner's ID number masked (``owners/037******589/…``)."""
+    return _OWNER_IN_KEY.sub(lambda m: m.group(1) + mask_id(m.group(2)), key)

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +21,13 @@ from pathlib import Path
 from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing, StorageUnavailable
 from archive.store import StoredObject, check_key, sha256_hex
 
-_HASHER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sohoa-sha256")
-_PARALLEL_HASH_MIN = 256 * 1024
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class LocalStore:
@@ -30,6 +35,7 @@ class LocalStore:
         self.root = root.resolve()
         self.url = "file://" + str(self.root)
         self.fsync = fsync
+        self._pending_dirs: set[Path] | None = None
         try:
             for sub in ("objects", "meta", "tmp"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -50,12 +56,27 @@ class LocalStore:
         sync = self.fsync and durable
         created = self._write_named(dest, data, sync)
         if created and sync:
-            dfd = os.open(dest.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            if self._pending_dirs is not None:
+                self._pending_dirs.add(dest.parent)
+            else:
+                _fsync_dir(dest.parent)
         return created
+
+    @contextmanager
+    def durable_group(self) -> Iterator[None]:
+        """Objects written inside are durable when the block ends: each file is flushed as it is
+        written, their folders once at the end — one journal commit per document instead of one per
+        object. The stage writes a document's objects in one group, then catalogues them."""
+        if self._pending_dirs is not None:  # nested: the outer group flushes
+            yield
+            return
+        self._pending_dirs = set()
+        try:
+            yield
+        finally:
+            dirs, self._pending_dirs = self._pending_dirs, None
+            for d in sorted(dirs):
+                _fsync_dir(d)
 
     def _write_named(self, dest: Path, data: bytes, sync: bool) -> bool:
         fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
@@ -87,17 +108,11 @@ class LocalStore:
         retain_until: datetime | None = None,
         legal_hold: bool = False,
     ) -> StoredObject:
-        path = self._obj(key)
-        # Hash while the bytes are written and flushed (hashlib and fsync both release the GIL).
-        hashing = _HASHER.submit(sha256_hex, data) if len(data) >= _PARALLEL_HASH_MIN else None
-        digest = "" if hashing else sha256_hex(data)
+        digest = sha256_hex(data)
         try:
-            created = self._write_new(path, data)
+            created = self._write_new(self._obj(key), data)
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
-        finally:
-            if hashing is not None:
-                digest = hashing.result()
         if not created:
             existing = self.stat(key)
             if existing is None or existing.sha256 != digest:
@@ -225,15 +240,31 @@ class LocalStore:
         self._obj(key).unlink()
         self._meta(key).unlink(missing_ok=True)
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one."""
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        obj = self.stat(key)
+        if obj is None:
+            raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
+        self._write_meta(replace(obj, legal_hold=on), replace_existing=True)
+
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one, and
+        the catalog's retention and hold are kept."""
         digest = sha256_hex(data)
         old = self.stat(key) if self._meta(key).exists() else None
+        base = old or StoredObject(key, digest, len(data), stored_at=datetime.now(UTC))
+        obj = replace(
+            base,
+            sha256=digest,
+            size=len(data),
+            retain_until=base.retain_until or retain_until,
+            legal_hold=legal_hold or base.legal_hold,  # a repair never lifts a hold
+        )
         try:
             self._write_over(self._obj(key), data)
-            obj = replace(old, sha256=digest, size=len(data)) if old else StoredObject(key, digest, len(data))
-            if old is None or old.sha256 != digest or old.size != len(data):
-                self._write_meta(replace(obj, stored_at=obj.stored_at or datetime.now(UTC)), replace_existing=True)
+            if obj != old:
+                self._write_meta(obj, replace_existing=True)
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
         return obj

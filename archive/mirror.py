@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectCorrupted, ObjectMissing
-from archive.store import ObjectStore, StoredObject
+from archive.layout import mask_key
+from archive.store import ObjectStore, StoredObject, durable_group
 
 log = logging.getLogger("sohoa.archive.mirror")
 
@@ -43,7 +45,12 @@ class MirroredStore:
         except ArchiveError as e:
             if self.required or not e.retryable:
                 raise
-            log.warning("mirror %s: %s not copied (%s); the fixity audit will copy it", self.mirror.url, key, e)
+            log.warning(
+                "mirror %s: %s not copied (%s); the fixity audit will copy it",
+                self.mirror.url,
+                mask_key(key),
+                e.reason_code,
+            )
         return obj
 
     def get(self, key: str, *, verify: bool = True) -> bytes:
@@ -52,7 +59,7 @@ class MirroredStore:
         except (ObjectCorrupted, ObjectMissing) as e:
             if not verify:
                 raise
-            log.error("primary copy of %s unusable (%s); reading the mirror", key, e.reason_code)
+            log.error("primary copy of %s unusable (%s); reading the mirror", mask_key(key), e.reason_code)
             return self.mirror.get(key)
 
     def stat(self, key: str) -> StoredObject | None:
@@ -71,8 +78,21 @@ class MirroredStore:
         self.primary.delete(key)
         self.mirror.delete(key)
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        return self.primary.restore(key, data)
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        return self.primary.restore(key, data, retain_until=retain_until, legal_hold=legal_hold)
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        self.primary.set_legal_hold(key, on)
+        self.mirror.set_legal_hold(key, on)
+
+    @contextmanager
+    def durable_group(self) -> Iterator[None]:
+        with ExitStack() as stack:
+            stack.enter_context(durable_group(self.primary))
+            stack.enter_context(durable_group(self.mirror))
+            yield
 
 
 def copies(store: ObjectStore) -> dict[str, ObjectStore]:

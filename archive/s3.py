@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +27,7 @@ from urllib.parse import quote, unquote, urlparse
 
 import urllib3
 from minio import Minio
+from minio import time as minio_time
 from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import genheaders
@@ -44,6 +46,7 @@ from archive.errors import (
     StoreMisconfigured,
     UploadDigestMismatch,
 )
+from archive.layout import mask_key
 from archive.store import StoredObject, check_key, sha256_hex
 
 log = logging.getLogger("sohoa.archive.s3")
@@ -84,6 +87,34 @@ def parse_sse(spec: str | None) -> Sse | None:
     )
 
 
+_OWN_DIGEST = "x-sohoa-payload-sha256"  # internal: never sent
+
+
+class _Client(Minio):
+    """The SDK, reusing the SHA-256 we already computed for ``x-amz-checksum-sha256`` as the signed
+    payload hash over plain HTTP instead of hashing the body a second time (over HTTPS it signs
+    ``UNSIGNED-PAYLOAD`` and sends Content-MD5, as the SDK does). Other requests are built unchanged."""
+
+    def _build_headers(self, host, headers=None, body=None, creds=None):  # type: ignore[override]
+        digest = headers.pop(_OWN_DIGEST, None) if headers else None
+        if digest is None or not body or not creds:
+            return super()._build_headers(host, headers, body, creds)
+        headers["Host"] = host
+        headers["User-Agent"] = self._user_agent
+        headers["Content-Length"] = str(len(body))
+        if self._base_url.is_https:
+            headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+            # Servers that predate flexible checksums want Content-MD5 with object-lock headers.
+            headers.setdefault("Content-MD5", base64.b64encode(hashlib.md5(body).digest()).decode())
+        else:
+            headers["x-amz-content-sha256"] = digest
+        if creds.session_token:
+            headers["X-Amz-Security-Token"] = creds.session_token
+        date = minio_time.utcnow()
+        headers["x-amz-date"] = minio_time.to_amz_date(date)
+        return headers, date
+
+
 class S3Store:
     """Write-once, checksummed, retained objects in one bucket of an S3 server."""
 
@@ -118,7 +149,7 @@ class S3Store:
             maxsize=10,
             retries=urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False),
         )
-        self.client = Minio(
+        self.client = _Client(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
@@ -179,7 +210,7 @@ class S3Store:
                         f"không kết nối được máy chủ S3 {self.endpoint} ({what}): {e}",
                     ) from e
                 reason = type(e).__name__
-            log.warning("S3 %s: %s, retrying in %.1fs (%d/%d)", what, reason, delay, attempt, self.retries)
+            log.warning("S3 %s: %s, retrying in %.1fs (%d/%d)", mask_key(what), reason, delay, attempt, self.retries)
             time.sleep(delay)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
@@ -284,6 +315,7 @@ class S3Store:
         headers["Content-Type"] = content_type
         headers["x-amz-sdk-checksum-algorithm"] = "SHA256"
         headers["x-amz-checksum-sha256"] = b64
+        headers[_OWN_DIGEST] = digest
         if create_only:
             headers["If-None-Match"] = "*"
         # One PUT, whatever the size: atomic on the server, and the checksum covers the whole object.
@@ -426,10 +458,13 @@ class S3Store:
         held = (o.metadata.get("x-amz-object-lock-legal-hold") or "").upper() == "ON"
         return held or (until is not None and datetime.fromisoformat(until.replace("Z", "+00:00")) > datetime.now(UTC))
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """Put ``data`` back as the current version (the damaged version stays, retained, in the history)."""
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """Put ``data`` back as the current version (the damaged version stays, retained, in the history),
+        under the catalog's retention and hold — not the damaged version's, which may have none."""
         old = self.stat(key)
-        until = old.retain_until if old else None
+        until = max((t for t in (retain_until, old.retain_until if old else None) if t is not None), default=None)
         if until is not None and until < datetime.now(UTC):
             until = None
         try:
@@ -440,7 +475,7 @@ class S3Store:
                 old.content_type if old else "application/octet-stream",
                 old.metadata if old else None,
                 until,
-                old.legal_hold if old else False,
+                legal_hold or (old.legal_hold if old else False),
                 create_only=False,
             )
         except S3Error as e:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,10 +74,25 @@ class ObjectStore(Protocol):
         """Remove an object whose retention has ended; ObjectLocked while it is retained or held."""
         ...
 
-    def restore(self, key: str, data: bytes) -> StoredObject:
-        """Repair: make ``data`` (a verified good copy) the object's current content again. Only the fixity
-        audit calls this; it bypasses write-once for the damaged copy, never for the retained original."""
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Place or lift a legal hold (a court or inspection order): no delete while it is on."""
         ...
+
+    def restore(
+        self, key: str, data: bytes, *, retain_until: datetime | None = None, legal_hold: bool = False
+    ) -> StoredObject:
+        """Repair: make ``data`` (a verified good copy) the object's current content again, with at least the
+        given retention and hold. Only the fixity audit calls this; it bypasses write-once for the damaged
+        copy, never for the retained original (on S3 that stays as an older version)."""
+        ...
+
+
+def durable_group(store: ObjectStore) -> AbstractContextManager[None]:
+    """Group a document's writes so the store may flush them together (see ``LocalStore.durable_group``);
+    every object is durable when the block ends. A store without the notion (S3: each PUT is durable
+    when it returns) gives a no-op."""
+    group = getattr(store, "durable_group", None)
+    return group() if group is not None else nullcontext()
 
 
 def sha256_hex(data: bytes) -> str:

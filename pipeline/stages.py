@@ -20,7 +20,7 @@ import cv2
 from archive.errors import ObjectConflict
 from archive.layout import document_keys, dossier_entry_key
 from archive.ledger import record_objects
-from archive.store import ObjectStore, StoredObject
+from archive.store import ObjectStore, StoredObject, durable_group
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
@@ -294,64 +294,65 @@ def store_document(
         stored.append(obj)
         return obj.sha256
 
-    originals = []
-    for n, src in enumerate(job.sources, 1):
-        ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
-        key = keys.original(n, ext)
-        objects[key] = _put(key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream")
-        originals.append(
-            {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
-        )
-    objects[keys.text] = _put(keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8")
-    if job.pdf_path:
-        pdf_bytes = Path(job.pdf_path).read_bytes()
-        pdf_sha = _put(keys.pdf, pdf_bytes, "application/pdf")
-        signed_at = job.signed_at
-    else:  # stored by an interrupted run of this document: keep that signed copy
-        pdf_bytes = store.get(keys.pdf)
-        pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
-        signed_at = signed_time(pdf_bytes)
-        stored.extend(o for o in [store.stat(keys.pdf)] if o is not None)
-    objects[keys.pdf] = pdf_sha
-    sidecar = {
-        "doc_code": job.doc_code,
-        "dossier_code": job.dossier_code,
-        "paper_code": job.paper_code,
-        "ordinal": job.ordinal,
-        "kind": job.declared.kind,
-        "procedure": job.declared.procedure,
-        "type_code": job.type_code,
-        "type_name": job.type_name,
-        "type_confidence": job.type_confidence,
-        "owner_id": job.owner_id,
-        "fields": fields_as_json(job.fields),
-        "status": job.status,
-        "review": list(job.review),
-        "pages": len(job.pages),
-        "ocr_confidence": job.ocr_confidence,
-        "agency": job.agency,
-        "operator": job.operator,
-        "signed_at": signed_at.isoformat() if signed_at else None,
-        "retain_until": retain.isoformat() if retain else "permanent",
-        "pdf": {"key": keys.pdf, "sha256": pdf_sha},
-        "text": {"key": keys.text, "sha256": objects[keys.text]},
-        "originals": originals,
-        "nd30": nd30_metadata(job, ""),
-    }
-    data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
-    objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
-    if job.dossier_code:  # the dossier's manifest entry: where the document is and what it holds
-        entry = {
-            "dossier_code": job.dossier_code,
+    with durable_group(store):  # every object durable before the catalog hears of it
+        originals = []
+        for n, src in enumerate(job.sources, 1):
+            ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
+            key = keys.original(n, ext)
+            objects[key] = _put(key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream")
+            originals.append(
+                {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
+            )
+        objects[keys.text] = _put(keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8")
+        if job.pdf_path:
+            pdf_bytes = Path(job.pdf_path).read_bytes()
+            pdf_sha = _put(keys.pdf, pdf_bytes, "application/pdf")
+            signed_at = job.signed_at
+        else:  # stored by an interrupted run of this document: keep that signed copy
+            pdf_bytes = store.get(keys.pdf)
+            pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
+            signed_at = signed_time(pdf_bytes)
+            stored.extend(o for o in [store.stat(keys.pdf)] if o is not None)
+        objects[keys.pdf] = pdf_sha
+        sidecar = {
             "doc_code": job.doc_code,
+            "dossier_code": job.dossier_code,
+            "paper_code": job.paper_code,
             "ordinal": job.ordinal,
-            "owner_id": job.owner_id,
+            "kind": job.declared.kind,
+            "procedure": job.declared.procedure,
             "type_code": job.type_code,
-            "sidecar": {"key": keys.sidecar, "sha256": objects[keys.sidecar]},
+            "type_name": job.type_name,
+            "type_confidence": job.type_confidence,
+            "owner_id": job.owner_id,
+            "fields": fields_as_json(job.fields),
+            "status": job.status,
+            "review": list(job.review),
+            "pages": len(job.pages),
+            "ocr_confidence": job.ocr_confidence,
+            "agency": job.agency,
+            "operator": job.operator,
+            "signed_at": signed_at.isoformat() if signed_at else None,
+            "retain_until": retain.isoformat() if retain else "permanent",
             "pdf": {"key": keys.pdf, "sha256": pdf_sha},
+            "text": {"key": keys.text, "sha256": objects[keys.text]},
+            "originals": originals,
+            "nd30": nd30_metadata(job, ""),
         }
-        entry_data = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        _put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json")
+        data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
+        if job.dossier_code:  # the dossier's manifest entry: where the document is and what it holds
+            entry = {
+                "dossier_code": job.dossier_code,
+                "doc_code": job.doc_code,
+                "ordinal": job.ordinal,
+                "owner_id": job.owner_id,
+                "type_code": job.type_code,
+                "sidecar": {"key": keys.sidecar, "sha256": objects[keys.sidecar]},
+                "pdf": {"key": keys.pdf, "sha256": pdf_sha},
+            }
+            entry_data = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True).encode()
+            _put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json")
     if catalog is not None:
         record_objects(catalog, job.key, stored)
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)

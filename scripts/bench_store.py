@@ -98,20 +98,21 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
             store = LocalStore(work / f"store-{tag}-{r}", fsync=fsync)
 
             def sohoa_put(store: LocalStore = store) -> None:
-                stored = []
-                for i, f in enumerate(files):
-                    stored.append(
-                        store.put(
-                            f"owners/037096014589/D.{i:04d}/original/01.png",
-                            f.read_bytes(),
-                            content_type="image/png",
-                            metadata={"doc-code": f"D.{i:04d}"},
-                            retain_until=until,
-                        )
-                    )
-                    if len(stored) == PER_DOCUMENT or i == n - 1:  # the ledger is written once per document
-                        record_objects(catalog, f"{i:064d}", stored)
-                        stored = []
+                # as store_document does: a document's objects in one durable group, then one ledger write
+                for start in range(0, n, PER_DOCUMENT):
+                    stored = []
+                    with store.durable_group():
+                        for i in range(start, min(start + PER_DOCUMENT, n)):
+                            stored.append(
+                                store.put(
+                                    f"owners/037096014589/D.{start:04d}/{i:04d}.png",
+                                    files[i].read_bytes(),
+                                    content_type="image/png",
+                                    metadata={"doc-code": f"D.{start:04d}"},
+                                    retain_until=until,
+                                )
+                            )
+                    record_objects(catalog, f"{start:064d}", stored)
 
             add(f"copy_{tag}", timed(plain_copy))
             add(f"put_{tag}", timed(sohoa_put))
@@ -121,7 +122,8 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                     "read_sohoa",
                     timed(
                         lambda store=store: [
-                            store.get(f"owners/037096014589/D.{i:04d}/original/01.png") for i in range(n)
+                            store.get(f"owners/037096014589/D.{i // PER_DOCUMENT * PER_DOCUMENT:04d}/{i:04d}.png")
+                            for i in range(n)
                         ]
                     ),
                 )

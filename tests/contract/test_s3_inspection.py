@@ -115,3 +115,33 @@ def test_digest_rejection_maps_to_retryable_error(s3):
     err = S3Error(None, "XAmzContentChecksumMismatch", "checksum mismatch", "k", "r", "h")
     mapped = s3._fail(err, "k/x")
     assert isinstance(mapped, UploadDigestMismatch) and mapped.retryable
+
+
+def test_client_signs_with_the_digest_it_already_has(s3):
+    """The payload hash we give the SDK is the one it would have computed (so signatures stay valid)."""
+    from minio import Minio
+    from minio.credentials import Credentials
+
+    from archive.s3 import _OWN_DIGEST
+
+    body = b"%PDF-1.7 some bytes"
+    creds = Credentials("k", "s")
+    ours, _ = s3.client._build_headers("h:1", {_OWN_DIGEST: hashlib.sha256(body).hexdigest()}, body, creds)
+    sdk, _ = Minio._build_headers(s3.client, "h:1", {}, body, creds)
+    assert _OWN_DIGEST not in ours
+    for h in ("Host", "Content-Length", "x-amz-content-sha256"):
+        assert ours[h] == sdk[h]
+
+
+def test_https_put_sends_unsigned_payload_and_md5():
+    from minio.credentials import Credentials
+
+    from archive.s3 import _OWN_DIGEST, _Client
+
+    client = _Client("s3.example.vn:443", access_key="k", secret_key="s", secure=True, region="us-east-1")
+    body = b"bytes"
+    headers, _ = client._build_headers(
+        "h", {_OWN_DIGEST: hashlib.sha256(body).hexdigest()}, body, Credentials("k", "s")
+    )
+    assert headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert headers["Content-MD5"] == base64.b64encode(hashlib.md5(body).digest()).decode()

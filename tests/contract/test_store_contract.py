@@ -97,6 +97,18 @@ def test_retention_and_legal_hold_refuse_delete(store: ObjectStore):
     assert store.stat("k/free") is None
 
 
+def test_legal_hold_placed_and_lifted(store: ObjectStore):
+    store.put("k/order", b"evidence")
+    store.set_legal_hold("k/order", True)
+    assert store.stat("k/order").legal_hold
+    with pytest.raises(ObjectLocked):
+        store.delete("k/order")
+    store.set_legal_hold("k/order", False)
+    assert not store.stat("k/order").legal_hold
+    store.delete("k/order")
+    assert store.stat("k/order") is None
+
+
 def test_corruption_is_detected_on_read(store: ObjectStore, request: pytest.FixtureRequest):
     store.put("k/b", b"original bytes")
     tamper(store, "k/b", b"original bytez", request)

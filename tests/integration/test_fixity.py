@@ -108,6 +108,7 @@ def test_s3_object_overwritten_behind_our_back_is_restored(s3_target, s3_server,
     assert body["Body"].read() == b"document 0" and body["ChecksumSHA256"]
     versions = b3.list_object_versions(Bucket=s3_target.bucket, Prefix=k0)["Versions"]
     assert len(versions) == 3  # original (retained), forged, restored: history is never rewritten
+    assert body["ObjectLockMode"] == "COMPLIANCE" and body["ObjectLockRetainUntilDate"]  # the catalog's retention
     assert sha256_hex(store.get(k0)) == sha256_hex(b"document 0")
     catalog.close()
 

@@ -62,3 +62,29 @@ def test_metadata_lost_in_a_crash_is_rebuilt_under_hold(store):
     st = store.stat("k/m")
     assert st.sha256 == sha256_hex(b"bytes") and st.legal_hold and "rebuilt" in st.metadata
     assert store.get("k/m") == b"bytes"
+
+
+def test_durable_group_flushes_folders_once_and_resets(store, monkeypatch):
+    import archive.local as local
+
+    flushed = []
+    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(p))
+    with store.durable_group(), store.durable_group():  # nested: the outer one flushes
+        store.put("owners/1/d/a", b"a")
+        store.put("owners/1/d/b", b"b")
+        assert not [p for p in flushed if p.parent.name == "1"]
+    assert store.root / "objects/owners/1/d" in flushed
+    with pytest.raises(RuntimeError), store.durable_group():
+        store.put("owners/2/d/a", b"a")
+        raise RuntimeError
+    assert store.root / "objects/owners/2/d" in flushed  # flushed even when the document failed
+    flushed.clear()
+    store.put("owners/3/d/a", b"a")  # outside a group: flushed at once
+    assert store.root / "objects/owners/3/d" in flushed
+
+
+def test_keys_in_logs_mask_the_owner():
+    from archive.layout import mask_key
+
+    assert mask_key("put owners/037096014589/D.01/D.01.pdf") == "put owners/037******589/D.01/D.01.pdf"
+    assert mask_key("dossiers/000.00.00.H42-261122-0001/D.01.json") == "dossiers/000.00.00.H42-261122-0001/D.01.json"
