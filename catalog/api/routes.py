@@ -44,7 +44,15 @@ class RequiredPaperOut(BaseModel):
 
 
 class ReuseCheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"owner_id": "037096014589", "procedure_code": "1.000894"},
+                {"owner_id": "0100109106", "required_types": ["GCNDKDN"], "on_date": "2026-11-22"},
+            ]
+        },
+    )
     owner_id: str = Field(
         max_length=32,
         description="12-digit personal ID number or 10-digit (-NNN) enterprise code",
@@ -121,7 +129,9 @@ Purpose = Annotated[
         description="Why the caller looks (e.g. the dossier code); recorded in the audit trail",
     ),
 ]
-OwnerId = Annotated[str, Path(max_length=32, description="Personal ID number or enterprise code")]
+OwnerId = Annotated[
+    str, Path(max_length=32, description="Personal ID number or enterprise code", examples=["037096014589"])
+]
 
 
 def _lookup(scope: str):
