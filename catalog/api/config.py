@@ -24,5 +24,8 @@ class ApiConfig(BaseModel):
     presign_seconds: int = Field(default=300, ge=10, le=3600)
     """Lifetime of the presigned URLs handed out for signed PDF/A files (S3 store)."""
 
+    require_purpose: bool = False
+    """Refuse (400) requests about a person that carry no ``X-Purpose`` header."""
+
     max_search_results: int = Field(default=50, ge=1, le=100)
     """Upper bound of ``limit`` on ``GET /v1/search``."""

@@ -157,6 +157,17 @@ async def _call(fn, *args, **kwargs):
         raise _fail(e) from None
 
 
+def _check_purpose(ctx, purpose: str | None) -> None:
+    """With ``api.require_purpose``, a request about a person must say why (Decree 13/2023 on personal data)."""
+    if ctx.config.require_purpose and not audit.clean_purpose(purpose):
+        raise ApiError(
+            400,
+            "purpose_required",
+            "say why you look: send the X-Purpose header (e.g. the dossier code)",
+            "cần nêu mục đích tra cứu trong tiêu đề X-Purpose (ví dụ mã hồ sơ)",
+        )
+
+
 def _fail(e: CatalogError) -> ApiError:
     if isinstance(e, InvalidCode):
         return ApiError(400, e.reason_code, str(e), e.vi)
@@ -190,6 +201,7 @@ async def reuse_check(
 ) -> Response:
     """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     ans = await _call(
         lookup.reuse_check,
         ctx.catalog,
@@ -223,6 +235,7 @@ async def owner_documents(
 ) -> Response:
     """An owner's digitized papers (archived or in review), newest first."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     papers = await _call(
         lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
     )
@@ -241,6 +254,7 @@ async def get_document(
 ) -> Response:
     """Metadata of one digitized paper."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     rec = await _document(ctx, doc_code)
     await _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
     return _json(
@@ -270,6 +284,7 @@ async def get_document_file(
 ) -> Response:
     """The signed PDF/A: a redirect to a short-lived presigned URL (S3) or the bytes (local store)."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     rec = await _document(ctx, doc_code)
     if not rec.pdf_key:
         raise ApiError(404, "no_file", "this document has no stored PDF", "tài liệu này chưa có tệp PDF lưu trữ")
@@ -311,6 +326,7 @@ async def search_documents(
 ) -> Response:
     """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     hits = await _call(fts.search, ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
     owners = sorted({h.owner_id for h in hits if h.owner_id})
     for owner in owners or [None]:  # one row per person whose papers the answer shows

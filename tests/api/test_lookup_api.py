@@ -234,3 +234,21 @@ def test_openapi_is_published(sqlite_api):
         "name": "X-API-Key",
         "description": spec["components"]["securitySchemes"]["ApiKey"]["description"],
     }
+
+
+def test_purpose_can_be_required(tmp_path):
+    from catalog.api.config import ApiConfig
+    from tests.fixtures_api import make_api
+
+    api = make_api(f"sqlite:///{tmp_path / 'c.db'}", tmp_path)
+    api.client.app.state.ctx.config = ApiConfig(require_purpose=True, key_cache_seconds=0)
+    with api.client:
+        r = reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"})
+        assert r.status_code == 400 and r.json()["error"] == "purpose_required"
+        assert reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"}, **{"X-Purpose": " "}).status_code == 400
+        assert (
+            reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"}, **{"X-Purpose": DOSSIER}).status_code == 200
+        )
+        assert api.client.get(f"/v1/documents/{code(1)}", headers=api.h()).status_code == 400
+    assert [a.purpose for a in audit.who_looked(api.catalog, CITIZEN)] == [DOSSIER]  # refused requests read nothing
+    api.catalog.close()
