@@ -94,6 +94,27 @@ class RateLimiter:
             return (1.0 - b.tokens) * 60.0 / rate
 
 
+async def _record_denied(ctx, request: Request, info: KeyInfo, scope: str) -> None:
+    """A known key reaching for a person's papers outside its scope is worth a row in that person's trail."""
+    from catalog import audit
+    from catalog.codes import is_enterprise_code, is_personal_id
+
+    owner = request.path_params.get("owner_id")
+    if not owner or not (is_personal_id(owner) or is_enterprise_code(owner)):
+        return
+    row = audit.access_row(
+        audit.DENIED,
+        actor=f"key:{info.id}",
+        agency=info.agency,
+        owner_id=owner,
+        purpose=request.headers.get("X-Purpose"),
+        result=f"403 scope '{scope}' missing",
+        via="api",
+        client=info.client,
+    )
+    await ctx.audit.write_async(row)
+
+
 def require_scope(scope: str) -> Callable:
     """Dependency that admits a request only with an active key holding ``scope`` and within its rate."""
     if scope not in SCOPES:
@@ -126,6 +147,7 @@ def require_scope(scope: str) -> Callable:
             )
         request.state.key = info
         if scope not in info.scopes:
+            await _record_denied(ctx, request, info, scope)
             raise ApiError(
                 403,
                 "scope_denied",

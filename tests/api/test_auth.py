@@ -55,6 +55,16 @@ def test_open_routes_need_no_key(sqlite_api):
     assert sqlite_api.client.get("/openapi.json").status_code == 200
 
 
+def test_refusals_about_a_person_are_in_their_trail(sqlite_api):
+    from catalog import audit
+
+    r = sqlite_api.client.get(f"/v1/owners/{CITIZEN}/documents", headers=sqlite_api.h("search", **{"X-Purpose": "?"}))
+    assert r.status_code == 403
+    (row,) = audit.who_looked(sqlite_api.catalog, CITIZEN)
+    assert row.action == audit.DENIED and row.actor == f"key:{sqlite_api.ids['search']}" and row.purpose == "?"
+    assert "403" in row.result
+
+
 def test_a_revoked_key_stops_working(sqlite_api):
     h = sqlite_api.h("lookup")
     assert sqlite_api.client.get(f"/v1/owners/{CITIZEN}/documents", headers=h).status_code == 200
