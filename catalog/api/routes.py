@@ -1,5 +1,5 @@
-"""The ``/v1`` routes. Handlers are plain functions (FastAPI runs them in its thread pool) that call
-``catalog.lookup`` / ``catalog.search`` and record an audit row for every answer about a person."""
+"""The ``/v1`` routes: each handler checks its key's scope, runs ``catalog.lookup`` / ``catalog.search`` in the
+thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog import audit, lookup
 from catalog import search as fts
-from catalog.api.auth import ApiError
+from catalog.api.auth import ApiError, require_scope
 from catalog.apikeys import KeyInfo
 from catalog.errors import CatalogError, InvalidCode, NotFound
 
@@ -134,9 +134,7 @@ OwnerId = Annotated[
 ]
 
 
-def _lookup(scope: str):
-    from catalog.api.auth import require_scope
-
+def _scope(scope: str):
     return Depends(require_scope(scope))
 
 
@@ -197,7 +195,7 @@ async def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: 
 # --- routes ------------------------------------------------------------------------------------------
 @router.post("/reuse-check", response_model=ReuseCheckOut, responses=ERRORS, tags=["lookup"])
 async def reuse_check(
-    body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _lookup("lookup")
+    body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _scope("lookup")
 ) -> Response:
     """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
     ctx = _ctx(request)
@@ -231,7 +229,7 @@ async def owner_documents(
     type: Annotated[str | None, Query(max_length=20, description="Paper type code, e.g. GKS")] = None,
     valid_on: Annotated[date | None, Query(description="Only papers valid on this day")] = None,
     purpose: Purpose = None,
-    key: KeyInfo = _lookup("lookup"),
+    key: KeyInfo = _scope("lookup"),
 ) -> Response:
     """An owner's digitized papers (archived or in review), newest first."""
     ctx = _ctx(request)
@@ -250,7 +248,7 @@ async def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
 
 @router.get("/documents/{doc_code}", response_model=DocumentOut, responses=ERRORS, tags=["lookup"])
 async def get_document(
-    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("lookup")
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_scope("lookup")
 ) -> Response:
     """Metadata of one digitized paper."""
     ctx = _ctx(request)
@@ -280,7 +278,7 @@ async def get_document(
     response_class=Response,
 )
 async def get_document_file(
-    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("download")
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_scope("download")
 ) -> Response:
     """The signed PDF/A: a redirect to a short-lived presigned URL (S3) or the bytes (local store)."""
     ctx = _ctx(request)
@@ -322,7 +320,7 @@ async def search_documents(
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; accents optional")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     purpose: Purpose = None,
-    key: KeyInfo = _lookup("search"),
+    key: KeyInfo = _scope("search"),
 ) -> Response:
     """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
     ctx = _ctx(request)
