@@ -102,7 +102,7 @@ def lookup(
             purpose=purpose,
             result=f"{ans.reusable}/{ans.required} reusable",
             via="cli",
-            extra={"procedure": procedure, "types": [p.type_code for p in ans.papers]},
+            extra=audit.reuse_detail(ans),
         )
     finally:
         catalog.close()

@@ -216,7 +216,7 @@ async def reuse_check(
         owner=ans.owner_id,
         purpose=purpose,
         result=f"{ans.reusable}/{ans.required} reusable",
-        extra={"procedure": body.procedure_code, "types": [p.type_code for p in ans.papers]},
+        extra=audit.reuse_detail(ans),
     )
     ctx.metrics.reuse_share.observe(ans.reuse_share)
     return _json(ans.as_dict())

@@ -40,6 +40,9 @@ def test_reuse_check_by_procedure(api):
     assert row.action == audit.REUSE_CHECK and row.actor == f"key:{api.ids['lookup']}" and row.agency == AGENCY
     assert row.purpose == DOSSIER and row.result == "1/4 reusable" and row.via == "api" and row.client == "sys-lookup"
     assert row.at is not None
+    (event,) = api.catalog.events(owner_id=CITIZEN, action=audit.REUSE_CHECK)
+    assert event.detail["reusable"] == 1 and event.detail["required"] == 4  # read by the KPI report (issue 9)
+    assert event.detail["procedure"] == "1.000894" and event.detail["types"] == ["GKS", "GXNTTHN", "CCCD", "TK"]
 
 
 def test_reuse_check_by_types_and_on_an_earlier_day(api):
