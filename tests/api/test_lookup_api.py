@@ -57,6 +57,8 @@ def test_reuse_check_by_types_and_on_an_earlier_day(api):
 def test_reuse_check_for_an_enterprise_and_for_nobody(api):
     r = reuse(api, {"owner_id": ENTERPRISE, "required_types": ["GCNDKDN"], "on_date": ON})
     assert r.json()["papers"][0]["status"] == "reusable"
+    branch = reuse(api, {"owner_id": ENTERPRISE + "-001", "required_types": ["GCNDKDN"], "on_date": ON})
+    assert branch.status_code == 200 and branch.json()["papers"][0]["status"] == "missing"  # dependent unit
     r = reuse(api, {"owner_id": NOBODY, "procedure_code": "1.000894", "on_date": ON})
     assert r.status_code == 200 and r.json()["reusable"] == 0
     assert {p["status"] for p in r.json()["papers"]} == {"missing"}
