@@ -371,23 +371,30 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
             f"[{backend}] seeded {args.documents:,} documents for {args.owners:,} owners in {seed_s:.0f} s", flush=True
         )
         key = make_key(url)
-        port = free_port()
         result = {"backend": backend, "documents": args.documents, "owners": args.owners, "seed_s": round(seed_s, 1)}
-        with server(url, tmp / "home", port, args.workers, args.access_log) as proc:
-            phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
-            for phase, rate in phases:
-                cpu0 = proc_cpu_seconds(proc.pid)
-                r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
-                # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
-                cpu = proc_cpu_seconds(proc.pid) - cpu0
-                r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
-                result[phase] = r
-                offered = f" (offered {rate:.0f} req/s)" if rate else ""
-                print(f"[{backend}] {phase:<6} {_fmt(r)}{offered}", flush=True)
+        for workers in args.workers:
+            port = free_port()
+            with server(url, tmp / "home", port, workers, args.access_log) as proc:
+                result[f"workers={workers}"] = _phases(backend, workers, proc, port, key, args)
         return result
     finally:
         if drop:
             drop()
+
+
+def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict:
+    out = {}
+    phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
+    for phase, rate in phases:
+        cpu0 = proc_cpu_seconds(proc.pid)
+        r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
+        # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
+        cpu = proc_cpu_seconds(proc.pid) - cpu0
+        r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
+        out[phase] = r
+        offered = f" (offered {rate:.0f} req/s)" if rate else ""
+        print(f"[{backend}] {workers}w {phase:<6} {_fmt(r)}{offered}", flush=True)
+    return out
 
 
 def _fmt(r: dict) -> str:
@@ -412,17 +419,18 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
     ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--workers", default="1", help="uvicorn worker processes; a list (1,2) runs each on the same data")
     ap.add_argument("--access-log", action="store_true", help="keep uvicorn's (masked) access log on")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
     args = ap.parse_args()
     args.owners = args.owners or max(1, int(args.documents * 0.3))
+    args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
     if args.owners > 1_000_000:
         ap.error("at most 1,000,000 owners")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(
         f"bench_api: {os.cpu_count()} CPUs, {args.concurrency} clients, {args.duration:.0f} s per phase, "
-        f"{args.workers} uvicorn worker(s)",
+        f"uvicorn workers {args.workers}",
         flush=True,
     )
     results = []
