@@ -175,7 +175,7 @@ def create_app(
         store=store,
         store_config=getattr(cfg, "store_config", None),
         keys=KeyCache(api_cfg.key_cache_seconds),
-        limiter=RateLimiter(api_cfg.rate_per_minute),
+        limiter=RateLimiter(api_cfg.rate_per_minute, api_cfg.workers),
         metrics=Metrics(),
         timezone=getattr(getattr(cfg, "catalog", None), "timezone", "Asia/Ho_Chi_Minh"),
         owns_catalog=owns,

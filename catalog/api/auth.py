@@ -71,16 +71,21 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Token bucket per key: ``rate`` requests per minute sustained, bursts up to ``rate``. Per process."""
+    """Token bucket per key: ``rate`` requests per minute sustained, bursts up to ``rate``.
 
-    def __init__(self, default_per_minute: int) -> None:
+    Counted in each server process; with ``processes`` uvicorn workers sharing one socket (the kernel spreads
+    connections about evenly) each process allows its share, so a key's total stays near its limit.
+    """
+
+    def __init__(self, default_per_minute: int, processes: int = 1) -> None:
         self.default = default_per_minute
+        self.processes = max(1, processes)
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
     def take(self, key_id: str, per_minute: int | None) -> float:
         """0 when allowed, else the seconds to wait before the next request would be."""
-        rate = per_minute or self.default
+        rate = max(1, math.ceil((per_minute or self.default) / self.processes))
         now = time.monotonic()
         with self._lock:
             b = self._buckets.get(key_id)

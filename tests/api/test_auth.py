@@ -88,6 +88,14 @@ def test_rate_limit_per_key(tmp_path):
     api.catalog.close()
 
 
+def test_each_worker_process_allows_its_share_of_a_key_rate():
+    from catalog.api.auth import RateLimiter
+
+    two = RateLimiter(600, processes=2)
+    assert sum(two.take("k", 10) == 0 for _ in range(10)) == 5  # two processes together: about 10
+    assert sum(two.take("other", None) == 0 for _ in range(400)) == 300
+
+
 def test_keys_are_stored_hashed_and_shown_once(catalog_url):
     from catalog.db import Catalog
 
