@@ -13,7 +13,7 @@ class ApiConfig(BaseModel):
     """Port ``sohoa serve`` listens on."""
 
     workers: int = Field(default=1, ge=1, le=64)
-    """uvicorn worker processes. Rate limits are counted per process."""
+    """uvicorn worker processes (one per core); each allows its share of a key's rate (rate / workers)."""
 
     rate_per_minute: int = Field(default=3000, ge=1)
     """Default requests per minute per API key (a key may carry its own); the burst is the same number."""
