@@ -9,7 +9,7 @@ from sqlalchemy import select
 from catalog.api import require_scope
 from catalog.apikeys import ApiKey, authenticate, create_key, list_keys, parse_scopes, revoke_key
 from catalog.errors import InvalidCode, NotFound
-from tests.fixtures_api import AGENCY, CITIZEN, code, make_api
+from tests.api_data import AGENCY, CITIZEN, code, make_api
 
 pytest_plugins = ["tests.fixtures_api"]
 

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from tests.fixtures_api import make_api
+from tests.api_data import make_api
 
 pytest_plugins = ["tests.fixtures_api"]
 
@@ -68,7 +68,7 @@ def test_fuzzing_reaches_the_handler(sqlite_api, path):
 
 def test_successful_answers_match_the_published_models(sqlite_api):
     """Handlers build their JSON by hand (speed): every 2xx answer must still match the OpenAPI response models."""
-    from tests.fixtures_api import CITIZEN, code
+    from tests.api_data import CITIZEN, code
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", sqlite_api.client.app)
     c, h = sqlite_api.client, sqlite_api.h("all")

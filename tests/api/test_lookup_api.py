@@ -8,7 +8,7 @@ import pytest
 
 from catalog import audit
 from catalog.api.app import MaskingAccessFilter, mask_path
-from tests.fixtures_api import AGENCY, CITIZEN, ENTERPRISE, NOBODY, ON, PDF, code
+from tests.api_data import AGENCY, CITIZEN, ENTERPRISE, NOBODY, ON, PDF, code
 
 pytest_plugins = ["tests.fixtures_api"]
 
@@ -243,7 +243,7 @@ def test_openapi_is_published(sqlite_api):
 
 def test_purpose_can_be_required(tmp_path):
     from catalog.api.config import ApiConfig
-    from tests.fixtures_api import make_api
+    from tests.api_data import make_api
 
     api = make_api(f"sqlite:///{tmp_path / 'c.db'}", tmp_path)
     api.client.app.state.ctx.config = ApiConfig(require_purpose=True, key_cache_seconds=0)
