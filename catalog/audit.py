@@ -89,6 +89,17 @@ def access_row(
     }
 
 
+def reuse_detail(answer: Any) -> dict[str, Any]:
+    """What a reuse check's row keeps besides purpose and result; the KPI report (``catalog.kpi``) counts
+    ``reusable`` (papers found, also in ``result`` as ``"<reusable>/<required> reusable"``)."""
+    return {
+        "procedure": answer.procedure_code,
+        "types": [p.type_code for p in answer.papers],
+        "reusable": answer.reusable,
+        "required": answer.required,
+    }
+
+
 def record(catalog: Catalog, action: str, **kw: Any) -> None:
     """Write one access row now (the CLI's way; the API uses ``AuditWriter``)."""
     with catalog.engine.begin() as conn:

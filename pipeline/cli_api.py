@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Annotated
 
@@ -32,12 +33,14 @@ def serve(
 
     cfg = cli_config()
     install_access_log_masking()
+    n = workers or cfg.api.workers
+    os.environ["SOHOA_API__WORKERS"] = str(n)  # each worker loads the config again: it must know its share
     uvicorn.run(
         "pipeline.cli_api:app_factory",
         factory=True,
         host=host or cfg.api.host,
         port=port or cfg.api.port,
-        workers=workers or cfg.api.workers,
+        workers=n,
         log_level=cfg.log_level.lower() if cfg.log_level.upper() != "WARNING" else "info",
         server_header=False,
     )
@@ -102,7 +105,7 @@ def lookup(
             purpose=purpose,
             result=f"{ans.reusable}/{ans.required} reusable",
             via="cli",
-            extra={"procedure": procedure, "types": [p.type_code for p in ans.papers]},
+            extra=audit.reuse_detail(ans),
         )
     finally:
         catalog.close()

@@ -62,7 +62,12 @@ DOC_COLUMNS = (
     "signed_at",
     "created_at",
     "updated_at",
+    "text",
 )
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đinh", "Bùi", "Đỗ", "Ngô")
+MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Hữu")
+GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hoà", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn", "Tâm", "Thảo")
+PLACES = ("Ninh Bình", "Hoa Lư", "Gia Viễn", "Nho Quan", "Kim Sơn", "Yên Khánh", "Tam Điệp", "Nam Định", "Hà Nam")
 
 
 def owner_id(i: int) -> str:
@@ -74,8 +79,17 @@ def unknown_owner(rng: random.Random) -> str:
     return f"0010{rng.randrange(100):02d}{rng.randrange(1_000_000):06d}"  # province 001: never seeded
 
 
-def doc_rows(n_docs: int, n_owners: int, seed: int = 1):
-    """Rows of the documents table, as tuples in DOC_COLUMNS order."""
+def ocr_text(rng: random.Random, type_name: str, issued: str) -> str:
+    name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+    return (
+        f"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n{type_name.upper()}\n"
+        f"Họ, chữ đệm, tên: {name}\nNơi sinh: {rng.choice(PLACES)}\nNgày cấp: {issued}\n"
+        f"UBND {rng.choice(PLACES)}, ngày {issued[8:]} tháng {issued[5:7]} năm {issued[:4]}"
+    )
+
+
+def doc_rows(n_docs: int, n_owners: int, seed: int = 1, text: bool = False):
+    """Rows of the documents table, as tuples in DOC_COLUMNS order (with OCR-like text when ``text``)."""
     from catalog.types import default_catalogue
 
     types = [t for t in default_catalogue().types if t.owner_field == "id_number"]
@@ -113,10 +127,11 @@ def doc_rows(n_docs: int, n_owners: int, seed: int = 1):
             signed,
             now,
             now,
+            ocr_text(rng, t.name_vi, issued) if text else None,
         )
 
 
-def seed_sqlite(url: str, n_docs: int, n_owners: int) -> None:
+def seed_sqlite(url: str, n_docs: int, n_owners: int, text: bool = False) -> None:
     import sqlite3
 
     from catalog.db import Catalog
@@ -128,7 +143,7 @@ def seed_sqlite(url: str, n_docs: int, n_owners: int) -> None:
     conn.execute("PRAGMA synchronous=OFF")
     sql = f"INSERT INTO documents ({', '.join(DOC_COLUMNS)}) VALUES ({', '.join('?' * len(DOC_COLUMNS))})"
     batch: list[tuple] = []
-    for row in doc_rows(n_docs, n_owners):
+    for row in doc_rows(n_docs, n_owners, text=text):
         batch.append(row)
         if len(batch) >= 50_000:
             conn.executemany(sql, batch)
@@ -142,7 +157,7 @@ def seed_sqlite(url: str, n_docs: int, n_owners: int) -> None:
     conn.close()
 
 
-def seed_postgres(url: str, n_docs: int, n_owners: int) -> None:
+def seed_postgres(url: str, n_docs: int, n_owners: int, text: bool = False) -> None:
     import psycopg
 
     from catalog.db import Catalog
@@ -150,7 +165,7 @@ def seed_postgres(url: str, n_docs: int, n_owners: int) -> None:
     Catalog(url).close()
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         with conn.cursor() as cur, cur.copy(f"COPY documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
-            for row in doc_rows(n_docs, n_owners):
+            for row in doc_rows(n_docs, n_owners, text=text):
                 copy.write_row(row)
         conn.execute("ANALYZE documents")
 
@@ -172,6 +187,34 @@ def proc_cpu_seconds(pid: int) -> float:
                 if int(entry) == pid or ppid == pid:
                     total += cpu
     return total
+
+
+def bench_search(url: str, n: int) -> dict:
+    """Latency of full-text searches (in process, one at a time): a given name and a place, without accents."""
+    from catalog import search
+    from catalog.db import Catalog
+    from catalog.search import fold
+
+    c = Catalog(url)
+    rng = random.Random(7)
+    lat, hits = [], 0
+    try:
+        for i in range(n + 10):
+            q = fold(f"{rng.choice(MIDDLE)} {rng.choice(GIVEN)} {rng.choice(PLACES)}")
+            t0 = time.perf_counter()
+            found = search.search(c, q, limit=20)
+            if i >= 10:  # the first ones warm the caches
+                lat.append(time.perf_counter() - t0)
+                hits += len(found)
+    finally:
+        c.close()
+    lat.sort()
+    return {
+        "queries": n,
+        "mean_hits": round(hits / max(1, n), 1),
+        "p50_ms": round(lat[len(lat) // 2] * 1000, 1),
+        "p95_ms": round(lat[int(len(lat) * 0.95)] * 1000, 1),
+    }
 
 
 def free_port() -> int:
@@ -365,29 +408,41 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
 
     try:
         t0 = time.perf_counter()
-        (seed_sqlite if backend == "sqlite" else seed_postgres)(url, args.documents, args.owners)
+        (seed_sqlite if backend == "sqlite" else seed_postgres)(url, args.documents, args.owners, text=args.text)
         seed_s = time.perf_counter() - t0
         print(
             f"[{backend}] seeded {args.documents:,} documents for {args.owners:,} owners in {seed_s:.0f} s", flush=True
         )
+        if args.text:
+            result_search = bench_search(url, args.searches)
+            print(f"[{backend}] search {result_search}", flush=True)
         key = make_key(url)
-        port = free_port()
         result = {"backend": backend, "documents": args.documents, "owners": args.owners, "seed_s": round(seed_s, 1)}
-        with server(url, tmp / "home", port, args.workers, args.access_log) as proc:
-            phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
-            for phase, rate in phases:
-                cpu0 = proc_cpu_seconds(proc.pid)
-                r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
-                # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
-                cpu = proc_cpu_seconds(proc.pid) - cpu0
-                r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
-                result[phase] = r
-                offered = f" (offered {rate:.0f} req/s)" if rate else ""
-                print(f"[{backend}] {phase:<6} {_fmt(r)}{offered}", flush=True)
+        if args.text:
+            result["search"] = result_search
+        for workers in args.workers:
+            port = free_port()
+            with server(url, tmp / "home", port, workers, args.access_log) as proc:
+                result[f"workers={workers}"] = _phases(backend, workers, proc, port, key, args)
         return result
     finally:
         if drop:
             drop()
+
+
+def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict:
+    out = {}
+    phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
+    for phase, rate in phases:
+        cpu0 = proc_cpu_seconds(proc.pid)
+        r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
+        # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
+        cpu = proc_cpu_seconds(proc.pid) - cpu0
+        r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
+        out[phase] = r
+        offered = f" (offered {rate:.0f} req/s)" if rate else ""
+        print(f"[{backend}] {workers}w {phase:<6} {_fmt(r)}{offered}", flush=True)
+    return out
 
 
 def _fmt(r: dict) -> str:
@@ -412,17 +467,22 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
     ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--workers", default="1", help="uvicorn worker processes; a list (1,2) runs each on the same data")
     ap.add_argument("--access-log", action="store_true", help="keep uvicorn's (masked) access log on")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
+    ap.add_argument(
+        "--text", action="store_true", help="seed OCR-like text (indexed by the triggers) and time searches"
+    )
+    ap.add_argument("--searches", type=int, default=200, help="full-text searches timed with --text")
     args = ap.parse_args()
     args.owners = args.owners or max(1, int(args.documents * 0.3))
+    args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
     if args.owners > 1_000_000:
         ap.error("at most 1,000,000 owners")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(
         f"bench_api: {os.cpu_count()} CPUs, {args.concurrency} clients, {args.duration:.0f} s per phase, "
-        f"{args.workers} uvicorn worker(s)",
+        f"uvicorn workers {args.workers}",
         flush=True,
     )
     results = []

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import re
 import time
@@ -108,6 +109,16 @@ class ApiContext:
         return self.store
 
 
+# FastAPI ≥ 0.16x traces and logs requests through OpenTelemetry once a provider is configured anywhere in the
+# process: spans would carry raw paths (owner IDs) and validation logs the inputs. This API's telemetry is the
+# Prometheus metrics above, by route template; the native one stays off whatever the environment sets up.
+_NO_NATIVE_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
+
+
 def get_context(request: Request) -> ApiContext:
     return request.app.state.ctx
 
@@ -164,7 +175,7 @@ def create_app(
         store=store,
         store_config=getattr(cfg, "store_config", None),
         keys=KeyCache(api_cfg.key_cache_seconds),
-        limiter=RateLimiter(api_cfg.rate_per_minute),
+        limiter=RateLimiter(api_cfg.rate_per_minute, api_cfg.workers),
         metrics=Metrics(),
         timezone=getattr(getattr(cfg, "catalog", None), "timezone", "Asia/Ho_Chi_Minh"),
         owns_catalog=owns,
@@ -181,6 +192,7 @@ def create_app(
             ctx.catalog.close()
 
     app = FastAPI(
+        **_NO_NATIVE_TELEMETRY,
         lifespan=lifespan,
         title="sohoa — tra cứu kho dữ liệu điện tử / warehouse lookup API",
         version="1.0.0",

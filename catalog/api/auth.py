@@ -71,16 +71,21 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Token bucket per key: ``rate`` requests per minute sustained, bursts up to ``rate``. Per process."""
+    """Token bucket per key: ``rate`` requests per minute sustained, bursts up to ``rate``.
 
-    def __init__(self, default_per_minute: int) -> None:
+    Counted in each server process; with ``processes`` uvicorn workers sharing one socket (the kernel spreads
+    connections about evenly) each process allows its share, so a key's total stays near its limit.
+    """
+
+    def __init__(self, default_per_minute: int, processes: int = 1) -> None:
         self.default = default_per_minute
+        self.processes = max(1, processes)
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
     def take(self, key_id: str, per_minute: int | None) -> float:
         """0 when allowed, else the seconds to wait before the next request would be."""
-        rate = per_minute or self.default
+        rate = max(1, math.ceil((per_minute or self.default) / self.processes))
         now = time.monotonic()
         with self._lock:
             b = self._buckets.get(key_id)
@@ -92,6 +97,27 @@ class RateLimiter:
                 b.tokens -= 1.0
                 return 0.0
             return (1.0 - b.tokens) * 60.0 / rate
+
+
+async def _record_denied(ctx, request: Request, info: KeyInfo, scope: str) -> None:
+    """A known key reaching for a person's papers outside its scope is worth a row in that person's trail."""
+    from catalog import audit
+    from catalog.codes import is_enterprise_code, is_personal_id
+
+    owner = request.path_params.get("owner_id")
+    if not owner or not (is_personal_id(owner) or is_enterprise_code(owner)):
+        return
+    row = audit.access_row(
+        audit.DENIED,
+        actor=f"key:{info.id}",
+        agency=info.agency,
+        owner_id=owner,
+        purpose=request.headers.get("X-Purpose"),
+        result=f"403 scope '{scope}' missing",
+        via="api",
+        client=info.client,
+    )
+    await ctx.audit.write_async(row)
 
 
 def require_scope(scope: str) -> Callable:
@@ -126,6 +152,7 @@ def require_scope(scope: str) -> Callable:
             )
         request.state.key = info
         if scope not in info.scopes:
+            await _record_denied(ctx, request, info, scope)
             raise ApiError(
                 403,
                 "scope_denied",

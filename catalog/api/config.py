@@ -13,7 +13,7 @@ class ApiConfig(BaseModel):
     """Port ``sohoa serve`` listens on."""
 
     workers: int = Field(default=1, ge=1, le=64)
-    """uvicorn worker processes. Rate limits are counted per process."""
+    """uvicorn worker processes (one per core); each allows its share of a key's rate (rate / workers)."""
 
     rate_per_minute: int = Field(default=3000, ge=1)
     """Default requests per minute per API key (a key may carry its own); the burst is the same number."""
@@ -23,6 +23,9 @@ class ApiConfig(BaseModel):
 
     presign_seconds: int = Field(default=300, ge=10, le=3600)
     """Lifetime of the presigned URLs handed out for signed PDF/A files (S3 store)."""
+
+    require_purpose: bool = False
+    """Refuse (400) requests about a person that carry no ``X-Purpose`` header."""
 
     max_search_results: int = Field(default=50, ge=1, le=100)
     """Upper bound of ``limit`` on ``GET /v1/search``."""

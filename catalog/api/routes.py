@@ -1,5 +1,5 @@
-"""The ``/v1`` routes. Handlers are plain functions (FastAPI runs them in its thread pool) that call
-``catalog.lookup`` / ``catalog.search`` and record an audit row for every answer about a person."""
+"""The ``/v1`` routes: each handler checks its key's scope, runs ``catalog.lookup`` / ``catalog.search`` in the
+thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog import audit, lookup
 from catalog import search as fts
-from catalog.api.auth import ApiError
+from catalog.api.auth import ApiError, require_scope
 from catalog.apikeys import KeyInfo
 from catalog.errors import CatalogError, InvalidCode, NotFound
 
@@ -44,7 +44,15 @@ class RequiredPaperOut(BaseModel):
 
 
 class ReuseCheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"owner_id": "037096014589", "procedure_code": "1.000894"},
+                {"owner_id": "0100109106", "required_types": ["GCNDKDN"], "on_date": "2026-11-22"},
+            ]
+        },
+    )
     owner_id: str = Field(
         max_length=32,
         description="12-digit personal ID number or 10-digit (-NNN) enterprise code",
@@ -121,12 +129,12 @@ Purpose = Annotated[
         description="Why the caller looks (e.g. the dossier code); recorded in the audit trail",
     ),
 ]
-OwnerId = Annotated[str, Path(max_length=32, description="Personal ID number or enterprise code")]
+OwnerId = Annotated[
+    str, Path(max_length=32, description="Personal ID number or enterprise code", examples=["037096014589"])
+]
 
 
-def _lookup(scope: str):
-    from catalog.api.auth import require_scope
-
+def _scope(scope: str):
     return Depends(require_scope(scope))
 
 
@@ -145,6 +153,17 @@ async def _call(fn, *args, **kwargs):
         return await run_in_threadpool(fn, *args, **kwargs)
     except CatalogError as e:
         raise _fail(e) from None
+
+
+def _check_purpose(ctx, purpose: str | None) -> None:
+    """With ``api.require_purpose``, a request about a person must say why (Decree 13/2023 on personal data)."""
+    if ctx.config.require_purpose and not audit.clean_purpose(purpose):
+        raise ApiError(
+            400,
+            "purpose_required",
+            "say why you look: send the X-Purpose header (e.g. the dossier code)",
+            "cần nêu mục đích tra cứu trong tiêu đề X-Purpose (ví dụ mã hồ sơ)",
+        )
 
 
 def _fail(e: CatalogError) -> ApiError:
@@ -176,10 +195,11 @@ async def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: 
 # --- routes ------------------------------------------------------------------------------------------
 @router.post("/reuse-check", response_model=ReuseCheckOut, responses=ERRORS, tags=["lookup"])
 async def reuse_check(
-    body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _lookup("lookup")
+    body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _scope("lookup")
 ) -> Response:
     """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     ans = await _call(
         lookup.reuse_check,
         ctx.catalog,
@@ -196,7 +216,7 @@ async def reuse_check(
         owner=ans.owner_id,
         purpose=purpose,
         result=f"{ans.reusable}/{ans.required} reusable",
-        extra={"procedure": body.procedure_code, "types": [p.type_code for p in ans.papers]},
+        extra=audit.reuse_detail(ans),
     )
     ctx.metrics.reuse_share.observe(ans.reuse_share)
     return _json(ans.as_dict())
@@ -209,10 +229,11 @@ async def owner_documents(
     type: Annotated[str | None, Query(max_length=20, description="Paper type code, e.g. GKS")] = None,
     valid_on: Annotated[date | None, Query(description="Only papers valid on this day")] = None,
     purpose: Purpose = None,
-    key: KeyInfo = _lookup("lookup"),
+    key: KeyInfo = _scope("lookup"),
 ) -> Response:
     """An owner's digitized papers (archived or in review), newest first."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     papers = await _call(
         lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
     )
@@ -227,10 +248,11 @@ async def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
 
 @router.get("/documents/{doc_code}", response_model=DocumentOut, responses=ERRORS, tags=["lookup"])
 async def get_document(
-    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("lookup")
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_scope("lookup")
 ) -> Response:
     """Metadata of one digitized paper."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     rec = await _document(ctx, doc_code)
     await _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
     return _json(
@@ -256,10 +278,11 @@ async def get_document(
     response_class=Response,
 )
 async def get_document_file(
-    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_lookup("download")
+    doc_code: Annotated[str, Path(max_length=80)], request: Request, purpose: Purpose = None, key=_scope("download")
 ) -> Response:
     """The signed PDF/A: a redirect to a short-lived presigned URL (S3) or the bytes (local store)."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     rec = await _document(ctx, doc_code)
     if not rec.pdf_key:
         raise ApiError(404, "no_file", "this document has no stored PDF", "tài liệu này chưa có tệp PDF lưu trữ")
@@ -297,10 +320,11 @@ async def search_documents(
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find; accents optional")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     purpose: Purpose = None,
-    key: KeyInfo = _lookup("search"),
+    key: KeyInfo = _scope("search"),
 ) -> Response:
     """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
     ctx = _ctx(request)
+    _check_purpose(ctx, purpose)
     hits = await _call(fts.search, ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
     owners = sorted({h.owner_id for h in hits if h.owner_id})
     for owner in owners or [None]:  # one row per person whose papers the answer shows

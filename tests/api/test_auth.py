@@ -9,7 +9,7 @@ from sqlalchemy import select
 from catalog.api import require_scope
 from catalog.apikeys import ApiKey, authenticate, create_key, list_keys, parse_scopes, revoke_key
 from catalog.errors import InvalidCode, NotFound
-from tests.fixtures_api import AGENCY, CITIZEN, code, make_api
+from tests.api_data import AGENCY, CITIZEN, code, make_api
 
 pytest_plugins = ["tests.fixtures_api"]
 
@@ -55,6 +55,16 @@ def test_open_routes_need_no_key(sqlite_api):
     assert sqlite_api.client.get("/openapi.json").status_code == 200
 
 
+def test_refusals_about_a_person_are_in_their_trail(sqlite_api):
+    from catalog import audit
+
+    r = sqlite_api.client.get(f"/v1/owners/{CITIZEN}/documents", headers=sqlite_api.h("search", **{"X-Purpose": "?"}))
+    assert r.status_code == 403
+    (row,) = audit.who_looked(sqlite_api.catalog, CITIZEN)
+    assert row.action == audit.DENIED and row.actor == f"key:{sqlite_api.ids['search']}" and row.purpose == "?"
+    assert "403" in row.result
+
+
 def test_a_revoked_key_stops_working(sqlite_api):
     h = sqlite_api.h("lookup")
     assert sqlite_api.client.get(f"/v1/owners/{CITIZEN}/documents", headers=h).status_code == 200
@@ -76,6 +86,14 @@ def test_rate_limit_per_key(tmp_path):
         assert api.client.get(f"/v1/owners/{CITIZEN}/documents", headers=api.h("all")).status_code == 200
         assert "sohoa_api_rate_limited_total 3.0" in api.client.get("/metrics").text
     api.catalog.close()
+
+
+def test_each_worker_process_allows_its_share_of_a_key_rate():
+    from catalog.api.auth import RateLimiter
+
+    two = RateLimiter(600, processes=2)
+    assert sum(two.take("k", 10) == 0 for _ in range(10)) == 5  # two processes together: about 10
+    assert sum(two.take("other", None) == 0 for _ in range(400)) == 300
 
 
 def test_keys_are_stored_hashed_and_shown_once(catalog_url):

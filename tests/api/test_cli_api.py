@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from catalog import audit
 from catalog.db import Catalog
 from pipeline.cli import app
-from tests.fixtures_api import AGENCY, CITIZEN, ON, code, make_api, seed
+from tests.api_data import AGENCY, CITIZEN, ON, code, make_api, seed
 
 pytest_plugins = ["tests.fixtures_api"]
 

@@ -8,7 +8,7 @@ import pytest
 
 from catalog import audit
 from catalog.api.app import MaskingAccessFilter, mask_path
-from tests.fixtures_api import AGENCY, CITIZEN, ENTERPRISE, NOBODY, ON, PDF, code
+from tests.api_data import AGENCY, CITIZEN, ENTERPRISE, NOBODY, ON, PDF, code
 
 pytest_plugins = ["tests.fixtures_api"]
 
@@ -40,6 +40,9 @@ def test_reuse_check_by_procedure(api):
     assert row.action == audit.REUSE_CHECK and row.actor == f"key:{api.ids['lookup']}" and row.agency == AGENCY
     assert row.purpose == DOSSIER and row.result == "1/4 reusable" and row.via == "api" and row.client == "sys-lookup"
     assert row.at is not None
+    (event,) = api.catalog.events(owner_id=CITIZEN, action=audit.REUSE_CHECK)
+    assert event.detail["reusable"] == 1 and event.detail["required"] == 4  # read by the KPI report (issue 9)
+    assert event.detail["procedure"] == "1.000894" and event.detail["types"] == ["GKS", "GXNTTHN", "CCCD", "TK"]
 
 
 def test_reuse_check_by_types_and_on_an_earlier_day(api):
@@ -54,6 +57,8 @@ def test_reuse_check_by_types_and_on_an_earlier_day(api):
 def test_reuse_check_for_an_enterprise_and_for_nobody(api):
     r = reuse(api, {"owner_id": ENTERPRISE, "required_types": ["GCNDKDN"], "on_date": ON})
     assert r.json()["papers"][0]["status"] == "reusable"
+    branch = reuse(api, {"owner_id": ENTERPRISE + "-001", "required_types": ["GCNDKDN"], "on_date": ON})
+    assert branch.status_code == 200 and branch.json()["papers"][0]["status"] == "missing"  # dependent unit
     r = reuse(api, {"owner_id": NOBODY, "procedure_code": "1.000894", "on_date": ON})
     assert r.status_code == 200 and r.json()["reusable"] == 0
     assert {p["status"] for p in r.json()["papers"]} == {"missing"}
@@ -234,3 +239,21 @@ def test_openapi_is_published(sqlite_api):
         "name": "X-API-Key",
         "description": spec["components"]["securitySchemes"]["ApiKey"]["description"],
     }
+
+
+def test_purpose_can_be_required(tmp_path):
+    from catalog.api.config import ApiConfig
+    from tests.api_data import make_api
+
+    api = make_api(f"sqlite:///{tmp_path / 'c.db'}", tmp_path)
+    api.client.app.state.ctx.config = ApiConfig(require_purpose=True, key_cache_seconds=0)
+    with api.client:
+        r = reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"})
+        assert r.status_code == 400 and r.json()["error"] == "purpose_required"
+        assert reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"}, **{"X-Purpose": " "}).status_code == 400
+        assert (
+            reuse(api, {"owner_id": CITIZEN, "procedure_code": "1.000894"}, **{"X-Purpose": DOSSIER}).status_code == 200
+        )
+        assert api.client.get(f"/v1/documents/{code(1)}", headers=api.h()).status_code == 400
+    assert [a.purpose for a in audit.who_looked(api.catalog, CITIZEN)] == [DOSSIER]  # refused requests read nothing
+    api.catalog.close()
