@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}".strip(),
         "tsa": args.tsa_url or "demo (in process)",
         "median_ocr_s": round(med["ocr_s"], 3),
+        "median_ocr_cpu_s": round(med["ocr_cpu_s"], 3),
         "median_build_s": round(med["build_s"], 3),
         "median_pdf_kb": round(med["pdf_kb"], 1),
         "levels": {},
@@ -136,28 +137,32 @@ def main(argv: list[str] | None = None) -> int:
         cpu_ratios = [(r["build_cpu_s"] + r[f"sign_{level}_cpu_s"]) / r["ocr_cpu_s"] for r in rows]
         summary["levels"][level] = {
             "median_sign_s": round(sign, 3),
+            "median_sign_cpu_s": round(med[f"sign_{level}_cpu_s"], 3),
             "median_build_plus_sign_s": round(statistics.median(r["build_s"] + r[f"sign_{level}_s"] for r in rows), 3),
             "median_ratio_to_ocr": round(statistics.median(ratios), 4),
             "max_ratio_to_ocr": round(max(ratios), 4),
             "median_cpu_ratio_to_ocr": round(statistics.median(cpu_ratios), 4),
             "median_signed_kb": round(med[f"size_{level}_kb"], 1),
-            "target_met": statistics.median(ratios) <= 0.10,
+            "target_met": statistics.median(ratios) <= 0.10,  # on wall time, as the issue states it
         }
     if args.json:
         print(json.dumps({"summary": summary, "documents": rows}, indent=1))
         return 0
     print(f"{len(rows)} one-page documents at {args.dpi} dpi on {summary['machine']}; TSA: {summary['tsa']}")
     print(
-        f"OCR per page (median): {med['ocr_s'] * 1000:.0f} ms; PDF/A build: {med['build_s'] * 1000:.0f} ms, "
+        f"OCR per page (median): {med['ocr_s'] * 1000:.0f} ms wall, {med['ocr_cpu_s'] * 1000:.0f} ms CPU; "
+        f"PDF/A build: {med['build_s'] * 1000:.0f} ms wall, {med['build_cpu_s'] * 1000:.0f} ms CPU, "
         f"{med['pdf_kb']:.0f} KB"
     )
     print(
-        f"{'level':6} {'sign ms':>8} {'build+sign ms':>14} {'ratio to OCR':>13} {'max':>7} {'CPU ratio':>10}"
+        f"{'level':6} {'sign ms':>8} {'CPU ms':>7} {'build+sign ms':>14} {'ratio to OCR':>13} {'max':>7} "
+        f"{'CPU ratio':>10}"
         "  target ≤ 10 %"
     )
     for level, s in summary["levels"].items():
         print(
-            f"{level:6} {s['median_sign_s'] * 1000:8.0f} {s['median_build_plus_sign_s'] * 1000:14.0f} "
+            f"{level:6} {s['median_sign_s'] * 1000:8.0f} {s['median_sign_cpu_s'] * 1000:7.0f} "
+            f"{s['median_build_plus_sign_s'] * 1000:14.0f} "
             f"{s['median_ratio_to_ocr'] * 100:12.1f}% {s['max_ratio_to_ocr'] * 100:6.1f}% "
             f"{s['median_cpu_ratio_to_ocr'] * 100:9.1f}%  "
             f"{'met' if s['target_met'] else 'NOT met'}"

@@ -108,6 +108,7 @@ class DocumentSigner:
         self._hmtx = font["hmtx"]
         self._upm = font["head"].unitsPerEm
         self._font_factories: dict[str, GlyphAccumulatorFactory] = {}
+        self._reserve: int | None = None  # hex characters kept for the CMS blob, learnt on the first document
 
     def _font_factory(self, copy_type: str) -> GlyphAccumulatorFactory:
         """The box's font reduced to the characters it can print (copy type, organisation, the time):
@@ -169,15 +170,33 @@ class DocumentSigner:
             embed_validation_info=long_term,
             use_pades_lta=self.level == "B-LTA",
         )
-        try:
+        params = {"copy_type": copy_type, "org": self.organisation}
+
+        def attempt(reserve: int | None) -> bytes:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
             fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box))
             pdf_signer = signers.PdfSigner(meta, signer=self.signer, stamp_style=style, timestamper=self.timestamper)
-            out = pdf_signer.sign_pdf(writer, appearance_text_params={"copy_type": copy_type, "org": self.organisation})
+            return pdf_signer.sign_pdf(writer, bytes_reserved=reserve, appearance_text_params=params).getvalue()
+
+        try:
+            try:
+                data = attempt(self._reserve)
+            except Exception:
+                if self._reserve is None:
+                    raise
+                self._reserve = None  # the signature outgrew the space learnt earlier: let pyHanko size it
+                data = attempt(None)
         except Exception as e:
             raise signing_failure(e, self.timestamper is not None) from e
-        data = out.getvalue()
-        return SignedPdf(data, signed_time(data), self.subject, self.level, timestamp_expiry(data))
+        blobs = _signature_blobs(data)
+        if self._reserve is None:
+            # pyHanko sizes /Contents with a dry-run signature (a second CMS build and, at B-T and
+            # above, a second timestamp): a quarter of the signing time. The same key, chain and TSA
+            # give the same size, so the first document's size, with pyHanko's 50 % margin, is reused.
+            own = [sd for kind, sd, _ in blobs if kind != "/DocTimeStamp"][-1]
+            cms_hex = 2 * len(cms.ContentInfo({"content_type": "signed_data", "content": own}).dump())
+            self._reserve = cms_hex + 2 * (cms_hex // 4)
+        return SignedPdf(data, _signed_time(blobs), self.subject, self.level, _timestamp_expiry(blobs))
 
 
 def signing_failure(e: BaseException, timestamped: bool) -> SigningError:
@@ -248,9 +267,13 @@ def _signer_cert(sd: cms.SignedData):
 
 def signed_time(pdf_bytes: bytes) -> datetime:
     """Signing time recorded in the last signature of a PDF."""
+    return _signed_time(_signature_blobs(pdf_bytes))
+
+
+def _signed_time(blobs: list[tuple[str, cms.SignedData, str | None]]) -> datetime:
     from pyhanko.pdf_utils.generic import parse_pdf_date
 
-    sigs = [(sd, m) for kind, sd, m in _signature_blobs(pdf_bytes) if kind != "/DocTimeStamp"]
+    sigs = [(sd, m) for kind, sd, m in blobs if kind != "/DocTimeStamp"]
     if not sigs:
         raise SigningError("the PDF has no signature", "tệp PDF không có chữ ký")
     sd, m = sigs[-1]
@@ -268,7 +291,10 @@ def timestamp_expiry(pdf_bytes: bytes) -> datetime | None:
     The newest document timestamp if there is one, else the last signature's timestamp token; None when
     nothing is timestamped (B-B).
     """
-    blobs = _signature_blobs(pdf_bytes)
+    return _timestamp_expiry(_signature_blobs(pdf_bytes))
+
+
+def _timestamp_expiry(blobs: list[tuple[str, cms.SignedData, str | None]]) -> datetime | None:
     stamps = [sd for kind, sd, _ in blobs if kind == "/DocTimeStamp"]
     if stamps:
         cert = _signer_cert(stamps[-1])

@@ -178,3 +178,15 @@ def test_an_already_signed_pdf_is_never_signed_again(pdfa: bytes, home: Path):
     signed = signer.sign(pdfa)
     with pytest.raises(Exception, match="already signed"):
         signer.sign(signed.data)
+
+
+def test_space_for_the_signature_is_learnt_and_outgrowing_it_is_survived(pdfa: bytes, home: Path, tmp_path):
+    signer = build_signer(SigningConfig(level="B-LT"), home / "pki", ORG)
+    first = signer.sign(pdfa)
+    assert signer._reserve and signer._reserve % 2 == 0  # learnt from the first document
+    signer._reserve = 64  # far too small, as if a TSA suddenly answered with a bigger token
+    second = signer.sign(pdfa)
+    for signed in (first, second):
+        report = verify_pdf(signed.data, [home / "pki" / "demo-root.pem"])
+        assert report.verdict == Verdict.VALID and report.level == "B-LT"
+    assert signer._reserve > 64  # sized again by pyHanko, then learnt again
