@@ -99,6 +99,7 @@ def _pkcs12(cfg: SigningConfig) -> signers.Signer:
 
 
 def _pkcs11(cfg: SigningConfig) -> signers.Signer:
+    from pkcs11.exceptions import UserAlreadyLoggedIn
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11 as p11
 
@@ -111,11 +112,11 @@ def _pkcs11(cfg: SigningConfig) -> signers.Signer:
         )
     where = f"token {cfg.pkcs11_token or '(first)'} via {cfg.pkcs11_module}"
     try:
-        session = p11.open_pkcs11_session(
-            str(cfg.pkcs11_module),
-            token_criteria=TokenCriteria(label=cfg.pkcs11_token) if cfg.pkcs11_token else None,
-            user_pin=pin,
-        )
+        criteria = TokenCriteria(label=cfg.pkcs11_token) if cfg.pkcs11_token else None
+        try:
+            session = p11.open_pkcs11_session(str(cfg.pkcs11_module), token_criteria=criteria, user_pin=pin)
+        except UserAlreadyLoggedIn:  # PKCS#11 login is per process: another session of ours holds it
+            session = p11.open_pkcs11_session(str(cfg.pkcs11_module), token_criteria=criteria)
         signer = p11.PKCS11Signer(
             session,
             key_label=cfg.pkcs11_key_label,

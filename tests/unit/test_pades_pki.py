@@ -122,8 +122,9 @@ def test_softhsm2_token_signs_at_b_lt(
     assert report.verdict == Verdict.VALID and report.level == "B-LT"
     assert "TEST Trung tâm" in report.signatures[0].signer
     assert "Signature is Valid." in first_signature_block(pdfsig(signed.data, tmp_path))
-    with pytest.raises(SignerUnavailable):
+    with pytest.raises(SignerUnavailable) as e:
         build_signer(cfg.model_copy(update={"pkcs11_key_label": "no-such-key"}), tmp_path, ORG)
+    assert "no-such-key" in str(e.value) and "LoggedIn" not in str(e.value)
 
 
 def test_a_wrong_pkcs12_passphrase_is_a_signer_error(loopback_pki: LoopbackPki, monkeypatch, tmp_path):
@@ -190,3 +191,33 @@ def test_space_for_the_signature_is_learnt_and_outgrowing_it_is_survived(pdfa: b
         report = verify_pdf(signed.data, [home / "pki" / "demo-root.pem"])
         assert report.verdict == Verdict.VALID and report.level == "B-LT"
     assert signer._reserve > 64  # sized again by pyHanko, then learnt again
+
+
+def test_token_import_then_sign_with_the_imported_key(
+    pdfa: bytes, loopback_pki: LoopbackPki, softhsm_token: Path, sohoa_cli, monkeypatch: pytest.MonkeyPatch, tmp_path
+):
+    from tests.fixtures_pki import P12_PASSWORD
+
+    monkeypatch.setenv("SOHOA_SIGNING_PIN", SOFTHSM_PIN)
+    monkeypatch.setenv("SOHOA_SIGNING_PASSPHRASE", P12_PASSWORD.decode())
+    r = sohoa_cli(
+        tmp_path / "home",
+        "pki",
+        "token-import",
+        str(loopback_pki.signer_p12),
+        "--token",
+        TOKEN_LABEL,
+        "--label",
+        "imported",
+    )
+    assert r.returncode == 0, r.stderr
+    cfg = loopback_pki.config(
+        "B-T",
+        backend="pkcs11",
+        pkcs12_path=None,
+        pkcs11_module=softhsm_token,
+        pkcs11_token=TOKEN_LABEL,
+        pkcs11_key_label="imported",
+    )
+    report = verify_pdf(build_signer(cfg, tmp_path, ORG).sign(pdfa).data, [loopback_pki.root_pem])
+    assert report.verdict == Verdict.VALID and report.level == "B-T"
