@@ -274,6 +274,7 @@ def doctor_cmd() -> None:
     from archive.store import open_store
     from catalog.db import Catalog
     from ocr.tesseract import probe
+    from signing.sign import build_signer
 
     cfg = cli_config()
     rows: list[tuple[str, str, bool]] = []
@@ -295,6 +296,9 @@ def doctor_cmd() -> None:
     )
     check("catalog", lambda: Catalog(cfg.catalog_config.url).dialect)  # type: ignore[arg-type]
     check("store", lambda: open_store(cfg.store_config).url)
+    check(
+        "signing key", lambda: f"{cfg.signing.level}: {build_signer(cfg.signing, cfg.pki_dir, cfg.agency_name).subject}"
+    )
     check(
         "font",
         lambda: (

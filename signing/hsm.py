@@ -29,6 +29,7 @@ def import_key(
 ) -> None:
     """Write ``key`` (RSA) and its certificate under ``label`` on the token, plus the CA certificates."""
     import pkcs11
+    import pkcs11.exceptions
     from pkcs11 import Attribute, ObjectClass
     from pkcs11.util.rsa import decode_rsa_private_key
     from pkcs11.util.x509 import decode_x509_certificate
@@ -40,7 +41,11 @@ def import_key(
     )
     try:
         token = pkcs11.lib(str(module)).get_token(token_label=token_label)
-        with token.open(rw=True, user_pin=pin) as session:
+        try:
+            session = token.open(rw=True, user_pin=pin)
+        except pkcs11.exceptions.UserAlreadyLoggedIn:  # this process already signs with the token
+            session = token.open(rw=True)
+        with session:
             attrs = decode_rsa_private_key(der)
             attrs.update(
                 {

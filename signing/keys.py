@@ -17,7 +17,11 @@ from pathlib import Path
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
@@ -41,6 +45,36 @@ def load_certs(paths: tuple[Path, ...] | list[Path]) -> list[asn1_x509.Certifica
     return out
 
 
+class KeyCachingSigner(signers.SimpleSigner):
+    """pyHanko's in-memory signer, parsing its RSA key once instead of at every signature.
+
+    ``SimpleSigner.sign_raw`` re-parses the private key for each signature (and for the dry run that
+    sizes it); parsing runs the RSA consistency check, ~0.1 s a time — more than the signature itself.
+    """
+
+    _rsa: RSAPrivateKey | None = None
+
+    @classmethod
+    def of(cls, s: signers.SimpleSigner) -> KeyCachingSigner:
+        return cls(
+            signing_cert=s.signing_cert,
+            signing_key=s.signing_key,
+            cert_registry=s.cert_registry,
+            signature_mechanism=s.signature_mechanism,
+        )
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        if self._rsa is None:
+            key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            if not isinstance(key, RSAPrivateKey):
+                return super().sign_raw(data, digest_algorithm)
+            self._rsa = key
+        return self._rsa.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
 def _pkcs12(cfg: SigningConfig) -> signers.Signer:
     if cfg.pkcs12_path is None:
         raise SignerUnavailable("signing.pkcs12_path is not set", "chưa cấu hình signing.pkcs12_path")
@@ -61,10 +95,11 @@ def _pkcs12(cfg: SigningConfig) -> signers.Signer:
             f"cannot open PKCS#12 {cfg.pkcs12_path} (wrong passphrase in {PASSPHRASE_ENV}?)",
             f"không mở được tệp khóa PKCS#12 {cfg.pkcs12_path} (sai mật khẩu trong {PASSPHRASE_ENV}?)",
         )
-    return signer
+    return KeyCachingSigner.of(signer)
 
 
 def _pkcs11(cfg: SigningConfig) -> signers.Signer:
+    from pkcs11.exceptions import UserAlreadyLoggedIn
     from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign import pkcs11 as p11
 
@@ -77,11 +112,11 @@ def _pkcs11(cfg: SigningConfig) -> signers.Signer:
         )
     where = f"token {cfg.pkcs11_token or '(first)'} via {cfg.pkcs11_module}"
     try:
-        session = p11.open_pkcs11_session(
-            str(cfg.pkcs11_module),
-            token_criteria=TokenCriteria(label=cfg.pkcs11_token) if cfg.pkcs11_token else None,
-            user_pin=pin,
-        )
+        criteria = TokenCriteria(label=cfg.pkcs11_token) if cfg.pkcs11_token else None
+        try:
+            session = p11.open_pkcs11_session(str(cfg.pkcs11_module), token_criteria=criteria, user_pin=pin)
+        except UserAlreadyLoggedIn:  # PKCS#11 login is per process: another session of ours holds it
+            session = p11.open_pkcs11_session(str(cfg.pkcs11_module), token_criteria=criteria)
         signer = p11.PKCS11Signer(
             session,
             key_label=cfg.pkcs11_key_label,
@@ -169,8 +204,10 @@ def load_key(cfg: SigningConfig, pki_dir: Path, organisation: str) -> KeyKit:
     """The configured key, its timestamper and revocation sources (demo PKI generated on first use)."""
     if cfg.backend == "demo":
         demo = ensure_demo_pki(pki_dir, organisation)
-        signer: signers.Signer = signers.SimpleSigner.load(
-            str(demo.signer_key), str(demo.signer_cert), ca_chain_files=(str(demo.root_cert),)
+        signer: signers.Signer = KeyCachingSigner.of(
+            signers.SimpleSigner.load(
+                str(demo.signer_key), str(demo.signer_cert), ca_chain_files=(str(demo.root_cert),)
+            )
         )
     elif cfg.backend == "pkcs12":
         signer = _pkcs12(cfg)

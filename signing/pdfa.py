@@ -20,7 +20,7 @@ import pikepdf
 from PIL import ImageCms
 
 from signing.errors import PdfANonConformant, PdfBuildError
-from signing.textfont import TextFont
+from signing.textfont import TextFont, compact_font
 
 ND30_NS = "https://sohoa.example.vn/ns/nd30/1.0/"
 ND30_PROPERTIES = {
@@ -161,7 +161,7 @@ def build_pdfa(pages: Sequence[PdfPage], meta: PdfMetadata, text_font: Path) -> 
         raise PdfBuildError("a document needs at least one page", "tài liệu phải có ít nhất một trang")
     try:
         pdf = pikepdf.new()
-        font = TextFont(text_font)
+        font = TextFont(compact_font(text_font))
         contents = []
         for page in pages:
             scale = 72.0 / page.dpi

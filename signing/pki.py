@@ -24,8 +24,9 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.timestamps import DummyTimeStamper
 
 DEMO_MARK = "DEMO - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ / NOT FOR PRODUCTION"
 DEMO_CRL_URL = "http://pki.sohoa.invalid/demo-root.crl"
@@ -136,12 +137,10 @@ class DemoPki:
 
     def timestamper(self):
         """An RFC 3161 timestamper signing with the demo TSA key, in process."""
-        from pyhanko.sign.timestamps import DummyTimeStamper
-
         key = serialization.load_pem_private_key(self.tsa_key.read_bytes(), None).private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        return DummyTimeStamper(
+        return _DemoTimeStamper(
             tsa_cert=_asn1_cert(self.tsa_cert),
             tsa_key=asn1_keys.PrivateKeyInfo.load(key),
             certs_to_embed=[_asn1_cert(self.root_cert)],
@@ -149,6 +148,33 @@ class DemoPki:
 
     def trust_root_certs(self) -> list[asn1_x509.Certificate]:
         return [_asn1_cert(p) for p in self.roots() if p.exists()]
+
+
+class _DemoTimeStamper(DummyTimeStamper):
+    """pyHanko's in-process TSA, parsing its RSA key once rather than for every token."""
+
+    _rsa = None
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
+        from asn1crypto import cms, core
+        from pyhanko.sign.general import as_signing_certificate, get_pyca_cryptography_hash, simple_cms_attribute
+
+        md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+        md.update(tst_info_data)
+        signed_attrs = cms.CMSAttributes(
+            [
+                simple_cms_attribute("content_type", "tst_info"),
+                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
+                simple_cms_attribute("message_digest", md.finalize()),
+            ]
+        )
+        if self._rsa is None:
+            self._rsa = serialization.load_der_private_key(self.tsa_key.dump(), password=None)
+        signature = self._rsa.sign(
+            signed_attrs.dump(), padding.PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper())
+        )
+        return signature, signed_attrs
 
 
 def _issue(

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pikepdf
+from asn1crypto import cms
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -29,6 +30,7 @@ from pyhanko_certvalidator import ValidationContext
 from signing.config import SigningConfig
 from signing.errors import RevocationUnavailable, SignerUnavailable, SigningError, TimestampUnavailable
 from signing.keys import KeyKit, load_key
+from signing.textfont import compact_font
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_NAME = "SoHoa"
@@ -101,11 +103,21 @@ class DocumentSigner:
             raise SignerUnavailable(
                 f"level {self.level} needs signing.tsa_url", f"mức {self.level} cần cấu hình signing.tsa_url"
             )
-        font = TTFont(str(cfg.font_path), lazy=True)
+        font = TTFont(str(compact_font(cfg.font_path)), lazy=True)
         self._cmap = font.getBestCmap()
         self._hmtx = font["hmtx"]
         self._upm = font["head"].unitsPerEm
-        self._font_factory = GlyphAccumulatorFactory(str(cfg.font_path), font_size=cfg.font_size)
+        self._font_factories: dict[str, GlyphAccumulatorFactory] = {}
+        self._reserve: int | None = None  # hex characters kept for the CMS blob, learnt on the first document
+
+    def _font_factory(self, copy_type: str) -> GlyphAccumulatorFactory:
+        """The box's font reduced to the characters it can print (copy type, organisation, the time):
+        pyHanko subsets and embeds it in every signature, and a tiny font makes that cheap."""
+        if copy_type not in self._font_factories:
+            chars = copy_type + self.organisation + "0123456789-:+T "
+            path = compact_font(self.cfg.font_path, "".join(sorted(set(chars))))
+            self._font_factories[copy_type] = GlyphAccumulatorFactory(str(path), font_size=self.cfg.font_size)
+        return self._font_factories[copy_type]
 
     @property
     def subject(self) -> str:
@@ -139,7 +151,7 @@ class DocumentSigner:
             stamp_text="%(copy_type)s\n%(org)s\n%(ts)s",
             timestamp_format="%Y-%m-%dT%H:%M:%S%z",
             text_box_style=TextBoxStyle(
-                font=self._font_factory,
+                font=self._font_factory(copy_type),
                 font_size=self.cfg.font_size,
                 leading=round(self.cfg.font_size * 1.2),
                 text_color=(0, 0, 0),
@@ -158,15 +170,33 @@ class DocumentSigner:
             embed_validation_info=long_term,
             use_pades_lta=self.level == "B-LTA",
         )
-        try:
+        params = {"copy_type": copy_type, "org": self.organisation}
+
+        def attempt(reserve: int | None) -> bytes:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
             fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box))
             pdf_signer = signers.PdfSigner(meta, signer=self.signer, stamp_style=style, timestamper=self.timestamper)
-            out = pdf_signer.sign_pdf(writer, appearance_text_params={"copy_type": copy_type, "org": self.organisation})
+            return pdf_signer.sign_pdf(writer, bytes_reserved=reserve, appearance_text_params=params).getvalue()
+
+        try:
+            try:
+                data = attempt(self._reserve)
+            except Exception:
+                if self._reserve is None:
+                    raise
+                self._reserve = None  # the signature outgrew the space learnt earlier: let pyHanko size it
+                data = attempt(None)
         except Exception as e:
             raise signing_failure(e, self.timestamper is not None) from e
-        data = out.getvalue()
-        return SignedPdf(data, signed_time(data), self.subject, self.level, timestamp_expiry(data))
+        blobs = _signature_blobs(data)
+        if self._reserve is None:
+            # pyHanko sizes /Contents with a dry-run signature (a second CMS build and, at B-T and
+            # above, a second timestamp): a quarter of the signing time. The same key, chain and TSA
+            # give the same size, so the first document's size, with pyHanko's 50 % margin, is reused.
+            own = [sd for kind, sd, _ in blobs if kind != "/DocTimeStamp"][-1]
+            cms_hex = 2 * len(cms.ContentInfo({"content_type": "signed_data", "content": own}).dump())
+            self._reserve = cms_hex + 2 * (cms_hex // 4)
+        return SignedPdf(data, _signed_time(blobs), self.subject, self.level, _timestamp_expiry(blobs))
 
 
 def signing_failure(e: BaseException, timestamped: bool) -> SigningError:
@@ -200,18 +230,59 @@ def _has_signature(pdf_bytes: bytes) -> bool:
         return False
 
 
+def _signature_blobs(pdf_bytes: bytes) -> list[tuple[str, cms.SignedData, str | None]]:
+    """(``/Sig`` or ``/DocTimeStamp``, CMS, ``/M``) of each signed field, in the order they were added.
+
+    Read with pikepdf (qpdf's parser): this runs after every signature, and pyHanko's pure-Python
+    reader spends most of its time tokenising the hex ``/Contents`` strings.
+    """
+    out = []
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        acro = pdf.Root.get("/AcroForm")
+        for f in acro.get("/Fields", []) if acro is not None else []:
+            v = f.get("/V")
+            if f.get("/FT") != "/Sig" or v is None or "/Contents" not in v:
+                continue
+            info = cms.ContentInfo.load(bytes(v.Contents), strict=False)  # zero padding follows the DER
+            m = v.get("/M")
+            out.append((str(v.get("/Type", "/Sig")), info["content"], str(m) if m is not None else None))
+    return out
+
+
+def _signer(sd: cms.SignedData) -> cms.SignerInfo:
+    return sd["signer_infos"][0]
+
+
+def _signer_cert(sd: cms.SignedData):
+    sid = _signer(sd)["sid"].chosen
+    for c in sd["certificates"]:
+        cert = c.chosen
+        if isinstance(sid, cms.IssuerAndSerialNumber):
+            if cert.issuer == sid["issuer"] and cert.serial_number == sid["serial_number"].native:
+                return cert
+        elif cert.key_identifier == sid.native:
+            return cert
+    return None
+
+
 def signed_time(pdf_bytes: bytes) -> datetime:
     """Signing time recorded in the last signature of a PDF."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    return _signed_time(_signature_blobs(pdf_bytes))
 
-    reader = PdfFileReader(io.BytesIO(pdf_bytes))
-    sigs = reader.embedded_regular_signatures
+
+def _signed_time(blobs: list[tuple[str, cms.SignedData, str | None]]) -> datetime:
+    from pyhanko.pdf_utils.generic import parse_pdf_date
+
+    sigs = [(sd, m) for kind, sd, m in blobs if kind != "/DocTimeStamp"]
     if not sigs:
         raise SigningError("the PDF has no signature", "tệp PDF không có chữ ký")
-    t = sigs[-1].self_reported_timestamp
-    if t is None:
-        raise SigningError("signature has no signing time", "chữ ký không có thời gian ký")
-    return t
+    sd, m = sigs[-1]
+    for attr in _signer(sd)["signed_attrs"]:
+        if attr["type"].native == "signing_time":
+            return attr["values"][0].native
+    if m:  # PAdES: the claimed signing time is /M in the signature dictionary, not a CMS attribute
+        return parse_pdf_date(m)
+    raise SigningError("signature has no signing time", "chữ ký không có thời gian ký")
 
 
 def timestamp_expiry(pdf_bytes: bytes) -> datetime | None:
@@ -220,14 +291,17 @@ def timestamp_expiry(pdf_bytes: bytes) -> datetime | None:
     The newest document timestamp if there is one, else the last signature's timestamp token; None when
     nothing is timestamped (B-B).
     """
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.generic_cms import extract_certs_for_validation, extract_tst_data_iter
+    return _timestamp_expiry(_signature_blobs(pdf_bytes))
 
-    reader = PdfFileReader(io.BytesIO(pdf_bytes))
-    stamps = reader.embedded_timestamp_signatures
+
+def _timestamp_expiry(blobs: list[tuple[str, cms.SignedData, str | None]]) -> datetime | None:
+    stamps = [sd for kind, sd, _ in blobs if kind == "/DocTimeStamp"]
     if stamps:
-        return stamps[-1].signer_cert.not_valid_after
-    for sig in reversed(reader.embedded_regular_signatures):
-        for tst in extract_tst_data_iter(sig.signer_info, signed=False):
-            return extract_certs_for_validation(tst).signer_cert.not_valid_after
+        cert = _signer_cert(stamps[-1])
+        return cert.not_valid_after if cert is not None else None
+    for _, sd, _ in reversed(blobs):
+        for attr in _signer(sd)["unsigned_attrs"] or []:
+            if attr["type"].native == "signature_time_stamp_token":
+                cert = _signer_cert(attr["values"][0]["content"])
+                return cert.not_valid_after if cert is not None else None
     return None

@@ -1,18 +1,81 @@
 """An embedded, subset TrueType font for the invisible OCR text layer (Type0, Identity-H, ToUnicode).
 
-Glyph ids are kept as in the full font (``retain_gids``) so the content stream can use them directly,
-and a ToUnicode map makes every viewer copy and search the text as Vietnamese Unicode.
+The font is the Vietnamese compact font (``compact_font``), embedded whole: its glyph ids are the ones the
+content stream uses, and a ToUnicode map makes every viewer copy and search the text as Vietnamese Unicode.
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
+
+# What Vietnamese papers and the signature box print: ASCII, Latin-1, the Vietnamese letters outside it
+# (Ăă Đđ Ĩĩ Ũũ Ơơ Ưư, U+1EA0–U+1EF9), the combining tone marks, punctuation, ₫ and €.
+VIETNAMESE_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0xFF),
+    (0x102, 0x103),
+    (0x110, 0x111),
+    (0x128, 0x129),
+    (0x168, 0x169),
+    (0x1A0, 0x1A1),
+    (0x1AF, 0x1B0),
+    (0x300, 0x303),
+    (0x309, 0x309),
+    (0x323, 0x323),
+    (0x1EA0, 0x1EF9),
+    (0x2010, 0x2027),
+    (0x2030, 0x203A),
+    (0x20AB, 0x20AC),
+)
+
+
+@lru_cache(maxsize=32)
+def compact_font(path: Path, chars: str | None = None) -> Path:
+    """A copy of ``path`` reduced to the Vietnamese/Latin glyphs (or to ``chars``), made once, cached on disk.
+
+    A full font such as Liberation Serif has ~2,600 glyphs; reading and subsetting it for every page
+    and every signature costs more than the signature. The reduced copy (a few hundred glyphs) keeps
+    every character a Vietnamese paper uses, so output is unchanged, and is reused across processes.
+    """
+    st = path.stat()
+    key = f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:v3:{chars or ''}"
+    tag = hashlib.sha256(key.encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("SOHOA_FONT_CACHE") or Path(tempfile.gettempdir()) / f"sohoa-fonts-{os.getuid()}")
+    out = cache / f"{path.stem}-{tag}.ttf"
+    if out.exists():
+        return out
+    cache.mkdir(parents=True, exist_ok=True)
+    opts = subset.Options()
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    opts.layout_features = []  # precomposed Vietnamese glyphs need no shaping
+    opts.hinting = False
+    opts.drop_tables += ["FFTM", "DSIG", "GSUB", "GPOS", "GDEF", "kern"]
+    font = TTFont(str(path))
+    sub = subset.Subsetter(opts)
+    if chars:
+        sub.populate(unicodes=sorted({ord(c) for c in chars}))
+    else:
+        sub.populate(unicodes=[u for lo, hi in VIETNAMESE_RANGES for u in range(lo, hi + 1)])
+    sub.subset(font)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    font.save(str(tmp))
+    tmp.replace(out)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _font_bytes(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 @dataclass
@@ -48,20 +111,13 @@ class TextFont:
         return bytes(out), width
 
     def _subset_bytes(self) -> bytes:
-        opts = subset.Options()
-        opts.retain_gids = True
-        opts.notdef_outline = True
-        opts.hinting = False
-        opts.name_IDs = ["*"]
-        opts.layout_features = []
-        opts.drop_tables += ["FFTM", "DSIG"]
-        full = TTFont(str(self.path))
-        sub = subset.Subsetter(opts)
-        sub.populate(gids=sorted({0, *self.used}))
-        sub.subset(full)
-        buf = io.BytesIO()
-        full.save(buf)
-        return buf.getvalue()
+        """The font program to embed: the Vietnamese compact font itself (``compact_font``), whole.
+
+        Subsetting it again per document cost ~10 ms of CPU (fontTools) to save ~9 KB of a ~220 KB page;
+        the compact font is already a subset of the original (hence the ``SOHOAA+`` tag) and its glyph
+        ids are the ones the content stream uses.
+        """
+        return _font_bytes(self.path)
 
     def _to_unicode(self) -> bytes:
         lines = [

@@ -54,6 +54,7 @@ class LoopbackPki:
     signer_key: rsa.RSAPrivateKey
     signer_cert_der: bytes
     interm_cert_der: bytes
+    p12_password: str = P12_PASSWORD.decode()
 
     def config(self, level: str = "B-LT", **kw) -> SigningConfig:
         """Signing config for the loopback signer (PKCS#12, passphrase in SOHOA_SIGNING_PASSPHRASE)."""
@@ -264,9 +265,17 @@ def pkcs12_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_SIGNING_PASSPHRASE", P12_PASSWORD.decode())
 
 
+@dataclass(frozen=True)
+class SoftHsm:
+    module: Path
+    token: str = TOKEN_LABEL
+    key_label: str = KEY_LABEL
+    pin: str = SOFTHSM_PIN
+
+
 @pytest.fixture(scope="session")
-def softhsm_token(tmp_path_factory: pytest.TempPathFactory, loopback_pki: LoopbackPki) -> Path:
-    """A SoftHSM2 token with the loopback signer's key; returns the PKCS#11 module path."""
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory, loopback_pki: LoopbackPki):
+    """A SoftHSM2 token holding the loopback signer's key (:class:`SoftHsm`: module, labels, PIN)."""
     util = shutil.which("softhsm2-util")
     if util is None or not SOFTHSM2_MODULE.exists():
         unavailable("SoftHSM2 is not installed (apt install softhsm2)")
@@ -295,7 +304,7 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory, loopback_pki: Loopba
             KEY_LABEL,
             chain_der=(loopback_pki.interm_cert_der,),
         )
-        yield SOFTHSM2_MODULE
+        yield SoftHsm(SOFTHSM2_MODULE)
     finally:
         if previous is None:
             os.environ.pop("SOFTHSM2_CONF", None)

@@ -8,6 +8,7 @@ import io
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +21,9 @@ from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 from signing.renew import add_document_timestamp, renewal_due
 from signing.sign import build_signer
 from signing.verify import Verdict, verify_pdf
-from tests.fixtures_pki import KEY_LABEL, SOFTHSM_PIN, TOKEN_LABEL, LoopbackPki
+
+if TYPE_CHECKING:
+    from tests.fixtures_pki import LoopbackPki, SoftHsm
 
 pytest_plugins = ["tests.fixtures_pki"]
 
@@ -104,26 +107,27 @@ def test_a_revoked_certificate_is_reported(pdfa: bytes, loopback_pki: LoopbackPk
 
 
 def test_softhsm2_token_signs_at_b_lt(
-    pdfa: bytes, loopback_pki: LoopbackPki, softhsm_token: Path, monkeypatch: pytest.MonkeyPatch, tmp_path
+    pdfa: bytes, loopback_pki: LoopbackPki, softhsm_token: SoftHsm, monkeypatch: pytest.MonkeyPatch, tmp_path
 ):
     cfg = loopback_pki.config(
         "B-LT",
         backend="pkcs11",
         pkcs12_path=None,
-        pkcs11_module=softhsm_token,
-        pkcs11_token=TOKEN_LABEL,
-        pkcs11_key_label=KEY_LABEL,
+        pkcs11_module=softhsm_token.module,
+        pkcs11_token=softhsm_token.token,
+        pkcs11_key_label=softhsm_token.key_label,
     )
     with pytest.raises(SignerUnavailable):  # the PIN comes only from the environment
         build_signer(cfg, tmp_path, ORG)
-    monkeypatch.setenv("SOHOA_SIGNING_PIN", SOFTHSM_PIN)
+    monkeypatch.setenv("SOHOA_SIGNING_PIN", softhsm_token.pin)
     signed = build_signer(cfg, tmp_path, ORG).sign(pdfa)
     report = verify_pdf(signed.data, [loopback_pki.root_pem])
     assert report.verdict == Verdict.VALID and report.level == "B-LT"
     assert "TEST Trung tâm" in report.signatures[0].signer
     assert "Signature is Valid." in first_signature_block(pdfsig(signed.data, tmp_path))
-    with pytest.raises(SignerUnavailable):
+    with pytest.raises(SignerUnavailable) as e:
         build_signer(cfg.model_copy(update={"pkcs11_key_label": "no-such-key"}), tmp_path, ORG)
+    assert "no-such-key" in str(e.value) and "LoggedIn" not in str(e.value)
 
 
 def test_a_wrong_pkcs12_passphrase_is_a_signer_error(loopback_pki: LoopbackPki, monkeypatch, tmp_path):
@@ -178,3 +182,43 @@ def test_an_already_signed_pdf_is_never_signed_again(pdfa: bytes, home: Path):
     signed = signer.sign(pdfa)
     with pytest.raises(Exception, match="already signed"):
         signer.sign(signed.data)
+
+
+def test_space_for_the_signature_is_learnt_and_outgrowing_it_is_survived(pdfa: bytes, home: Path, tmp_path):
+    signer = build_signer(SigningConfig(level="B-LT"), home / "pki", ORG)
+    first = signer.sign(pdfa)
+    assert signer._reserve and signer._reserve % 2 == 0  # learnt from the first document
+    signer._reserve = 64  # far too small, as if a TSA suddenly answered with a bigger token
+    second = signer.sign(pdfa)
+    for signed in (first, second):
+        report = verify_pdf(signed.data, [home / "pki" / "demo-root.pem"])
+        assert report.verdict == Verdict.VALID and report.level == "B-LT"
+    assert signer._reserve > 64  # sized again by pyHanko, then learnt again
+
+
+def test_token_import_then_sign_with_the_imported_key(
+    pdfa: bytes, loopback_pki: LoopbackPki, softhsm_token: SoftHsm, sohoa_cli, monkeypatch: pytest.MonkeyPatch, tmp_path
+):
+    monkeypatch.setenv("SOHOA_SIGNING_PIN", softhsm_token.pin)
+    monkeypatch.setenv("SOHOA_SIGNING_PASSPHRASE", loopback_pki.p12_password)
+    r = sohoa_cli(
+        tmp_path / "home",
+        "pki",
+        "token-import",
+        str(loopback_pki.signer_p12),
+        "--token",
+        softhsm_token.token,
+        "--label",
+        "imported",
+    )
+    assert r.returncode == 0, r.stderr
+    cfg = loopback_pki.config(
+        "B-T",
+        backend="pkcs11",
+        pkcs12_path=None,
+        pkcs11_module=softhsm_token.module,
+        pkcs11_token=softhsm_token.token,
+        pkcs11_key_label="imported",
+    )
+    report = verify_pdf(build_signer(cfg, tmp_path, ORG).sign(pdfa).data, [loopback_pki.root_pem])
+    assert report.verdict == Verdict.VALID and report.level == "B-T"
