@@ -171,6 +171,9 @@ def worker_setup() -> None:
     ready, so the first document does not pay for them and a broken installation fails at start."""
     q = setup()
     metrics.instrument_stages()
+    import cv2
+
+    cv2.setNumThreads(int(os.environ.get("OMP_THREAD_LIMIT", "0") or 0) or -1)
     from pipeline.logs import setup_worker_logging
 
     setup_worker_logging(q.cfg.log_level)
@@ -217,8 +220,9 @@ def process_item(batch_id: str, item_id: int) -> None:
         min_b, max_b = q.cfg.queue.min_backoff_ms, q.cfg.queue.max_backoff_ms
         _, delay = compute_backoff(retries, factor=min_b, max_backoff=max_b)
         raise TransientFailure(f"item {item_id} of {batch_id}: transient failure", delay=delay)
-    if status == "busy":
-        raise TransientFailure(f"item {item_id} of {batch_id}: document held by another worker", delay=_busy_ms(q))
+    if status == "busy":  # another worker holds the document: look again later, without using up a retry
+        limit = message.options.get("time_limit") if message is not None else None
+        q.process_item.send_with_options(args=(batch_id, item_id), delay=_busy_ms(q), time_limit=limit)
 
 
 def _busy_ms(q: Queue) -> int:
