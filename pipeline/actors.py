@@ -5,9 +5,9 @@ manifest declared, the batch's operator and agency) is read from the catalog, so
 that sees the same catalog database, object store and input folder can take any document.
 
 **One actor per document, not per stage.** Measured with ``scripts/bench_throughput.py`` (figures in the
-README): OCR is ~85–90 % of a document's time and every other stage is tens of milliseconds, so splitting
-the stages would not balance the load any better, while it would have to ship the page images (megabytes
-per page) between machines through the object store and add a queue round trip per stage. A document is
+README): OCR is ~70 % of a document's time and signing ~16 %; every other stage takes tens of milliseconds,
+so splitting the stages would not balance the load any better, while it would have to ship the page images
+(megabytes per page) between machines through the object store and add a queue round trip per stage. A document is
 also the unit of the catalog's idempotency key, of the lease and of exactly-once archiving.
 
 Exactly once: a worker takes a lease on the document (``doc:<sha256>``) in the catalog before any work and
