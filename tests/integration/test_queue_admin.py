@@ -70,3 +70,26 @@ def test_a_scheduled_tick_skips_when_the_lock_is_held(home, monkeypatch, caplog)
         nightly_tick()
     assert "nightly done" in caplog.text
     c.close()
+
+
+def test_one_nightly_job_alone_takes_and_releases_the_lock(home, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from catalog import queue as cq
+    from catalog.db import Catalog
+    from pipeline.cli import app
+    from pipeline.config import AppConfig
+
+    monkeypatch.setenv("SOHOA_HOME", str(home))
+    result = CliRunner().invoke(app, ["nightly", "expiry", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["name"] == "expiry"
+    c = Catalog(AppConfig().catalog_config.url)
+    try:
+        assert cq.lease_info(c, "nightly") is None  # released when the command ended
+        started = c.events(action="nightly_started")
+        assert [e.detail["jobs"] for e in started] == ["expiry"] and c.events(action="nightly_finished")
+    finally:
+        c.close()
