@@ -77,7 +77,8 @@ class Queue:
 
     def enqueue_item(self, batch_id: str, item_id: int, pages: int = 1) -> None:
         """One message per document; its time limit grows with its pages."""
-        limit_ms = int((self.cfg.queue.page_time_limit_s * max(pages, 1) + 60) * 1000)
+        q = self.cfg.queue
+        limit_ms = int((q.page_time_limit_s * max(pages, 1) + q.time_limit_base_s) * 1000)
         self.process_item.send_with_options(args=(batch_id, item_id), time_limit=limit_ms)
 
 
@@ -96,7 +97,7 @@ def make_broker(cfg: AppConfig) -> dramatiq.Broker:
     q = cfg.queue
     middleware = [
         AgeLimit(),
-        TimeLimit(time_limit=int(q.page_time_limit_s * 1000) + 60_000),
+        TimeLimit(time_limit=int((q.page_time_limit_s + q.time_limit_base_s) * 1000), interval=200),
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
