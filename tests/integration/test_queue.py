@@ -264,3 +264,30 @@ def test_a_document_over_its_page_time_limit_is_interrupted(redis_env, one_doc, 
     assert (item.status, item.reason_code) == ("failed", "time_limit")
     assert c.get(item.doc_key).status == "processing"  # taken up again by `batch retry` / nightly retry
     c.close()
+
+
+def test_a_document_held_by_another_worker_waits_for_it(redis_env, one_doc, home, queue_setup):
+    """A second delivery while another worker is mid-document: nothing is done twice, no retry is used up."""
+    import hashlib
+    import threading
+
+    from catalog.types import default_catalogue
+    from pipeline.batchq import enqueue_batch
+    from pipeline.deadletters import dead_letters
+
+    q = queue_setup(redis_env, SOHOA_QUEUE__LEASE_S="2", SOHOA_QUEUE__MAX_RETRIES="0")
+    key = hashlib.sha256(next(one_doc.iterdir()).read_bytes()).hexdigest()
+    c = _catalog(home)
+    assert cq.acquire_lease(c, f"doc:{key}", "worker-elsewhere", 60)  # another worker has the document
+    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    released = threading.Timer(3, lambda: cq.release_lease(c, f"doc:{key}", "worker-elsewhere"))
+    released.start()
+    try:
+        _run_worker(q, lambda: _done(home, enq.batch_id))
+    finally:
+        released.cancel()
+    item = c.batch_items(enq.batch_id)[0]
+    assert item.status in ("archived", "needs_review") and item.attempts == 1  # run once, after the lease
+    assert dead_letters(q, enq.batch_id) == []  # the waits did not use up its (zero) retries
+    c.close()
+    _assert_exactly_once(home, enq.batch_id, 1)
