@@ -5,9 +5,9 @@ manifest declared, the batch's operator and agency) is read from the catalog, so
 that sees the same catalog database, object store and input folder can take any document.
 
 **One actor per document, not per stage.** Measured with ``scripts/bench_throughput.py`` (figures in the
-README): OCR is ~85–90 % of a document's time and every other stage is tens of milliseconds, so splitting
-the stages would not balance the load any better, while it would have to ship the page images (megabytes
-per page) between machines through the object store and add a queue round trip per stage. A document is
+README): OCR is ~70 % of a document's time and signing ~16 %; every other stage takes tens of milliseconds,
+so splitting the stages would not balance the load any better, while it would have to ship the page images
+(megabytes per page) between machines through the object store and add a queue round trip per stage. A document is
 also the unit of the catalog's idempotency key, of the lease and of exactly-once archiving.
 
 Exactly once: a worker takes a lease on the document (``doc:<sha256>``) in the catalog before any work and
@@ -77,7 +77,8 @@ class Queue:
 
     def enqueue_item(self, batch_id: str, item_id: int, pages: int = 1) -> None:
         """One message per document; its time limit grows with its pages."""
-        limit_ms = int((self.cfg.queue.page_time_limit_s * max(pages, 1) + 60) * 1000)
+        q = self.cfg.queue
+        limit_ms = int((q.page_time_limit_s * max(pages, 1) + q.time_limit_base_s) * 1000)
         self.process_item.send_with_options(args=(batch_id, item_id), time_limit=limit_ms)
 
 
@@ -96,7 +97,7 @@ def make_broker(cfg: AppConfig) -> dramatiq.Broker:
     q = cfg.queue
     middleware = [
         AgeLimit(),
-        TimeLimit(time_limit=int(q.page_time_limit_s * 1000) + 60_000),
+        TimeLimit(time_limit=int((q.page_time_limit_s + q.time_limit_base_s) * 1000), interval=200),
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
@@ -171,6 +172,9 @@ def worker_setup() -> None:
     ready, so the first document does not pay for them and a broken installation fails at start."""
     q = setup()
     metrics.instrument_stages()
+    import cv2
+
+    cv2.setNumThreads(int(os.environ.get("OMP_THREAD_LIMIT", "0") or 0) or -1)
     from pipeline.logs import setup_worker_logging
 
     setup_worker_logging(q.cfg.log_level)
@@ -217,8 +221,9 @@ def process_item(batch_id: str, item_id: int) -> None:
         min_b, max_b = q.cfg.queue.min_backoff_ms, q.cfg.queue.max_backoff_ms
         _, delay = compute_backoff(retries, factor=min_b, max_backoff=max_b)
         raise TransientFailure(f"item {item_id} of {batch_id}: transient failure", delay=delay)
-    if status == "busy":
-        raise TransientFailure(f"item {item_id} of {batch_id}: document held by another worker", delay=_busy_ms(q))
+    if status == "busy":  # another worker holds the document: look again later, without using up a retry
+        limit = message.options.get("time_limit") if message is not None else None
+        q.process_item.send_with_options(args=(batch_id, item_id), delay=_busy_ms(q), time_limit=limit)
 
 
 def _busy_ms(q: Queue) -> int:

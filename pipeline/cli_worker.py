@@ -45,6 +45,9 @@ def worker_cmd(
         )
     # Every worker process writes its metrics here; the exposition fork sums them.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="sohoa-metrics-"))
+    # One core per worker process: Tesseract's OpenMP threads (and OpenCV's) would otherwise make the processes
+    # fight over the same cores (the Tesseract FAQ's advice for parallel OCR). Override with OMP_THREAD_LIMIT.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     # An idle consumer polls every 100 ms (dramatiq's default 1 s would be lost between every two documents).
     os.environ.setdefault("dramatiq_worker_timeout", "100")
     import dramatiq.cli

@@ -22,7 +22,11 @@ class QueueConfig(BaseModel):
     """Longest delay between two retries of one document."""
 
     page_time_limit_s: float = Field(default=300, gt=0)
-    """Time a worker may spend per page of a document (the message's limit is pages × this + 60 s)."""
+    """Time a worker may spend per page of a document (the message's limit is pages × this + ``time_limit_base_s``);
+    a document over its limit is interrupted and retried like a transient failure."""
+
+    time_limit_base_s: float = Field(default=60, ge=0)
+    """Time allowed per document on top of the per-page limit (hashing, signing, storing)."""
 
     lease_s: float = Field(default=120, gt=0)
     """A worker holds a document under a lease in the catalog, renewed every third of this; a worker that

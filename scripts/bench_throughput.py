@@ -205,6 +205,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    # The same as in the workers: one core per process (Tesseract's OpenMP and OpenCV threads off), so the
+    # in-process baseline and each worker process do the same work per document.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import cv2
+
+    cv2.setNumThreads(1)
 
     from signing.pki import ensure_demo_pki
 

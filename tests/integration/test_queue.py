@@ -130,6 +130,9 @@ def test_duplicate_delivery_archives_once(redis_env, inbox: Path, home: Path, wo
 def _run_worker(q, until, timeout: float = 120) -> None:
     import dramatiq
 
+    if not getattr(q, "booted", False):  # what the dramatiq CLI does in each worker process (starts time limits)
+        q.broker.emit_after("process_boot")
+        q.booted = True
     worker = dramatiq.Worker(q.broker, queues={q.documents_queue}, worker_threads=1, worker_timeout=100)
     worker.start()
     try:
@@ -230,3 +233,61 @@ def test_bad_input_is_quarantined_once_never_retried(redis_env, one_doc, home, q
     c.close()
     assert dead_letters(q, enq.batch_id) == []
     assert len(list((home / "quarantine" / enq.batch_id).iterdir())) == 2
+
+
+def test_a_document_over_its_page_time_limit_is_interrupted(redis_env, one_doc, home, queue_setup, monkeypatch):
+    import time
+
+    from catalog.types import default_catalogue
+    from pipeline import stages
+    from pipeline.batchq import enqueue_batch
+    from pipeline.deadletters import dead_letters
+
+    q = queue_setup(
+        redis_env,
+        SOHOA_QUEUE__PAGE_TIME_LIMIT_S="1",
+        SOHOA_QUEUE__TIME_LIMIT_BASE_S="1",
+        SOHOA_QUEUE__MAX_RETRIES="0",
+    )
+
+    def stuck_ocr(*args, **kwargs):  # a page that never finishes
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise AssertionError("the time limit did not interrupt the page")
+
+    monkeypatch.setattr(stages, "ocr_pages", stuck_ocr)
+    c = _catalog(home)
+    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    _run_worker(q, lambda: _done(home, enq.batch_id) and len(dead_letters(q, enq.batch_id)) == 1, timeout=90)
+    item = c.batch_items(enq.batch_id)[0]
+    assert (item.status, item.reason_code) == ("failed", "time_limit")
+    assert c.get(item.doc_key).status == "processing"  # taken up again by `batch retry` / nightly retry
+    c.close()
+
+
+def test_a_document_held_by_another_worker_waits_for_it(redis_env, one_doc, home, queue_setup):
+    """A second delivery while another worker is mid-document: nothing is done twice, no retry is used up."""
+    import hashlib
+    import threading
+
+    from catalog.types import default_catalogue
+    from pipeline.batchq import enqueue_batch
+    from pipeline.deadletters import dead_letters
+
+    q = queue_setup(redis_env, SOHOA_QUEUE__LEASE_S="2", SOHOA_QUEUE__MAX_RETRIES="0")
+    key = hashlib.sha256(next(one_doc.iterdir()).read_bytes()).hexdigest()
+    c = _catalog(home)
+    assert cq.acquire_lease(c, f"doc:{key}", "worker-elsewhere", 60)  # another worker has the document
+    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    released = threading.Timer(3, lambda: cq.release_lease(c, f"doc:{key}", "worker-elsewhere"))
+    released.start()
+    try:
+        _run_worker(q, lambda: _done(home, enq.batch_id))
+    finally:
+        released.cancel()
+    item = c.batch_items(enq.batch_id)[0]
+    assert item.status in ("archived", "needs_review") and item.attempts == 1  # run once, after the lease
+    assert dead_letters(q, enq.batch_id) == []  # the waits did not use up its (zero) retries
+    c.close()
+    _assert_exactly_once(home, enq.batch_id, 1)

@@ -70,3 +70,64 @@ def test_a_scheduled_tick_skips_when_the_lock_is_held(home, monkeypatch, caplog)
         nightly_tick()
     assert "nightly done" in caplog.text
     c.close()
+
+
+def test_one_nightly_job_alone_takes_and_releases_the_lock(home, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from catalog import queue as cq
+    from catalog.db import Catalog
+    from pipeline.cli import app
+    from pipeline.config import AppConfig
+
+    monkeypatch.setenv("SOHOA_HOME", str(home))
+    result = CliRunner().invoke(app, ["nightly", "expiry", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["name"] == "expiry"
+    c = Catalog(AppConfig().catalog_config.url)
+    try:
+        assert cq.lease_info(c, "nightly") is None  # released when the command ended
+        started = c.events(action="nightly_started")
+        assert [e.detail["jobs"] for e in started] == ["expiry"] and c.events(action="nightly_finished")
+    finally:
+        c.close()
+
+
+def test_nightly_retry_takes_up_an_in_process_batch_failure(config, home, tmp_path, samples, monkeypatch):
+    """Without a broker the nightly ``retry`` job re-plans the batch from its folder and runs the failed item."""
+    import shutil
+
+    from archive.errors import StorageUnavailable
+    from catalog import queue as cq
+    from pipeline import run, stages
+    from pipeline.deps import build_deps
+    from pipeline.nightly.retry import retry_failures
+    from pipeline.run import run_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next((samples / "scans").glob("*GKS*")), inbox / "a.png")
+    real = stages.store_document
+    down = {"yes": True}
+
+    def store_document(*args, **kwargs):
+        if down["yes"]:
+            raise StorageUnavailable("store unreachable (test)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "store_document", store_document)
+    monkeypatch.setattr(run, "BACKOFF_S", 0.01)
+    deps = build_deps(config)
+    try:
+        report = run_batch(inbox, None, deps, operator="t", agency=config.agency)
+        assert [o.status for o in report.outcomes] == ["failed"]
+        down["yes"] = False
+        r = retry_failures(deps)
+        assert r.ok and r.summary["retried"] == 1 and not r.summary["queued"]
+        st = cq.batch_status(deps.catalog, report.batch_id)
+        assert st.state == "done" and st.totals["archived"] + st.totals["needs_review"] == 1
+        assert retry_failures(deps).summary["batches"] == 0  # nothing left to retry
+    finally:
+        deps.close()
