@@ -684,11 +684,16 @@ def preservation(catalog: Catalog, period: Period, targets: Targets, scope: Scop
 
 
 # --- everything at once -------------------------------------------------------------------------------
-def trend(catalog: Catalog, period: Period, targets: Targets, scope: Scope, n: int = 4) -> list[dict[str, Any]]:
+def trend(
+    catalog: Catalog, period: Period, targets: Targets, scope: Scope, n: int = 4, known: dict | None = None
+) -> list[dict[str, Any]]:
+    """Digitization and reuse per level for each quarter of the trend (``known``: figures already computed)."""
     out = []
     for p in trend_periods(period, n):
-        dig = digitization(catalog, p, targets, scope)
-        reu = reuse(catalog, p, targets, scope)
+        dig, reu = (known or {}).get(p.label) or (
+            digitization(catalog, p, targets, scope),
+            reuse(catalog, p, targets, scope),
+        )
         out.append(
             {
                 "period": p.label,
@@ -717,6 +722,8 @@ def compute_report(
     scope = make_scope(catalog, level, agency)
     received = received_dossiers(catalog, period, targets, scope)
     now = now or datetime.now(UTC)
+    dig = digitization(catalog, period, targets, scope)
+    reu = reuse(catalog, period, targets, scope, received)
     return {
         "period": period.label,
         "period_vi": period.label_vi,
@@ -730,15 +737,15 @@ def compute_report(
             for a in scope.agencies.values()
             if scope.includes(a.code)
         ],
-        "digitization": digitization(catalog, period, targets, scope),
-        "reuse": reuse(catalog, period, targets, scope, received),
+        "digitization": dig,
+        "reuse": reu,
         "per_staff": per_staff(catalog, period, targets, scope, received),
         "review_backlog": review_backlog(catalog, scope, now),
         "ocr_confidence": ocr_confidence(catalog, period, scope),
         "quarantine": quarantine_reasons(catalog, period, targets, scope),
         "processing_time": processing_time(catalog, period, scope),
         "preservation": preservation(catalog, period, targets, scope),
-        "trend": trend(catalog, period, targets, scope, trend_quarters),
+        "trend": trend(catalog, period, targets, scope, trend_quarters, {period.label: (dig, reu)}),
     }
 
 
