@@ -46,10 +46,12 @@ def seed(catalog: Catalog, n_docs: int, n_checks: int, n_agencies: int, rnd: ran
         set_year(catalog, code, 2026, results_on_paper=max(10, n_docs // len(ags)), staff=rnd.randint(1, 8))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     docs, dossiers, events = [], [], []
+    seq: dict = {}
     for i in range(n_docs):
         agency = rnd.choice(ags)[0]
         at = start + timedelta(seconds=rnd.randrange(365 * 86400))
-        dossier = f"{agency}-{at:%y%m%d}-{i % 10000:04d}"
+        seq[(agency, at.date())] = n = seq.get((agency, at.date()), 0) + 1
+        dossier = f"{agency}-{at:%y%m%d}-{n:04d}"
         if i % 2 == 0:
             dossiers.append({"code": dossier, "agency": agency, "created_at": at, "procedure": None, "owner_id": None})
         status = "archived" if rnd.random() < 0.9 else rnd.choice(("needs_review", "quarantined"))
