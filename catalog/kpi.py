@@ -39,7 +39,7 @@ from sqlalchemy import case, func, or_, select
 from catalog.codes import DOSSIER_CODE_RE
 from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document, Dossier, Event
 from catalog.errors import InvalidCode
-from catalog.kpi_db import LEVEL_VI, LEVELS, AgencyInfo, agency_years, list_agencies, operators
+from catalog.kpi_db import LEVEL_VI, LEVELS, AgencyInfo, agency_years, latest_snapshot, list_agencies, operators
 from catalog.types import DATA_DIR
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -412,13 +412,14 @@ def received_by_period(
         day_of.setdefault(purpose, day)
         found[purpose] = found.get(purpose, False) or reused
     out: dict[str, dict[str, dict[str, bool]]] = {p.label: defaultdict(dict) for p in periods}
+    bounds = [(p.label, p.first_day, p.end_day) for p in periods]
     for code, reused in found.items():
         agency = agency_of[code]
         if not scope.includes(agency):
             continue
-        for p in periods:
-            if p.first_day <= day_of[code] < p.end_day:
-                out[p.label][agency][code] = reused
+        for label, lo, hi in bounds:
+            if lo <= day_of[code] < hi:
+                out[label][agency][code] = reused
     return {k: dict(v) for k, v in out.items()}
 
 
@@ -756,16 +757,25 @@ def compute_report(
     agency: str | None = None,
     now: datetime | None = None,
     trend_quarters: int = 4,
+    use_snapshots: bool = True,
 ) -> dict[str, Any]:
-    """All the KPIs of one period: what the dashboard shows, the reports print and the nightly job keeps."""
+    """All the KPIs of one period: what the dashboard shows, the reports print and the nightly job keeps.
+
+    The trend's earlier quarters come from the nightly snapshots taken after each quarter ended (the figures as
+    they were reported, and no rescan of a year of records); quarters without one are computed."""
     targets = targets or load_targets()
     scope = make_scope(catalog, level, agency)
-    quarters = trend_periods(period, trend_quarters)
-    by_period = received_by_period(catalog, list({p.label: p for p in (period, *quarters)}.values()), targets, scope)
-    received = by_period[period.label]
     now = now or datetime.now(UTC)
+    quarters = trend_periods(period, trend_quarters)
+    known = (
+        snapshot_figures(catalog, [q for q in quarters if q != period], targets, scope, now) if use_snapshots else {}
+    )
+    live = {p.label: p for p in (period, *quarters) if p.label not in known}
+    by_period = received_by_period(catalog, list(live.values()), targets, scope)
+    received = by_period[period.label]
     dig = digitization(catalog, period, targets, scope)
     reu = reuse(catalog, period, targets, scope, received)
+    known[period.label] = (dig, reu)
     return {
         "period": period.label,
         "period_vi": period.label_vi,
@@ -787,8 +797,37 @@ def compute_report(
         "quarantine": quarantine_reasons(catalog, period, targets, scope),
         "processing_time": processing_time(catalog, period, scope),
         "preservation": preservation(catalog, period, targets, scope),
-        "trend": trend(catalog, period, targets, scope, trend_quarters, {period.label: (dig, reu)}, by_period),
+        "trend": trend(catalog, period, targets, scope, trend_quarters, known, by_period),
     }
+
+
+def snapshot_figures(
+    catalog: Catalog, quarters: list[Period], targets: Targets, scope: Scope, now: datetime
+) -> dict[str, tuple[dict, dict]]:
+    """label -> (digitization, reuse) of the quarters whose latest nightly snapshot was taken after they ended,
+    narrowed to the scope (snapshots are of the whole province)."""
+    out = {}
+    for q in quarters:
+        if q.end > now:
+            continue
+        snap = latest_snapshot(catalog, q.label)
+        if snap is None or _aware(snap[0]) < q.end or any((snap[1].get("filters") or {}).values()):
+            continue
+        data = snap[1]
+        try:
+            dig = [r for r in data["digitization"]["by_agency"] if scope.includes(r["agency"])]
+            reu = [r for r in data["reuse"]["by_agency"] if scope.includes(r["agency"])]
+            if scope.agency:
+                dig_lv = _levels(dig, "digitized", "on_paper", lambda lv, y=q.year: targets.digitization(lv, y), scope)
+                reu_lv = _levels(reu, "reused", "received", lambda lv, y=q.year: targets.reuse(lv, y), scope)
+            else:
+                keep = (lambda r: r["level"] == scope.level) if scope.level else (lambda r: True)
+                dig_lv = [r for r in data["digitization"]["by_level"] if keep(r)]
+                reu_lv = [r for r in data["reuse"]["by_level"] if keep(r)]
+        except (KeyError, TypeError):  # a snapshot of an older shape: compute instead
+            continue
+        out[q.label] = ({"by_agency": dig, "by_level": dig_lv}, {"by_agency": reu, "by_level": reu_lv})
+    return out
 
 
 def overall(rows: list[dict[str, Any]], num: str, den: str) -> float | None:
