@@ -34,16 +34,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from catalog.codes import DOSSIER_CODE_RE
 from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document, Dossier, Event
 from catalog.errors import InvalidCode
-from catalog.kpi_db import LEVEL_VI, LEVELS, AgencyInfo, agency_years, list_agencies, operators
+from catalog.kpi_db import LEVEL_VI, LEVELS, AgencyInfo, agency_years, latest_snapshot, list_agencies, operators
 from catalog.types import DATA_DIR
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 _PERIOD_RE = re.compile(r"^(?P<y>\d{4})(?:-?Q(?P<q>[1-4]))?$", re.I)
+STAGES = ("ingest", "ocr", "classify", "codes", "pdf", "sign", "store", "catalog")
+"""The stages ``pipeline.run`` times (``stage_timings`` events, ``detail.seconds.<stage>``)."""
 _RESULT_RE = re.compile(r"^(\d+)\s*/\s*(\d+)\b")
 OCR_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 AGE_BUCKETS = ((1, "< 1 ngày"), (7, "1–7 ngày"), (30, "7–30 ngày"), (None, "> 30 ngày"))
@@ -373,58 +375,81 @@ def _levels(rows: list[dict], num: str, den: str, target, scope: Scope) -> list[
 # --- reuse --------------------------------------------------------------------------------------------
 def received_dossiers(catalog: Catalog, period: Period, targets: Targets, scope: Scope) -> dict[str, dict[str, bool]]:
     """agency -> {dossier code: reused?} for the dossiers received in the period."""
+    return received_by_period(catalog, [period], targets, scope)[period.label]
+
+
+def received_by_period(
+    catalog: Catalog, periods: list[Period], targets: Targets, scope: Scope
+) -> dict[str, dict[str, dict[str, bool]]]:
+    """period label -> agency -> {dossier code: reused?}, for several periods in one pass over the records."""
+    first = min(p.first_day for p in periods)
+    last = max(p.end_day for p in periods)
+    span_start, span_end = min(p.start for p in periods), max(p.end for p in periods)
     with catalog.session() as s:
         rows = list(
             s.execute(
-                # a dossier received at the end of the period may be scanned a little later
+                # a dossier received at the end of a period may be scanned a little later
                 select(Dossier.code, Dossier.agency, Dossier.created_at).where(
-                    Dossier.created_at >= period.start - timedelta(days=2),
-                    Dossier.created_at < period.end + timedelta(days=31),
+                    Dossier.created_at >= span_start - timedelta(days=2),
+                    Dossier.created_at < span_end + timedelta(days=31),
                 )
             )
         )
     found: dict[str, bool] = {}
     agency_of: dict[str, str] = {}
+    day_of: dict[str, date] = {}
     for code, agency, created in rows:
         day = _dossier_day(code) or _aware(created).astimezone(VN).date()
-        if period.first_day <= day < period.end_day:
-            found[code] = False
-            agency_of[code] = agency
+        if first <= day < last:
+            found[code], agency_of[code], day_of[code] = False, agency, day
     # Reuse checks are made at reception, before or while the dossier is scanned (or instead of scanning).
-    window = (period.start - timedelta(days=2), period.end + timedelta(days=31))
-    for purpose, detail in _reuse_checks(catalog, targets.events.get("reuse_check", ()), *window):
+    window = (span_start - timedelta(days=2), span_end + timedelta(days=31))
+    for purpose, reused in _reuse_checks(catalog, targets.events.get("reuse_check", ()), *window):
         day = _dossier_day(purpose)
-        if day is None or not period.first_day <= day < period.end_day:
+        if day is None or not first <= day < last:
             continue
         agency_of.setdefault(purpose, purpose.split("-", 1)[0])
-        found[purpose] = found.get(purpose, False) or reuse_found(detail)
-    out: dict[str, dict[str, bool]] = defaultdict(dict)
+        day_of.setdefault(purpose, day)
+        found[purpose] = found.get(purpose, False) or reused
+    out: dict[str, dict[str, dict[str, bool]]] = {p.label: defaultdict(dict) for p in periods}
+    bounds = [(p.label, p.first_day, p.end_day) for p in periods]
     for code, reused in found.items():
-        if scope.includes(agency_of[code]):
-            out[agency_of[code]][code] = reused
-    return dict(out)
+        agency = agency_of[code]
+        if not scope.includes(agency):
+            continue
+        for label, lo, hi in bounds:
+            if lo <= day_of[code] < hi:
+                out[label][agency][code] = reused
+    return {k: dict(v) for k, v in out.items()}
 
 
 def _reuse_checks(
     catalog: Catalog, actions: Iterable[str], start: datetime, end: datetime
-) -> Iterable[tuple[str, dict[str, Any]]]:
-    """(purpose, detail) of the reuse checks in a time window, one row per distinct (purpose, result).
+) -> Iterable[tuple[str, bool]]:
+    """(dossier code, found something reusable?) for the reuse checks in a time window.
 
-    Reuse checks come many times a second, so the database reduces them: the lookup API's rows are read as
-    distinct (purpose, result) pairs; only rows without a ``result`` (other writers) are read whole.
+    Reuse checks come many times a second, so the database reduces the lookup API's rows (``result`` =
+    ``"<reusable>/<required> reusable"``) to one row per dossier; rows of other writers are read whole.
     """
     actions = tuple(actions)
     if not actions:
         return
     purpose, result = Event.detail["purpose"].as_string(), Event.detail["result"].as_string()
     where = (Event.action.in_(actions), Event.at >= start, Event.at < end, purpose.is_not(None))
+    api_shape = result.like("%/% reusable")
     with catalog.session() as s:
-        pairs = list(s.execute(select(purpose, result).where(*where, result.is_not(None)).distinct()))
-        others = list(s.scalars(select(Event.detail).where(*where, result.is_(None))))
-    for p, r in pairs:
-        yield str(p), {"result": r}
+        per_dossier = list(
+            s.execute(
+                select(purpose, func.max(case((result.like("0/%"), 0), else_=1)))
+                .where(*where, api_shape)
+                .group_by(purpose)
+            )
+        )
+        others = list(s.scalars(select(Event.detail).where(*where, or_(result.is_(None), ~api_shape))))
+    for p, any_reused in per_dossier:
+        yield str(p), bool(any_reused)
     for d in others:
-        yield str((d or {}).get("purpose") or ""), d or {}
+        yield str((d or {}).get("purpose") or ""), reuse_found(d or {})
 
 
 def reuse(catalog: Catalog, period: Period, targets: Targets, scope: Scope, received=None) -> dict[str, Any]:
@@ -638,11 +663,17 @@ def processing_time(catalog: Catalog, period: Period, scope: Scope) -> dict[str,
             if scope.includes(a)
         ]
     per_stage: dict[str, list[float]] = defaultdict(list)
-    for e in _events(catalog, ("stage_timings",), period.start, period.end):
-        if scope.includes(e.agency):
-            for stage, secs in ((e.detail or {}).get("seconds") or {}).items():
-                if isinstance(secs, int | float):
-                    per_stage[stage].append(float(secs))
+    # One row per document: read only the stage numbers out of the JSON, in the database.
+    cols = [Event.detail[("seconds", st)].as_float() for st in STAGES]
+    q = select(Event.agency, *cols).where(
+        Event.action == "stage_timings", Event.at >= period.start, Event.at < period.end
+    )
+    with catalog.session() as s:
+        for agency, *secs in s.execute(q):
+            if scope.includes(agency):
+                for st, v in zip(STAGES, secs, strict=True):
+                    if v is not None:
+                        per_stage[st].append(float(v))
     return {
         "documents": len(spans),
         "median_seconds": round(statistics.median(spans), 2) if spans else None,
@@ -684,11 +715,26 @@ def preservation(catalog: Catalog, period: Period, targets: Targets, scope: Scop
 
 
 # --- everything at once -------------------------------------------------------------------------------
-def trend(catalog: Catalog, period: Period, targets: Targets, scope: Scope, n: int = 4) -> list[dict[str, Any]]:
+def trend(
+    catalog: Catalog,
+    period: Period,
+    targets: Targets,
+    scope: Scope,
+    n: int = 4,
+    known: dict | None = None,
+    received: dict | None = None,
+) -> list[dict[str, Any]]:
+    """Digitization and reuse per level for each quarter of the trend (``known``: figures already computed;
+    ``received``: :func:`received_by_period` of the quarters)."""
     out = []
-    for p in trend_periods(period, n):
-        dig = digitization(catalog, p, targets, scope)
-        reu = reuse(catalog, p, targets, scope)
+    quarters = trend_periods(period, n)
+    if received is None:
+        received = received_by_period(catalog, quarters, targets, scope)
+    for p in quarters:
+        dig, reu = (known or {}).get(p.label) or (
+            digitization(catalog, p, targets, scope),
+            reuse(catalog, p, targets, scope, received.get(p.label, {})),
+        )
         out.append(
             {
                 "period": p.label,
@@ -711,12 +757,25 @@ def compute_report(
     agency: str | None = None,
     now: datetime | None = None,
     trend_quarters: int = 4,
+    use_snapshots: bool = True,
 ) -> dict[str, Any]:
-    """All the KPIs of one period: what the dashboard shows, the reports print and the nightly job keeps."""
+    """All the KPIs of one period: what the dashboard shows, the reports print and the nightly job keeps.
+
+    The trend's earlier quarters come from the nightly snapshots taken after each quarter ended (the figures as
+    they were reported, and no rescan of a year of records); quarters without one are computed."""
     targets = targets or load_targets()
     scope = make_scope(catalog, level, agency)
-    received = received_dossiers(catalog, period, targets, scope)
     now = now or datetime.now(UTC)
+    quarters = trend_periods(period, trend_quarters)
+    known = (
+        snapshot_figures(catalog, [q for q in quarters if q != period], targets, scope, now) if use_snapshots else {}
+    )
+    live = {p.label: p for p in (period, *quarters) if p.label not in known}
+    by_period = received_by_period(catalog, list(live.values()), targets, scope)
+    received = by_period[period.label]
+    dig = digitization(catalog, period, targets, scope)
+    reu = reuse(catalog, period, targets, scope, received)
+    known[period.label] = (dig, reu)
     return {
         "period": period.label,
         "period_vi": period.label_vi,
@@ -730,16 +789,45 @@ def compute_report(
             for a in scope.agencies.values()
             if scope.includes(a.code)
         ],
-        "digitization": digitization(catalog, period, targets, scope),
-        "reuse": reuse(catalog, period, targets, scope, received),
+        "digitization": dig,
+        "reuse": reu,
         "per_staff": per_staff(catalog, period, targets, scope, received),
         "review_backlog": review_backlog(catalog, scope, now),
         "ocr_confidence": ocr_confidence(catalog, period, scope),
         "quarantine": quarantine_reasons(catalog, period, targets, scope),
         "processing_time": processing_time(catalog, period, scope),
         "preservation": preservation(catalog, period, targets, scope),
-        "trend": trend(catalog, period, targets, scope, trend_quarters),
+        "trend": trend(catalog, period, targets, scope, trend_quarters, known, by_period),
     }
+
+
+def snapshot_figures(
+    catalog: Catalog, quarters: list[Period], targets: Targets, scope: Scope, now: datetime
+) -> dict[str, tuple[dict, dict]]:
+    """label -> (digitization, reuse) of the quarters whose latest nightly snapshot was taken after they ended,
+    narrowed to the scope (snapshots are of the whole province)."""
+    out = {}
+    for q in quarters:
+        if q.end > now:
+            continue
+        snap = latest_snapshot(catalog, q.label)
+        if snap is None or _aware(snap[0]) < q.end or any((snap[1].get("filters") or {}).values()):
+            continue
+        data = snap[1]
+        try:
+            dig = [r for r in data["digitization"]["by_agency"] if scope.includes(r["agency"])]
+            reu = [r for r in data["reuse"]["by_agency"] if scope.includes(r["agency"])]
+            if scope.agency:
+                dig_lv = _levels(dig, "digitized", "on_paper", lambda lv, y=q.year: targets.digitization(lv, y), scope)
+                reu_lv = _levels(reu, "reused", "received", lambda lv, y=q.year: targets.reuse(lv, y), scope)
+            else:
+                keep = (lambda r: r["level"] == scope.level) if scope.level else (lambda r: True)
+                dig_lv = [r for r in data["digitization"]["by_level"] if keep(r)]
+                reu_lv = [r for r in data["reuse"]["by_level"] if keep(r)]
+        except (KeyError, TypeError):  # a snapshot of an older shape: compute instead
+            continue
+        out[q.label] = ({"by_agency": dig, "by_level": dig_lv}, {"by_agency": reu, "by_level": reu_lv})
+    return out
 
 
 def overall(rows: list[dict[str, Any]], num: str, den: str) -> float | None:

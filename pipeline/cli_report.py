@@ -36,20 +36,26 @@ def report_cmd(
     quarter: Quarter = None,
     agency: Agency = None,
     level: Level = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="html | csv | xlsx | json")] = "html",
+    format: Annotated[str, typer.Option("--format", "-f", help="html | csv | xlsx | json | pdf")] = "html",
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Tệp kết quả (mặc định: màn hình; xlsx: tệp)")
+        Path | None, typer.Option("--out", "-o", help="Tệp kết quả (mặc định: màn hình; xlsx, pdf: tệp)")
     ] = None,
 ) -> None:
     """Báo cáo định kỳ kết quả số hóa / the quarterly KPI report (same figures as the dashboard)."""
     from catalog.dashboard.render import FORMATS
 
-    if format not in FORMATS:
-        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    if format not in (*FORMATS, "pdf"):
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, pdf")
     report = _report(quarter, agency, level)
-    data = FORMATS[format][1](report)
-    if out_file is None and format == "xlsx":
-        out_file = Path(f"bao-cao-so-hoa-{report['period']}{'-' + agency if agency else ''}.xlsx")
+    if format == "pdf":
+        from catalog.dashboard.pdf import html_to_pdf
+        from catalog.dashboard.render import render_html
+
+        data = html_to_pdf(render_html(report))
+    else:
+        data = FORMATS[format][1](report)
+    if out_file is None and format in ("xlsx", "pdf"):
+        out_file = Path(f"bao-cao-so-hoa-{report['period']}{'-' + agency if agency else ''}.{format}")
     if out_file is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

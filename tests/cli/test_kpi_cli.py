@@ -95,3 +95,21 @@ def test_report_kpi_and_nightly_snapshot(home: Path, tmp_path: Path):
     assert snap["reuse"] == expected["reuse"]
     assert cli(home, "report", "--quarter", "2026Q5").returncode == 3
     catalog.close()
+
+
+def test_pdf_report(home: Path, tmp_path: Path):
+    import subprocess
+
+    from catalog.dashboard.pdf import find_browser
+    from tests.servers import unavailable
+
+    if find_browser() is None:
+        unavailable("headless Chromium not installed (apt install chromium)")
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    seed_kpi(catalog)
+    catalog.close()
+    out = tmp_path / "q4.pdf"
+    cli(home, "report", "--quarter", "2026Q4", "--format", "pdf", "--out", str(out), check=True)
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    assert "Tỷ lệ tái sử dụng" in text and "12,5 %" in text

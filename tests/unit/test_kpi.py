@@ -98,3 +98,20 @@ def test_periods():
 )
 def test_reuse_contract(detail, found):
     assert reuse_found(detail) is found
+
+
+def test_trend_uses_snapshots_of_ended_quarters(kpi_catalog):
+    from catalog.kpi_db import save_snapshot
+
+    q3 = compute_report(kpi_catalog, parse_period("2026Q3"), now=NOW)
+    q3["digitization"]["by_level"][0]["rate"] = 99.9  # as reported then (corrected since)
+    save_snapshot(kpi_catalog, "2026Q3", q3)
+    trend = by(compute_report(kpi_catalog, parse_period("2026Q4"), now=NOW)["trend"], "period")
+    assert trend["2026Q3"]["digitization"]["province"] == 99.9
+    assert trend["2026Q4"]["digitization"]["province"] == 20.0  # the period itself is always computed
+    live = by(compute_report(kpi_catalog, parse_period("2026Q4"), now=NOW, use_snapshots=False)["trend"], "period")
+    assert live["2026Q3"]["digitization"]["province"] == 10.0
+    district = by(compute_report(kpi_catalog, parse_period("2026Q4"), level="district", now=NOW)["trend"], "period")
+    assert district["2026Q3"]["digitization"] == {"district": 0.0}
+    one = by(compute_report(kpi_catalog, parse_period("2026Q4"), agency=P, now=NOW)["trend"], "period")
+    assert one["2026Q3"]["digitization"]["province"] == 10.0  # recomputed from the agency's snapshot row
