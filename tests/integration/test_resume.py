@@ -15,6 +15,7 @@ from pipeline import stages
 from tests.integration.helpers import cli_json, pdf_keys, run_inprocess, truths
 
 pytestmark = pytest.mark.slow
+FINISHED = ("archived", "needs_review")
 
 
 class Crash(BaseException):
@@ -51,12 +52,13 @@ def test_crash_then_resume(config, scans: Path, samples: Path, home: Path, monke
     monkeypatch.undo()
 
     _report, data = run_inprocess(config, scans)
-    statuses = sorted(d["status"] for d in data["documents"])
-    assert statuses == sorted(["duplicate"] * 1 + ["archived"] * (n - 1))
+    # "finished" = archived, or signed and stored but held for review (OCR doubted a key-field word)
+    statuses = sorted("finished" if d["status"] in FINISHED else d["status"] for d in data["documents"])
+    assert statuses == sorted(["duplicate"] * 1 + ["finished"] * (n - 1))
     assert code_before in [d["doc_code"] for d in data["documents"]]
     assert len(pdf_keys(home)) == n  # exactly one signed copy per document
     catalog = Catalog(config.catalog_config.url)
-    assert catalog.count_by_status() == {"archived": n}
+    assert sum(catalog.count_by_status().values()) == n and set(catalog.count_by_status()) <= set(FINISHED)
     catalog.close()
 
 
@@ -75,7 +77,9 @@ def _archived(home: Path) -> int:
         return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
-            return c.execute("select count(*) from documents where status='archived'").fetchone()[0]
+            return c.execute("select count(*) from documents where status in ('archived', 'needs_review')").fetchone()[
+                0
+            ]
     except sqlite3.Error:
         return 0
 
@@ -112,7 +116,7 @@ def test_killed_cli_batch_resumes(home: Path, scans: Path, samples: Path, sig):
 
     rc, data = cli_json(home, "batch", "run", str(scans), "--json")
     assert rc == 0
-    assert all(d["status"] in ("archived", "duplicate") for d in data["documents"])
+    assert all(d["status"] in (*FINISHED, "duplicate") for d in data["documents"])
     assert len({d["doc_code"] for d in data["documents"]}) == n
     assert len(pdf_keys(home)) == n
     assert _archived(home) == n
