@@ -172,3 +172,12 @@ def test_damaged_english_half_and_dropped_colon_and_no_stray_labels():
     assert "full_name" not in extract_fields(no_label, CATALOGUE.get("GCNDKDN"))
     run_together = company.replace("TRÀNG AN", "HOALƯ")
     assert extract_fields(run_together, CATALOGUE.get("GCNDKDN"))["full_name"].problem == "unusual_word_in_name"
+
+
+def test_declared_owner_wins_unless_the_paper_clearly_names_another():
+    w = words(TEXT, {"037303012345": 50.0})
+    same = assess(TEXT, CATALOGUE, CatalogConfig(), words=w, declared_owner="037303012345")
+    assert same.owner_id == "037303012345" and same.review == ()
+    other = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT), declared_owner="037203099999")
+    assert other.owner_id == "037203099999" and any(r.startswith("owner_mismatch") for r in other.review)
+    assert "037203099999" not in " ".join(other.review)  # the reason does not spell the ID out
