@@ -76,7 +76,15 @@ def assess(
             review.append(f"owner_invalid: {key}" + (f" ({fv.problem})" if fv.problem else ""))
         if owner is None and not any(r.startswith("owner_") for r in review):
             review.append("owner_missing")
+    else:
+        # the manifest names the owner: what the paper says only matters when it clearly says otherwise
+        key = doc_type.owner_field if doc_type else "id_number"
+        fv = fields.get(key)
+        if fv is not None and fv.confidence >= cfg.review_threshold and fv.value != declared_owner:
+            review.append(f"owner_mismatch: declared {declared_owner[:3]}…, paper reads another {key}")
     for key in REVIEWED_FIELDS:
+        if declared_owner is not None and key in ("id_number", "enterprise_code"):
+            continue
         fv = fields.get(key)
         if fv is not None and fv.confidence < cfg.review_threshold:
             review.append(f"field_uncertain: {key}" + (f" ({fv.problem})" if fv.problem else ""))

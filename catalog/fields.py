@@ -219,6 +219,10 @@ def is_vietnamese_name(name: str) -> bool:
     return all(is_syllable(tok) for tok in tokens)
 
 
+def _has_vowel(token: str) -> bool:
+    return any(c in "aeiouy" for c in unaccent(token).lower())
+
+
 def is_syllable(token: str) -> bool:
     """A written Vietnamese syllable: onset + a known rhyme, at most one tone mark.
 
@@ -289,8 +293,14 @@ _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def _after_labels(lines: list[str], folded: list[str], labels: Sequence[str]) -> list[str]:
-    """Values that follow ``label:`` (same line, or the next line when empty), label by label in
-    the given order (most specific first), each label in text order."""
+    """Values that follow ``label:`` (same line, or the next line when empty), label by label in the
+    given order (most specific first), each label in text order.
+
+    A bilingual label (``họ tên / full name``) also matches its Vietnamese half alone, so an English half
+    damaged by OCR ("Eull name") costs nothing. When no label is followed by its colon, a long label
+    (3+ words) followed directly by a capital or a digit is taken: OCR often drops the colon.
+    """
+    labels = list(labels) + [lb.split(" / ")[0] for lb in labels if " / " in lb and lb.split(" / ")[0] not in labels]
     values = []
     for label in labels:
         rx = _REGEX_CACHE.get(label)
@@ -305,6 +315,17 @@ def _after_labels(lines: list[str], folded: list[str], labels: Sequence[str]) ->
                 value = lines[i + 1].strip()
             if value:
                 values.append(value)
+    if values:
+        return values
+    for label in labels:
+        tokens = re.findall(r"[a-z0-9]+", label)
+        if len(tokens) < 3:
+            continue
+        rx = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9\n]{0,4}".join(map(re.escape, tokens)) + r"(?![a-z0-9])\s+")
+        for i, fl in enumerate(folded):
+            m = rx.search(fl)
+            if m and m.end() < len(lines[i]) and (lines[i][m.end()].isupper() or lines[i][m.end()].isdigit()):
+                values.append(lines[i][m.end() :].strip())
     return values
 
 
@@ -346,10 +367,11 @@ class _Reader:
     def candidates(self, key: str) -> list[tuple[str, float]]:
         """(value, rule confidence): the type's own labels first, then the generic ones (less sure)."""
         own = self.doc_type.folded_labels(key) if self.doc_type else ()
-        out = [(v, 1.0) for v in _after_labels(self.lines, self.folded, own)]
-        generic = [label for label in LABELS.get(key, ()) if label not in own]
-        out += [(v, 0.9 if own else 1.0) for v in _after_labels(self.lines, self.folded, generic)]
-        return out
+        if own:
+            # the type says which labels carry the value: another label of the page would name someone
+            # else (the legal representative on an enterprise certificate, the mother on a birth paper)
+            return [(v, 1.0) for v in _after_labels(self.lines, self.folded, own)]
+        return [(v, 1.0) for v in _after_labels(self.lines, self.folded, LABELS.get(key, ()))]
 
     def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
         f, why = self.words.factor(raw, *WORD_CONF_BY_FIELD.get(key, (WORD_CONF_ZERO, WORD_CONF_FULL)))
@@ -398,6 +420,9 @@ def extract_fields(
             else:
                 ok = 1 <= len(name.split()) <= 20
                 problem = None if ok else "implausible_name"
+                odd = [t for t in name.split() if _has_vowel(t) and not is_syllable(t) and len(t) > 3]
+                if ok and odd:  # "HOALƯ": two syllables run together, or a foreign word: a person decides
+                    ok, problem = False, "unusual_word_in_name"
             rule_conf = (0.85 if repaired else 0.92) * rule if ok else 0.4
             raw = raw_name if person_names else name
             out["full_name"] = r.value("full_name", title_case(name), raw, rule_conf, problem)

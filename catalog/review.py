@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from catalog.codes import CodeTemplates, parse_personal_id, validate_enterprise_code, validate_owner_id
 from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
-from catalog.fields import parse_date, title_case
+from catalog.fields import extract_fields, parse_date, title_case
 from catalog.owners import record_owner
 from catalog.types import FIELD_KEYS, Catalogue
 
@@ -165,6 +165,17 @@ def correct(
             raise InvalidCode(f"unknown document type {type_code!r}", f"không có loại giấy tờ {type_code!r}")
         changes["type_code"] = {"from": d.type_code, "to": type_code}
         new_type, new_name = t.code, t.name_vi
+        # read the stored OCR text again with the right type's labels: fields the clerk does not give
+        # come from there (with their confidence), fields the new type does not carry are dropped
+        reread = extract_fields(d.text or "", t)
+        for key in list(new_fields):
+            if key not in t.fields and key not in (fields or {}):
+                changes[f"fields.{key}"] = {"from": new_fields.pop(key).get("value"), "to": None}
+        for key, fv in reread.items():
+            old = new_fields.get(key, {}).get("value")
+            if key not in (fields or {}) and fv.value != old:
+                changes[f"fields.{key}"] = {"from": old, "to": fv.value}
+                new_fields[key] = {"value": fv.value, "confidence": fv.confidence, "source": "reread"}
     for key, raw in (fields or {}).items():
         value = normalize_field(key, raw)
         old = (d.fields or {}).get(key, {}).get("value")
@@ -185,7 +196,8 @@ def correct(
     t = catalogue.get(new_type) if new_type else None
     if t is not None and "valid_until" not in (fields or {}) and t.validity.kind in ("years", "months"):
         issued = new_fields.get("issue_date", {}).get("value")
-        if issued and ("fields.issue_date" in changes or "type_code" in changes):
+        reread_until = new_fields.get("valid_until", {}).get("source") == "reread"
+        if issued and not reread_until and ("fields.issue_date" in changes or "type_code" in changes):
             until = t.validity.valid_until(date.fromisoformat(issued), None)
             if until:
                 new_fields["valid_until"] = {"value": until.isoformat(), "confidence": 1.0, "source": "rule"}

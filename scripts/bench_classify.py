@@ -119,6 +119,8 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
             "wrong_not_flagged": 0,
             "fields": defaultdict(lambda: [0, 0]),
             "ocr_seconds": 0.0,
+            "readable": 0,
+            "readable_type_correct": 0,
         }
     )
     misses = []
@@ -132,6 +134,9 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
         lv["ocr_seconds"] += json.loads(cache.read_text())["seconds"]
         type_ok = a.type_code == truth["type"]
         lv["type_correct"] += type_ok
+        if ocr_conf >= cfg.ocr_review_threshold:  # pages the OCR stage returned readable text for
+            lv["readable"] += 1
+            lv["readable_type_correct"] += type_ok
         top = a.candidates[0] if a.candidates else None
         if top:
             b = calibration[min(9, int(top[1] * 10))]
@@ -174,6 +179,10 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
         report["levels"][level] = {
             "documents": n,
             "type_accuracy": round(lv["type_correct"] / n, 4),
+            "ocr_readable": lv["readable"],
+            "type_accuracy_readable": round(lv["readable_type_correct"] / lv["readable"], 4)
+            if lv["readable"]
+            else None,
             "sent_to_review": round(lv["review"] / n, 4),
             "wrong": lv["wrong"],
             "wrong_not_flagged": lv["wrong_not_flagged"],
@@ -222,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         if not r:
             continue
         print(
-            f"{level:6s} n={r['documents']:4d}  type acc {r['type_accuracy']:.3f}  review {r['sent_to_review']:.3f}  "
+            f"{level:6s} n={r['documents']:4d}  type acc {r['type_accuracy']:.3f} "
+            f"(on the {r['ocr_readable']} with OCR confidence >= threshold: {r['type_accuracy_readable'] or 0:.3f})  "
+            f"review {r['sent_to_review']:.3f}  "
             f"wrong {r['wrong']}  wrong-not-flagged {r['wrong_not_flagged']} ({r['wrong_not_flagged_rate']:.3f})  "
             f"OCR {r['ocr_seconds_per_doc']:.1f} s/doc"
         )

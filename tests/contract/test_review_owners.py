@@ -110,3 +110,17 @@ def test_review_cli(review_catalog, tmp_path, monkeypatch):
     assert r.exit_code == 3
     r = runner.invoke(app, ["review", "accept", "000.00.16.H42-261121-0404.01"])
     assert r.exit_code == 10
+
+
+def test_a_type_correction_reads_the_text_again_with_the_new_labels(review_catalog):
+    code = add_waiting(review_catalog, 1, type_code=None)
+    text = (
+        "GIẤY XÁC NHẬN\nTÌNH TRẠNG HÔN NHÂN\nHọ, chữ đệm, tên: LÊ THỊ HOA\nSố định danh cá nhân: 037303012345\n"
+        "Giấy này có giá trị sử dụng đến ngày: 15/03/2025\nNinh Bình, ngày 01 tháng 09 năm 2024\n"
+    )
+    review_catalog.update_document(find(review_catalog, code).key, text=text)
+    d = correct(review_catalog, CATALOGUE, code, "clerk-09", type_code="GXNTTHN")
+    assert d.fields["full_name"]["value"] == "Lê Thị Hoa" and d.fields["full_name"]["source"] == "reread"
+    assert d.valid_until == "2025-03-15" and d.issue_date == "2024-09-01"  # printed, not the rule
+    changes = review_catalog.events(doc_key=d.key, action="review_corrected")[0].detail["changes"]
+    assert changes["fields.full_name"] == {"from": "Nguyễn Thị My", "to": "Lê Thị Hoa"}

@@ -15,6 +15,7 @@ from pipeline import stages
 from tests.integration.helpers import cli_json, pdf_keys, run_inprocess, truths
 
 pytestmark = pytest.mark.slow
+FINISHED = ("archived", "needs_review")
 
 
 class Crash(BaseException):
@@ -57,6 +58,13 @@ def test_crash_then_resume(config, scans: Path, samples: Path, home: Path, monke
     assert len(pdf_keys(home)) == n  # exactly one signed copy per document
     catalog = Catalog(config.catalog_config.url)
     assert _stored_count(catalog.count_by_status()) == n
+    # "finished" = archived, or signed and stored but held for review (OCR doubted a key-field word)
+    statuses = sorted("finished" if d["status"] in FINISHED else d["status"] for d in data["documents"])
+    assert statuses == sorted(["duplicate"] * 1 + ["finished"] * (n - 1))
+    assert code_before in [d["doc_code"] for d in data["documents"]]
+    assert len(pdf_keys(home)) == n  # exactly one signed copy per document
+    catalog = Catalog(config.catalog_config.url)
+    assert sum(catalog.count_by_status().values()) == n and set(catalog.count_by_status()) <= set(FINISHED)
     catalog.close()
 
 
@@ -87,6 +95,9 @@ def _archived(home: Path) -> int:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
             sql = "select count(*) from documents where status in ('archived', 'needs_review')"
             return c.execute(sql).fetchone()[0]
+            return c.execute("select count(*) from documents where status in ('archived', 'needs_review')").fetchone()[
+                0
+            ]
     except sqlite3.Error:
         return 0
 
@@ -124,6 +135,7 @@ def test_killed_cli_batch_resumes(home: Path, scans: Path, samples: Path, sig):
     rc, data = cli_json(home, "batch", "run", str(scans), "--json")
     assert rc == 0
     assert all(d["status"] in ("archived", "needs_review", "duplicate") for d in data["documents"])
+    assert all(d["status"] in (*FINISHED, "duplicate") for d in data["documents"])
     assert len({d["doc_code"] for d in data["documents"]}) == n
     assert len(pdf_keys(home)) == n
     assert _archived(home) == n

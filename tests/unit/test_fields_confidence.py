@@ -157,3 +157,27 @@ def test_family_name_read_with_a_wrong_diacritic_is_repaired():
     assert f["full_name"].value == "Nguyễn Thị My"
     f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN MINHAN"), GKS)
     assert f["full_name"].confidence < 0.5
+
+
+def test_damaged_english_half_and_dropped_colon_and_no_stray_labels():
+    licence = "GIẤY PHÉP LÁI XE\nHọ tên / Eull name: ĐINH NGỌC THẮNG\n"
+    assert extract_fields(licence, CATALOGUE.get("GPLX"))["full_name"].value == "Đinh Ngọc Thắng"
+    company = (
+        "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nTên công ty viết bằng tiếng Việt CÔNG TY TNHH NÔNG SẢN TRÀNG AN\n"
+        "Họ và tên: NGUYỄN MINH HÙNG\n"
+    )
+    assert extract_fields(company, CATALOGUE.get("GCNDKDN"))["full_name"].value == "Công Ty Tnhh Nông Sản Tràng An"
+    # without the company label, the legal representative's "Họ và tên" is not taken for the company
+    no_label = "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nHọ và tên: NGUYỄN MINH HÙNG\n"
+    assert "full_name" not in extract_fields(no_label, CATALOGUE.get("GCNDKDN"))
+    run_together = company.replace("TRÀNG AN", "HOALƯ")
+    assert extract_fields(run_together, CATALOGUE.get("GCNDKDN"))["full_name"].problem == "unusual_word_in_name"
+
+
+def test_declared_owner_wins_unless_the_paper_clearly_names_another():
+    w = words(TEXT, {"037303012345": 50.0})
+    same = assess(TEXT, CATALOGUE, CatalogConfig(), words=w, declared_owner="037303012345")
+    assert same.owner_id == "037303012345" and same.review == ()
+    other = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT), declared_owner="037203099999")
+    assert other.owner_id == "037203099999" and any(r.startswith("owner_mismatch") for r in other.review)
+    assert "037203099999" not in " ".join(other.review)  # the reason does not spell the ID out
