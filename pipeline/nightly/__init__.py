@@ -15,6 +15,4 @@ from pipeline.nightly import (  # noqa: F401
 )
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
 
-# One import per job module (keeps the registry complete). Keep sorted.
-
 __all__ = ["JOBS", "JobReport", "nightly_app", "run_jobs"]

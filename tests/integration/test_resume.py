@@ -52,12 +52,6 @@ def test_crash_then_resume(config, scans: Path, samples: Path, home: Path, monke
     monkeypatch.undo()
 
     _report, data = run_inprocess(config, scans)
-    statuses = sorted(_stored(d["status"]) for d in data["documents"])
-    assert statuses == sorted(["duplicate"] * 1 + ["archived"] * (n - 1))
-    assert code_before in [d["doc_code"] for d in data["documents"]]
-    assert len(pdf_keys(home)) == n  # exactly one signed copy per document
-    catalog = Catalog(config.catalog_config.url)
-    assert _stored_count(catalog.count_by_status()) == n
     # "finished" = archived, or signed and stored but held for review (OCR doubted a key-field word)
     statuses = sorted("finished" if d["status"] in FINISHED else d["status"] for d in data["documents"])
     assert statuses == sorted(["duplicate"] * 1 + ["finished"] * (n - 1))
@@ -66,16 +60,6 @@ def test_crash_then_resume(config, scans: Path, samples: Path, home: Path, monke
     catalog = Catalog(config.catalog_config.url)
     assert sum(catalog.count_by_status().values()) == n and set(catalog.count_by_status()) <= set(FINISHED)
     catalog.close()
-
-
-def _stored(status: str) -> str:
-    """Archived and held for review are both stored, signed and catalogued once; resuming is about that."""
-    return "archived" if status == "needs_review" else status
-
-
-def _stored_count(by_status: dict[str, int]) -> int:
-    assert set(by_status) <= {"archived", "needs_review"}, by_status
-    return sum(by_status.values())
 
 
 def _keys(catalog: Catalog) -> list[str]:
@@ -93,8 +77,6 @@ def _archived(home: Path) -> int:
         return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
-            sql = "select count(*) from documents where status in ('archived', 'needs_review')"
-            return c.execute(sql).fetchone()[0]
             return c.execute("select count(*) from documents where status in ('archived', 'needs_review')").fetchone()[
                 0
             ]
@@ -134,7 +116,6 @@ def test_killed_cli_batch_resumes(home: Path, scans: Path, samples: Path, sig):
 
     rc, data = cli_json(home, "batch", "run", str(scans), "--json")
     assert rc == 0
-    assert all(d["status"] in ("archived", "needs_review", "duplicate") for d in data["documents"])
     assert all(d["status"] in (*FINISHED, "duplicate") for d in data["documents"])
     assert len({d["doc_code"] for d in data["documents"]}) == n
     assert len(pdf_keys(home)) == n
