@@ -37,3 +37,29 @@ def test_two_processes_never_share_a_dossier_number(catalog_url):
     other = Catalog(catalog_url, migrate=False)
     assert other.next_sequence("dossier:000.00.17.H42", "20261121") == 1  # per agency
     other.close()
+
+
+def _open(url: str, start, out) -> None:
+    start.wait(30)
+    try:
+        Catalog(url).close()
+        out.put("ok")
+    except Exception as e:  # reported to the test, which names it
+        out.put(f"{type(e).__name__}: {e}")
+
+
+def test_processes_starting_together_create_the_schema_once(catalog_url):
+    """A clerk's CLI and two workers opening a new catalog at the same moment all find it ready."""
+    ctx = mp.get_context("spawn")
+    q, start = ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=_open, args=(catalog_url, start, q)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    start.set()
+    results = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["ok"] * 4, results
+    c = Catalog(catalog_url, migrate=False)
+    assert c.count_by_status() == {}
+    c.close()

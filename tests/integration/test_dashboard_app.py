@@ -80,7 +80,8 @@ def test_reuse_checks_made_through_the_api_count_in_the_reuse_rate(tmp_path):
 
 def test_dashboard_in_headless_chromium(tmp_path, chrome, artifacts):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     from tests.fixtures_dashboard import LiveServer
 
@@ -98,7 +99,10 @@ def test_dashboard_in_headless_chromium(tmp_path, chrome, artifacts):
             assert "/dashboard/login" in chrome.current_url  # a person is asked to log in
             chrome.find_element(By.ID, "key").send_keys(k["dashboard"])
             chrome.find_element(By.ID, "login-submit").click()
-            assert chrome.title.startswith("Báo cáo kết quả số hóa — Quý IV/2026"), chrome.title
+            # the click returns before the browser has followed the redirect: wait for the dashboard
+            title = "Báo cáo kết quả số hóa — Quý IV/2026"
+            WebDriverWait(chrome, 30).until(ec.title_contains(title), "no dashboard after login")
+            assert chrome.title.startswith(title), chrome.title
 
             names = {c.get_attribute("data-chart") for c in chrome.find_elements(By.CSS_SELECTOR, "svg.chart")}
             assert {"digitization-trend", "digitization-by-agency", "reuse-trend", "reuse-by-agency"} <= names
@@ -125,7 +129,7 @@ def test_dashboard_in_headless_chromium(tmp_path, chrome, artifacts):
 
             Select(chrome.find_element(By.ID, "f-level")).select_by_value("district")
             chrome.find_element(By.CSS_SELECTOR, "form.filters button").click()
-            assert "level=district" in chrome.current_url
+            WebDriverWait(chrome, 30).until(ec.url_contains("level=district"), "the filter was not applied")
             rows = [e.text for e in chrome.find_elements(By.CSS_SELECTOR, "#t-digitization td.t:first-child")]
             assert len(rows) == 1 and rows[0].startswith("UBND huyện Hoa Lư")
     finally:
