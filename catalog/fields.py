@@ -168,14 +168,29 @@ def title_case(name: str) -> str:
 
 
 @functools.cache
-def _surnames() -> tuple[frozenset[str], dict[str, str]]:
+def _surnames() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
+    """Known family names (lower case), the unaccented forms that point at exactly one of them, and the
+    unaccented forms of the common ones (see ``surnames.toml``)."""
     data = tomllib.loads((DATA_DIR / "surnames.toml").read_text(encoding="utf-8"))
     names = [nfc(n) for n in data["surnames"]]
     by_fold: dict[str, list[str]] = {}
     for n in names:
         by_fold.setdefault(unaccent(n).lower(), []).append(n)
     unique = {k: v[0] for k, v in by_fold.items() if len(v) == 1}
-    return frozenset(n.lower() for n in names), unique
+    common = {unaccent(nfc(n)).lower(): nfc(n) for n in data.get("common", [])}
+    return frozenset(n.lower() for n in names), unique, common
+
+
+def confusable_surname(name: str) -> str | None:
+    """The common family name a rare one may be a misreading of: ``Đồ Quang Đạt`` → ``Đỗ``; else None."""
+    tokens = name.split()
+    if not tokens:
+        return None
+    first = nfc(tokens[0])
+    common = _surnames()[2].get(unaccent(first).lower())
+    if common is None or common.lower() == first.lower():
+        return None
+    return common
 
 
 def repair_surname(name: str) -> tuple[str, bool]:
@@ -183,7 +198,7 @@ def repair_surname(name: str) -> tuple[str, bool]:
     tokens = name.split()
     if not tokens:
         return name, False
-    known, unique = _surnames()
+    known, unique, _ = _surnames()
     first = tokens[0]
     if first.lower() in known:
         return name, False
@@ -417,6 +432,10 @@ def extract_fields(
                 repaired = repaired or split
                 ok = is_vietnamese_name(name)
                 problem = None if ok else "not_a_vietnamese_name"
+                common = confusable_surname(name) if ok else None
+                if common is not None:
+                    # read as a rare family name one diacritic away from a common one: a person decides
+                    ok, problem = False, f"family_name_confusable_with {common}"
             else:
                 ok = 1 <= len(name.split()) <= 20
                 problem = None if ok else "implausible_name"

@@ -181,3 +181,19 @@ def test_declared_owner_wins_unless_the_paper_clearly_names_another():
     other = assess(TEXT, CATALOGUE, CatalogConfig(), words=words(TEXT), declared_owner="037203099999")
     assert other.owner_id == "037203099999" and any(r.startswith("owner_mismatch") for r in other.review)
     assert "037203099999" not in " ".join(other.review)  # the reason does not spell the ID out
+
+
+def test_rare_family_name_one_diacritic_from_a_common_one_goes_to_review():
+    from catalog.fields import confusable_surname
+
+    assert confusable_surname("Đồ Quang Đạt") == "Đỗ"  # a real but rare family name, or Đỗ misread?
+    assert confusable_surname("Lường Văn An") == "Lương"
+    assert confusable_surname("Đô Văn An") == "Đỗ"  # no family name at all: Đỗ or Đồ, never guessed
+    assert confusable_surname("Đỗ Quang Đạt") is None
+    assert confusable_surname("Lã Văn An") is None  # La and Lã are both rare: nothing to prefer
+    assert confusable_surname("Kiều Thị Mai") is None
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "ĐỒ THỊ MY"), GKS, words(TEXT.replace("NGUYỄN", "ĐỒ")))
+    assert f["full_name"].value == "Đồ Thị My"  # kept as read, not "repaired" into another family
+    assert f["full_name"].confidence < 0.5 and f["full_name"].problem == "family_name_confusable_with Đỗ"
+    a = assess(TEXT.replace("NGUYỄN THỊ MY", "ĐỒ THỊ MY"), CATALOGUE, CatalogConfig())
+    assert any(r.startswith("field_uncertain: full_name (family_name_confusable_with") for r in a.review)
