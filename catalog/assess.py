@@ -7,14 +7,14 @@ measured is exactly what runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import FieldValue, extract_fields
+from catalog.fields import FieldValue, WordConfidence, extract_fields, same_token
 from catalog.types import Catalogue
 from ocr.model import Word
 
@@ -33,9 +33,75 @@ class Assessment:
     owner_id: str | None = None
     review: tuple[str, ...] = ()
     """Reasons a clerk must confirm the document; empty = it may be reused as read."""
+    second_read: tuple[str, ...] = ()
+    """Fields whose OCR doubt a second read of their words lifted (both reads agree)."""
+
+
+Reread = Callable[[Sequence[int]], Sequence[Word]]
+"""Reads the words at these positions of ``words`` again, on their own (``ocr.reread.Rereader``), and returns
+what it read (nothing when it cannot)."""
 
 
 def assess(
+    text: str,
+    catalogue: Catalogue,
+    cfg: CatalogConfig,
+    *,
+    words: Sequence[Word] | None = None,
+    ocr_confidence: float | None = None,
+    declared_type: str | None = None,
+    declared_owner: str | None = None,
+    today: date | None = None,
+    reread: Reread | None = None,
+) -> Assessment:
+    """Type, fields, owner and review reasons of a document's text.
+
+    With ``reread``, a key field that only OCR doubt (a low word confidence) would send to review has its
+    words read a second time on their own; when the second read spells the same words, each clearly
+    (``second_read_min_conf``), their confidence is raised to the second read's and the decision is made
+    again. Values are never changed by the second read, and a disagreement leaves the doubt in place.
+    """
+    args = dict(ocr_confidence=ocr_confidence, declared_type=declared_type, declared_owner=declared_owner, today=today)
+    first = _assess_once(text, catalogue, cfg, words=words, **args)
+    if reread is None or not words or not cfg.second_read or not first.review:
+        return first
+    confirmed_words: dict[int, float] = {}
+    confirmed: list[str] = []
+    index = WordConfidence(words)
+    for key in REVIEWED_FIELDS:
+        fv = first.fields.get(key)
+        if fv is None or fv.source is None or fv.confidence >= cfg.review_threshold:
+            continue
+        if not (fv.problem or "").startswith("ocr_word_confidence"):
+            continue  # a validator's doubt is not a reading problem: a second read cannot lift it
+        span = index.span(fv.source)
+        if not span:
+            continue
+        again = agreeing_confidences([words[i] for i in span], reread(span))
+        if again is None or min(again) < cfg.second_read_min_conf:
+            continue
+        confirmed.append(key)
+        for i, conf in zip(span, again, strict=True):
+            confirmed_words[i] = max(words[i].conf, conf)
+    if not confirmed:
+        return first
+    updated = [replace(w, conf=confirmed_words[i]) if i in confirmed_words else w for i, w in enumerate(words)]
+    second = _assess_once(text, catalogue, cfg, words=updated, **args)
+    fields = {k: replace(v, second_read=True) if k in confirmed else v for k, v in second.fields.items()}
+    return replace(second, fields=fields, second_read=tuple(confirmed))
+
+
+def agreeing_confidences(first: Sequence[Word], second: Sequence[Word]) -> list[float] | None:
+    """Confidences of the second read's words where they spell the first read's words, in order (the line
+    cut out may also hold a neighbour's word or a stray mark); None when the first read is not found."""
+    n = len(first)
+    for i in range(len(second) - n + 1):
+        if all(same_token(first[j].text, second[i + j].text) for j in range(n)):
+            return [second[i + j].conf for j in range(n)]
+    return None
+
+
+def _assess_once(
     text: str,
     catalogue: Catalogue,
     cfg: CatalogConfig,

@@ -13,6 +13,13 @@ class CatalogConfig(BaseModel):
     review_threshold: float = Field(default=0.6, ge=0, le=1)
     """Type or key-field confidence below which a document goes to the review queue."""
 
+    second_read: bool = True
+    """Read the words of a key field that only OCR doubt sends to review a second time, on their own line;
+    when both reads agree, each word clearly, the doubt is lifted (see ``catalog.assess``)."""
+
+    second_read_min_conf: float = Field(default=85.0, ge=0, le=100)
+    """Word confidence (Tesseract 0-100) every word of the second read must reach to lift a doubt."""
+
     ocr_review_threshold: float = Field(default=0.55, ge=0, le=1)
     """Document OCR confidence below which a document goes to the review queue."""
 

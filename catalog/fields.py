@@ -21,7 +21,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from catalog.codes import is_enterprise_code, parse_personal_id
@@ -49,6 +49,10 @@ class FieldValue:
     confidence: float
     problem: str | None = None
     """Why the value is doubtful (validator or OCR), None when nothing was found wrong."""
+    source: str | None = field(default=None, compare=False, repr=False)
+    """The text the value was read from, as OCR gave it (to find its words again)."""
+    second_read: bool = False
+    """A second read of the value's words on their own agreed with the first (see ``catalog.assess``)."""
 
 
 LABELS: dict[str, tuple[str, ...]] = {
@@ -267,21 +271,52 @@ class WordConfidence:
 
     def __init__(self, words: Sequence[Word] | None) -> None:
         self.tokens = None
+        self.exact: list[str] = []
+        self.index: list[int] = []
         if words:
-            self.tokens = [(t, w.conf) for w in words if (t := _norm_token(w.text))]
+            self.tokens = []
+            for i, w in enumerate(words):
+                if t := _norm_token(w.text):
+                    self.tokens.append((t, w.conf))
+                    self.exact.append(_strip_token(w.text))
+                    self.index.append(i)
+
+    def _hits(self, raw: str) -> list[tuple[float, int, int]]:
+        """(lowest confidence, first token, token count) of every run of words that spells ``raw``.
+
+        Runs written exactly as ``raw`` (same case) are the ones it was read from; only when there are none
+        do runs that differ in case count (a name printed in capitals by its label and again in a signature
+        line elsewhere on the page is judged by the capitals).
+        """
+        if self.tokens is None:
+            return []
+        parts = [x for x in raw.split() if _norm_token(x)]
+        want = [_norm_token(x) for x in parts]
+        exact = [_strip_token(x) for x in parts]
+        n = len(want)
+        if not n:
+            return []
+        hits, same_case = [], []
+        for i in range(len(self.tokens) - n + 1):
+            if all(self.tokens[i + j][0] == want[j] for j in range(n)):
+                hit = (min(self.tokens[i + j][1] for j in range(n)), i, n)
+                hits.append(hit)
+                if self.exact[i : i + n] == exact:
+                    same_case.append(hit)
+        return same_case or hits
 
     def of(self, raw: str) -> float | None:
         """Lowest word confidence (0-100) over the words of ``raw``; None when unknown."""
-        if self.tokens is None:
-            return None
-        want = [t for t in (_norm_token(x) for x in raw.split()) if t]
-        if not want:
-            return None
-        n, hits = len(want), []
-        for i in range(len(self.tokens) - n + 1):
-            if all(self.tokens[i + j][0] == want[j] for j in range(n)):
-                hits.append(min(self.tokens[i + j][1] for j in range(n)))
-        return min(hits) if hits else None
+        hits = self._hits(raw)
+        return min(hits)[0] if hits else None
+
+    def span(self, raw: str) -> list[int]:
+        """Positions (in the words given) of the words ``raw`` was read from: the least sure run if several."""
+        hits = self._hits(raw)
+        if not hits:
+            return []
+        _, i, n = min(hits)
+        return [self.index[i + j] for j in range(n)]
 
     def factor(self, raw: str, zero: float = WORD_CONF_ZERO, full: float = WORD_CONF_FULL) -> tuple[float, str | None]:
         """Multiplier for a field's confidence, with a reason when it costs something."""
@@ -293,8 +328,18 @@ class WordConfidence:
         return f, None if f >= 1.0 else f"ocr_word_confidence {conf:.0f}"
 
 
+def _strip_token(s: str) -> str:
+    return nfc(s).strip(".,;:()[]\"'“”‘’*")
+
+
 def _norm_token(s: str) -> str:
-    return nfc(s).strip(".,;:()[]\"'“”‘’*").lower()
+    return _strip_token(s).lower()
+
+
+def same_token(a: str, b: str) -> bool:
+    """Two OCR words spell the same thing (case, NFC and surrounding punctuation aside)."""
+    x = _norm_token(a)
+    return bool(x) and x == _norm_token(b)
 
 
 def _label_regex(label: str) -> re.Pattern[str]:
@@ -390,7 +435,7 @@ class _Reader:
 
     def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
         f, why = self.words.factor(raw, *WORD_CONF_BY_FIELD.get(key, (WORD_CONF_ZERO, WORD_CONF_FULL)))
-        return FieldValue(value, round(rule * f, 3), problem or why)
+        return FieldValue(value, round(rule * f, 3), problem or why, source=raw)
 
 
 def _id_from(value: str) -> tuple[str, str, bool] | None:

@@ -101,6 +101,21 @@ class TesseractEngine:
         page = page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
         return judge(page, cfg)
 
+    def read_line(self, gray: np.ndarray, dpi: float) -> tuple[Word, ...]:
+        """Words of an image holding one text line (``--psm 7``): the second read of ``ocr.reread``."""
+        config = f"--oem {self.cfg.oem} --psm 7 --dpi {round(dpi)}"
+        try:
+            data = pytesseract.image_to_data(
+                gray,
+                lang=self.cfg.lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=min(30.0, self.cfg.page_timeout_s),
+            )
+        except (pytesseract.TesseractError, RuntimeError) as e:
+            raise OcrError(f"Tesseract failed on a line: {e}", f"Tesseract gặp lỗi khi đọc một dòng: {e}") from e
+        return page_text_from_data(data, gray.shape[1], gray.shape[0], columns=False).words
+
 
 def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0, columns: bool = True) -> PageText:
     """Words, reading-order text and confidence from pytesseract's ``image_to_data`` dictionary."""

@@ -13,6 +13,7 @@ from catalog.db import Catalog
 from pipeline.errors import ExitCode
 from pipeline.model import Outcome
 from pipeline.run import BatchReport
+from pipeline.stages import fields_as_json
 
 STATUSES = ("archived", "needs_review", "quarantined", "duplicate", "failed")
 
@@ -48,7 +49,7 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
             type_name=j.type_name,
             type_confidence=j.type_confidence,
             owner_id=j.owner_id,
-            fields={k: {"value": v.value, "confidence": v.confidence} for k, v in j.fields.items()},
+            fields=fields_as_json(j.fields),
             pages=len(j.pages),
             ocr_confidence=j.ocr_confidence,
             text=j.text,

@@ -103,7 +103,7 @@ def process(job: DocumentJob, deps: Deps, on_page: Callable[[], None]) -> Docume
     t = _Stopwatch()  # each lap() runs after its stage returns: seconds per stage, for the KPIs
     job = t.lap("ingest", stages.ingest(job, cfg.ocr))
     job = t.lap("ocr", stages.ocr_pages(job, deps.engine, cfg.ocr, cfg.signing.image_quality, on_page, pool=deps.pages))
-    job = t.lap("classify", stages.classify_and_extract(job, deps.catalogue, cfg.catalog, cfg.ocr))
+    job = t.lap("classify", stages.classify_and_extract(job, deps.catalogue, cfg.catalog, cfg.ocr, deps.engine))
     job = t.lap("codes", stages.assign_codes(job, deps.catalog, deps.catalogue, cfg.templates, cfg.catalog))
     if not stages.pdf_already_stored(job, deps.store):
         job = t.lap("pdf", stages.build_pdf(job, cfg.signing, cfg.agency_name))

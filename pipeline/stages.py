@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -32,6 +33,7 @@ from catalog.types import Catalogue
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
 from ocr.page import read_page
+from ocr.reread import PageImage, Rereader
 from ocr.sources import MEDIA_TYPES, inspect_source, iter_pages
 from pipeline.model import DocumentJob, PageRecord, SourceFile
 from signing.config import SigningConfig
@@ -129,17 +131,30 @@ def ocr_pages(
     return replace(job, pages=tuple(pages), text="\n\n".join(texts), ocr_confidence=round(confidence, 4))
 
 
-def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig) -> DocumentJob:
-    """Type, fields and owner, with the reasons a clerk must confirm them (if any)."""
+def classify_and_extract(
+    job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig, engine: OcrEngine | None = None
+) -> DocumentJob:
+    """Type, fields and owner, with the reasons a clerk must confirm them (if any).
+
+    With an ``engine`` that reads single lines, a key field doubted only for its OCR word confidence is
+    read a second time from the page image (``catalog.assess``, ``ocr.reread``)."""
     declared = job.declared
+    words = [w for p in job.pages for w in p.text.words]
+    reread = None
+    if engine is not None and cfg.second_read:
+        pages = [
+            PageImage(functools.partial(_load_page, p.image_path), p.dpi, p.skew, len(p.text.words)) for p in job.pages
+        ]
+        reread = Rereader(engine, ocr, pages).attach(words)
     a = assess(
         job.text or "",
         catalogue,
         cfg,
-        words=[w for p in job.pages for w in p.text.words],
+        words=words,
         ocr_confidence=job.ocr_confidence or 0.0,
         declared_type=declared.type_code,
         declared_owner=declared.owner_id,
+        reread=reread,
     )
     review = list(a.review)
     if not any(p.text.words for p in job.pages):
@@ -158,6 +173,13 @@ def classify_and_extract(job: DocumentJob, catalogue: Catalogue, cfg: CatalogCon
         owner_id=a.owner_id,
         review=tuple(dict.fromkeys(review)),
     )
+
+
+def _load_page(path: str):
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f"cannot read the page image {path}")
+    return image
 
 
 def today_in(tz: str) -> date:
@@ -414,6 +436,11 @@ def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folde
 
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
     return {
-        k: {"value": v.value, "confidence": v.confidence, **({"problem": v.problem} if v.problem else {})}
+        k: {
+            "value": v.value,
+            "confidence": v.confidence,
+            **({"problem": v.problem} if v.problem else {}),
+            **({"second_read": True} if v.second_read else {}),
+        }
         for k, v in fields.items()
     }

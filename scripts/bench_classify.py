@@ -16,6 +16,7 @@ flagged (a wrong type or a wrong owner/key field that would reach the warehouse 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -29,15 +30,19 @@ if __package__ in (None, ""):
 
 KEY_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
 DEFAULT_OUT = Path("bench-out/classify")
+CACHE_VERSION = 2  # 2: word boxes and the upright page images (for the second read)
 
 
 def _ocr_one(scan: str, cache: str) -> str:
     """OCR one scan the way a batch does; write the cache file. Runs in a worker process."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    import cv2
+
     from ocr.config import OcrConfig
     from ocr.page import read_page
     from ocr.sources import inspect_source, iter_pages
     from ocr.tesseract import TesseractEngine
+    from signing.config import SigningConfig
 
     cfg = OcrConfig()
     engine = TesseractEngine(cfg)
@@ -46,27 +51,48 @@ def _ocr_one(scan: str, cache: str) -> str:
     t0 = time.perf_counter()
     for raster in iter_pages(Path(scan), info, cfg):
         r = read_page(raster, engine, cfg)
+        # the upright colour page as the batch keeps it (the second read cuts lines out of it)
+        image = Path(cache).with_name(f"{Path(cache).stem}-p{len(pages) + 1}.jpg")
+        cv2.imwrite(str(image), r.image, [cv2.IMWRITE_JPEG_QUALITY, SigningConfig().image_quality])
         pages.append(
             {
                 "text": r.text.text,
                 "confidence": r.text.confidence,
-                "words": [[w.text, round(w.conf, 1)] for w in r.text.words],
+                "words": [[w.text, round(w.conf, 1), w.left, w.top, w.width, w.height] for w in r.text.words],
+                "image": image.name,
+                "dpi": r.dpi,
+                "skew": r.skew,
             }
         )
-    data = {"pages": pages, "seconds": round(time.perf_counter() - t0, 2)}
+    data = {"version": CACHE_VERSION, "pages": pages, "seconds": round(time.perf_counter() - t0, 2)}
     Path(cache).write_text(json.dumps(data, ensure_ascii=False))
     return cache
 
 
+def _cache_ok(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text()).get("version") == CACHE_VERSION
+    except (OSError, ValueError):
+        return False
+
+
 def _load_ocr(path: Path):
+    """Text, words (with boxes), OCR confidence and the pages' images, as the batch's classify stage has them."""
+    import cv2
+
     from ocr.model import Word
+    from ocr.reread import PageImage
 
     data = json.loads(path.read_text())
     text = "\n\n".join(p["text"] for p in data["pages"])
-    words = [Word(t, 0, 0, 0, 0, c) for p in data["pages"] for t, c in p["words"]]
+    words = [Word(t, left, top, w, h, c) for p in data["pages"] for t, c, left, top, w, h in p["words"]]
     chars = sum(len(p["text"]) for p in data["pages"])
     conf = sum(p["confidence"] * len(p["text"]) for p in data["pages"]) / chars if chars else 0.0
-    return text, tuple(words), conf
+    images = [
+        PageImage(functools.partial(cv2.imread, str(path.with_name(p["image"]))), p["dpi"], p["skew"], len(p["words"]))
+        for p in data["pages"]
+    ]
+    return text, tuple(words), conf, images
 
 
 def prepare(out: Path, types: list[str], levels: list[str], per_type: int, dpi: int, seed: int, workers: int):
@@ -91,7 +117,7 @@ def prepare(out: Path, types: list[str], levels: list[str], per_type: int, dpi: 
         cache = gen_dir / "ocr" / f"{name}.json"
         scan = next((gen_dir / "scans").glob(name + ".*"))
         wanted.append((name, gen_dir / "truth" / f"{name}.json", cache))
-        if not cache.exists():
+        if not _cache_ok(cache):
             todo.append((str(scan), str(cache)))
     if todo:
         print(f"OCR of {len(todo)} scans with {workers} worker(s)…", file=sys.stderr)
@@ -103,13 +129,21 @@ def prepare(out: Path, types: list[str], levels: list[str], per_type: int, dpi: 
     return wanted
 
 
-def evaluate(wanted, threshold: float | None = None) -> dict:
+def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -> dict:
     from catalog.assess import assess
     from catalog.config import CatalogConfig
     from catalog.types import default_catalogue
+    from ocr.config import OcrConfig
+    from ocr.reread import Rereader
+    from ocr.tesseract import TesseractEngine
 
     catalogue = default_catalogue()
-    cfg = CatalogConfig() if threshold is None else CatalogConfig(review_threshold=threshold)
+    cfg = CatalogConfig(second_read=second_read)
+    if threshold is not None:
+        cfg = cfg.model_copy(update={"review_threshold": threshold})
+    ocr_cfg = OcrConfig()
+    engine = TesseractEngine(ocr_cfg)
+    second_reads = 0
     per_level: dict[str, dict] = defaultdict(
         lambda: {
             "documents": 0,
@@ -127,8 +161,10 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
     calibration = defaultdict(lambda: [0, 0, 0.0])  # confidence decile -> [n, correct, sum of confidences]
     for name, truth_path, cache in wanted:
         truth = json.loads(truth_path.read_text())
-        text, words, ocr_conf = _load_ocr(cache)
-        a = assess(text, catalogue, cfg, words=words, ocr_confidence=ocr_conf)
+        text, words, ocr_conf, images = _load_ocr(cache)
+        reread = Rereader(engine, ocr_cfg, images).attach(words)
+        a = assess(text, catalogue, cfg, words=words, ocr_confidence=ocr_conf, reread=reread)
+        second_reads += reread.reads
         lv = per_level[truth["level"]]
         lv["documents"] += 1
         lv["ocr_seconds"] += json.loads(cache.read_text())["seconds"]
@@ -169,11 +205,12 @@ def evaluate(wanted, threshold: float | None = None) -> dict:
                     "got": a.type_code,
                     "confidence": a.type_confidence,
                     "flagged": list(a.review),
+                    "second_read": list(a.second_read),
                     "owner_ok": owner_ok,
                     "wrong_fields": wrong_fields,
                 }
             )
-    report = {"levels": {}, "misses": misses, "calibration": {}}
+    report = {"levels": {}, "misses": misses, "calibration": {}, "second_reads": second_reads}
     for level, lv in per_level.items():
         n = lv["documents"]
         report["levels"][level] = {
@@ -216,13 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threshold", type=float, default=None, help="review threshold (default: CatalogConfig)")
+    ap.add_argument("--no-second-read", action="store_true", help="score without the second read of doubtful words")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--misses", action="store_true", help="list every wrong or flagged document")
     args = ap.parse_args(argv)
     wanted = prepare(
         args.out, args.types.split(","), args.levels.split(","), args.per_type, args.dpi, args.seed, args.workers
     )
-    report = evaluate(wanted, args.threshold)
+    report = evaluate(wanted, args.threshold, second_read=not args.no_second_read)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
@@ -243,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"top-1 type calibration (bin: n, mean confidence → share correct): {bins}")
     print(f"expected calibration error {report['expected_calibration_error']:.3f}")
+    print(f"second reads of doubtful key-field words: {report['second_reads']}")
     if args.misses:
         for m in report["misses"]:
             print(json.dumps(m, ensure_ascii=False))

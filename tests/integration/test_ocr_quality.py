@@ -98,3 +98,28 @@ def test_sohoa_ocr_writes_every_step_and_reports_the_page(home: Path, tmp_path: 
     names = sorted(f.name for f in debug.iterdir())
     assert names[0] == "p001-00-input.png"
     assert [n.split("-", 2)[2] for n in names[1:]] == [f"{s}.png" for s in p["steps"]]
+
+
+def test_a_second_read_of_a_line_cut_from_a_skewed_sealed_page_spells_the_same_words(sealed_page, shadowed, engine):
+    from ocr.reread import PageImage, Rereader
+
+    page, paper = sealed_page
+    h, w = page.shape[:2]
+    tilted = cv2.warpAffine(
+        shadowed(page, 0.3), cv2.getRotationMatrix2D((w / 2, h / 2), 4.0, 1.0), (w, h), borderValue=(250, 250, 250)
+    )
+    for image in (page, tilted):
+        r = read_page(RasterPage(0, image, 200.0), engine, OcrConfig())
+        words = list(r.text.words)
+        reread = Rereader(engine, OcrConfig(), [PageImage(lambda r=r: r.image, r.dpi, r.skew, len(words))])
+        reread.attach(words)
+        pos = next(i for i, x in enumerate(words) if x.text == paper.owner_id)  # the ID number's word
+        again = reread([pos])
+        assert [x.text for x in again if x.text == paper.owner_id], (r.skew, [x.text for x in again])
+        assert min(x.conf for x in again if x.text == paper.owner_id) >= 85
+        # a few words of a name line: read as one line, same words in the same order
+        first = next(i for i, x in enumerate(words) if x.text.startswith(paper.fields["full_name"].split()[0].upper()))
+        span = [first, first + 1]
+        again = [x.text for x in reread(span)]
+        assert any(again[k : k + 2] == [words[first].text, words[first + 1].text] for k in range(len(again))), again
+    assert reread.reads == 2

@@ -4,7 +4,10 @@ import json
 import random
 from pathlib import Path
 
-from scripts.bench_classify import evaluate
+import cv2
+import numpy as np
+
+from scripts.bench_classify import CACHE_VERSION, evaluate
 from scripts.samplegen.papers import GENERATORS
 
 
@@ -18,8 +21,10 @@ def test_scoring_counts_right_wrong_and_flagged(tmp_path: Path):
         truth = tmp_path / f"{n}.json"
         truth.write_text(json.dumps({"type": code, "owner_id": paper.owner_id, "fields": paper.fields, "level": level}))
         cache = tmp_path / f"{n}-ocr.json"
-        words = [[w, 95.0] for w in text.split()]
-        cache.write_text(json.dumps({"pages": [{"text": text, "confidence": 0.95, "words": words}], "seconds": 1.0}))
+        words = [[w, 95.0, 10 * i, 10, 9, 9] for i, w in enumerate(text.split())]
+        cv2.imwrite(str(tmp_path / f"{n}-ocr-p1.jpg"), np.full((100, 100, 3), 255, np.uint8))
+        page = {"text": text, "confidence": 0.95, "words": words, "image": f"{n}-ocr-p1.jpg", "dpi": 200, "skew": 0}
+        cache.write_text(json.dumps({"version": CACHE_VERSION, "pages": [page], "seconds": 1.0}))
         wanted.append((f"{n}", truth, cache))
     report = evaluate(wanted)
     clean = report["levels"]["clean"]

@@ -1,0 +1,83 @@
+"""The second read of a doubtful key field: agreement lifts an OCR doubt, anything else leaves it."""
+
+from datetime import date
+
+from catalog.assess import agreeing_confidences, assess
+from catalog.config import CatalogConfig
+from catalog.types import default_catalogue
+from ocr.model import Word
+
+CATALOGUE = default_catalogue()
+TODAY = date(2026, 11, 22)
+TEXT = """GIẤY KHAI SINH
+Họ, chữ đệm, tên: NGUYỄN THỊ MY
+Ngày, tháng, năm sinh: 01/02/2003
+Giới tính: Nữ    Dân tộc: Kinh
+Số định danh cá nhân: 037303012345
+Ngày, tháng, năm đăng ký: 15/02/2003
+"""
+
+
+def words(text: str, low: dict[str, float] | None = None) -> list[Word]:
+    low = low or {}
+    return [Word(t, 0, 0, 1, 1, low.get(t, 95.0)) for t in text.split()]
+
+
+class FakeReread:
+    """Answers a second read with the given words (or the first read's words at a new confidence)."""
+
+    def __init__(self, first: list[Word], answer=None, conf: float = 96.0) -> None:
+        self.first, self.answer, self.conf, self.calls = first, answer, conf, []
+
+    def __call__(self, positions):
+        self.calls.append([self.first[i].text for i in positions])
+        if self.answer is not None:
+            return [Word(t, 0, 0, 1, 1, self.conf) for t in self.answer]
+        return [Word("¡:", 0, 0, 1, 1, 40.0)] + [Word(self.first[i].text, 0, 0, 1, 1, self.conf) for i in positions]
+
+
+def test_an_agreeing_second_read_lifts_the_ocr_doubt():
+    first = words(TEXT, {"01/02/2003": 46.0})
+    alone = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY)
+    assert any(r.startswith("field_uncertain: date_of_birth (ocr_word_confidence 46)") for r in alone.review)
+    reread = FakeReread(first)
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    assert reread.calls == [["01/02/2003"]]  # only the doubtful field's words are read again
+    assert a.review == () and a.second_read == ("date_of_birth",)
+    dob = a.fields["date_of_birth"]
+    assert dob.value == "2003-02-01" and dob.second_read and dob.confidence >= 0.9 and dob.problem is None
+
+
+def test_a_second_read_that_disagrees_or_is_unsure_leaves_the_doubt():
+    first = words(TEXT, {"MY": 58.0})
+    for reread in (FakeReread(first, answer=["NGUYỄN", "THỊ", "MỸ"]), FakeReread(first, conf=70.0)):
+        a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+        assert reread.calls == [["NGUYỄN", "THỊ", "MY"]]
+        assert a.fields["full_name"].value == "Nguyễn Thị My"  # never replaced by the second read
+        assert any(r.startswith("field_uncertain: full_name") for r in a.review) and a.second_read == ()
+    nothing = FakeReread(first, answer=[])
+    assert assess(TEXT, CATALOGUE, CatalogConfig(), words=first, reread=nothing).second_read == ()
+
+
+def test_no_second_read_for_a_validator_doubt_or_when_switched_off():
+    wrong = TEXT.replace("037303012345", "037203012345")  # the ID says a man, the paper says Nữ
+    first = words(wrong)
+    reread = FakeReread(first)
+    a = assess(wrong, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    assert reread.calls == [] and a.owner_id is None
+    doubtful = words(TEXT, {"01/02/2003": 46.0})
+    off = FakeReread(doubtful)
+    a = assess(TEXT, CATALOGUE, CatalogConfig(second_read=False), words=doubtful, today=TODAY, reread=off)
+    assert off.calls == [] and a.review
+
+
+def test_agreement_is_in_order_and_whole():
+    first = [Word("Đinh", 0, 0, 1, 1, 69), Word("Hữu", 0, 0, 1, 1, 96)]
+
+    def w(*texts):
+        return [Word(t, 0, 0, 1, 1, 90 + i) for i, t in enumerate(texts)]
+
+    assert agreeing_confidences(first, w("¡:", "ĐINH", "HỮU.")) == [91, 92]  # case and punctuation aside
+    assert agreeing_confidences(first, w("Hữu", "Đinh")) is None
+    assert agreeing_confidences(first, w("Đinh")) is None
+    assert agreeing_confidences(first, w("Định", "Hữu")) is None
