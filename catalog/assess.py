@@ -14,7 +14,7 @@ from datetime import date
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import FieldValue, WordConfidence, extract_fields, same_token
+from catalog.fields import FieldValue, WordConfidence, extract_fields, printed_no_expiry, same_token
 from catalog.types import Catalogue
 from ocr.model import Word
 
@@ -65,38 +65,55 @@ def assess(
     first = _assess_once(text, catalogue, cfg, words=words, **args)
     if reread is None or not words or not cfg.second_read or not first.review:
         return first
-    confirmed_words: dict[int, float] = {}
+    current = list(words)
     confirmed: list[str] = []
-    index = WordConfidence(words)
     for key in REVIEWED_FIELDS:
         fv = first.fields.get(key)
         if fv is None or fv.source is None or fv.confidence >= cfg.review_threshold:
             continue
         if not (fv.problem or "").startswith("ocr_word_confidence"):
             continue  # a validator's doubt is not a reading problem: a second read cannot lift it
-        span = index.span(fv.source)
-        if not span:
-            continue
-        again = agreeing_confidences([words[i] for i in span], reread(span))
-        if again is None or min(again) < cfg.second_read_min_conf:
-            continue
-        confirmed.append(key)
-        for i, conf in zip(span, again, strict=True):
-            confirmed_words[i] = max(words[i].conf, conf)
+        if _read_again(fv, key, current, reread, cfg.second_read_min_conf):
+            confirmed.append(key)
     if not confirmed:
         return first
-    updated = [replace(w, conf=confirmed_words[i]) if i in confirmed_words else w for i, w in enumerate(words)]
-    second = _assess_once(text, catalogue, cfg, words=updated, **args)
+    second = _assess_once(text, catalogue, cfg, words=current, **args)
     fields = {k: replace(v, second_read=True) if k in confirmed else v for k, v in second.fields.items()}
     return replace(second, fields=fields, second_read=tuple(confirmed))
 
 
-def agreeing_confidences(first: Sequence[Word], second: Sequence[Word]) -> list[float] | None:
-    """Confidences of the second read's words where they spell the first read's words, in order (the line
-    cut out may also hold a neighbour's word or a stray mark); None when the first read is not found."""
+def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min_conf: float) -> bool:
+    """Read the words of a doubtful value again; raise their confidence in ``words`` where the second read
+    agrees. The value may stand in several places (it is judged by its least sure one): each doubtful place
+    is read in turn. True when no doubtful place is left."""
+    assert fv.source is not None
+    for _ in range(3):
+        span = WordConfidence(words).span(fv.source)
+        if not span:
+            return False
+        if min(words[i].conf for i in span) >= min_conf:
+            return True
+        read = [words[i].text for i in span]
+        # a name's family name may have been repaired ("NGUYÊN" read, "Nguyễn" kept): the second read may
+        # confirm the repaired spelling as well as the one read
+        readings = [read]
+        if key == "full_name" and len(fv.value.split()) == len(span):
+            readings.append(fv.value.split())
+        again = reread(span)
+        confs = next((c for r in readings if (c := agreeing_confidences(r, again)) is not None), None)
+        if confs is None or min(confs) < min_conf:
+            return False
+        for i, conf in zip(span, confs, strict=True):
+            words[i] = replace(words[i], conf=max(words[i].conf, conf))
+    return False
+
+
+def agreeing_confidences(first: Sequence[str], second: Sequence[Word]) -> list[float] | None:
+    """Confidences of the second read's words where they spell the words ``first``, in order (the line cut
+    out may also hold a neighbour's word or a stray mark); None when ``first`` is not found."""
     n = len(first)
     for i in range(len(second) - n + 1):
-        if all(same_token(first[j].text, second[i + j].text) for j in range(n)):
+        if all(same_token(first[j], second[i + j].text) for j in range(n)):
             return [second[i + j].conf for j in range(n)]
     return None
 
@@ -158,6 +175,10 @@ def _assess_once(
         for key in ("full_name",):
             if key in doc_type.fields and key not in fields:
                 review.append(f"field_missing: {key}")
+        limited = doc_type.validity.kind != "permanent"
+        if limited and "valid_until" not in fields and not printed_no_expiry(text, doc_type):
+            # neither printed nor computable (no issue date read): reused, it could be long expired
+            review.append("field_missing: valid_until")
     if ocr_confidence is not None and ocr_confidence < cfg.ocr_review_threshold:
         review.append("ocr_low_confidence")
     return Assessment(

@@ -185,6 +185,29 @@ def _surnames() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
     return frozenset(n.lower() for n in names), unique, common
 
 
+@functools.cache
+def _name_syllables() -> tuple[frozenset[str], dict[str, list[str]]]:
+    data = tomllib.loads((DATA_DIR / "names.toml").read_text(encoding="utf-8"))
+    names = sorted({nfc(n) for n in data["syllables"]})
+    by_fold: dict[str, list[str]] = {}
+    for n in names:
+        by_fold.setdefault(unaccent(n).lower(), []).append(n)
+    return frozenset(n.lower() for n in names), by_fold
+
+
+def confusable_given_name(name: str) -> tuple[str, str] | None:
+    """(syllable read, name syllable it may be a misreading of) for the first middle or given name that is
+    not a name syllable while one differing only by its diacritics is: ``Trần Bích Hãng`` → (Hãng, Hằng)."""
+    known, by_fold = _name_syllables()
+    for tok in nfc(name).split()[1:]:
+        if tok.lower() in known:
+            continue
+        near = by_fold.get(unaccent(tok).lower())
+        if near:
+            return title_case(tok), "/".join(near)
+    return None
+
+
 def confusable_surname(name: str) -> str | None:
     """The common family name a rare one may be a misreading of: ``Đồ Quang Đạt`` → ``Đỗ``; else None."""
     tokens = name.split()
@@ -215,19 +238,34 @@ def repair_surname(name: str) -> tuple[str, bool]:
 
 def split_run_together(name: str) -> tuple[str, bool]:
     """``Xuânan`` → ``Xuân An`` when OCR lost the space between two syllables and only one split reads."""
-    out, changed = [], False
+    out, changed, _ = _split_syllables(name, guess=False)
+    return out, changed
+
+
+def split_run_together_guessing(name: str) -> tuple[str, bool, bool]:
+    """Like :func:`split_run_together`, and where several splits read, the one into two known name
+    syllables ("Thịuyên" → "Thị Uyên", not "Thịu Yên"): (name, changed, guessed)."""
+    return _split_syllables(name, guess=True)
+
+
+def _split_syllables(name: str, guess: bool) -> tuple[str, bool, bool]:
+    out, changed, guessed = [], False, False
     for tok in name.split():
         if is_syllable(tok):
             out.append(tok)
             continue
         splits = [(tok[:i], tok[i:]) for i in range(1, len(tok)) if is_syllable(tok[:i]) and is_syllable(tok[i:])]
+        if len(splits) > 1 and guess:
+            known = _name_syllables()[0]
+            splits = [(a, b) for a, b in splits if a.lower() in known and b.lower() in known]
+            guessed = len(splits) == 1
         if len(splits) != 1:
             out.append(tok)
             continue
         a, b = splits[0]
         out += [a, b[:1].upper() + b[1:] if a[:1].isupper() and not a.isupper() else b]
         changed = True
-    return " ".join(out), changed
+    return " ".join(out), changed, guessed
 
 
 def is_vietnamese_name(name: str) -> bool:
@@ -473,14 +511,19 @@ def extract_fields(
             if person_names:
                 raw_name = name
                 name, repaired = repair_surname(name)
-                name, split = split_run_together(name)
+                name, split, guessed = split_run_together_guessing(name)
                 repaired = repaired or split
                 ok = is_vietnamese_name(name)
                 problem = None if ok else "not_a_vietnamese_name"
+                if ok and guessed:  # the likelier reading is kept, but a person confirms it
+                    ok, problem = False, "name_split_guessed"
                 common = confusable_surname(name) if ok else None
+                given = confusable_given_name(name) if ok else None
                 if common is not None:
                     # read as a rare family name one diacritic away from a common one: a person decides
                     ok, problem = False, f"family_name_confusable_with {common}"
+                elif given is not None:
+                    ok, problem = False, f"name_confusable: {given[0]} or {given[1]}"
             else:
                 ok = 1 <= len(name.split()) <= 20
                 problem = None if ok else "implausible_name"
@@ -593,6 +636,15 @@ def extract_fields(
         if issuer:
             out["issuer"] = r.value("issuer", issuer, issuer, 0.75)
     return out
+
+
+_NO_EXPIRY = re.compile(r"\b(?:khong (?:co )?thoi han|vo thoi han|khong han)\b")
+
+
+def printed_no_expiry(text: str, doc_type: DocumentType | None) -> bool:
+    """The paper says, where its expiry date would be, that it has none ("Không thời hạn")."""
+    r = _Reader(text, doc_type, None)
+    return any(_NO_EXPIRY.search(unaccent(value).lower()) for value, _ in r.candidates("valid_until"))
 
 
 def _sex(r: _Reader) -> str | None:

@@ -153,6 +153,9 @@ def test_family_name_read_with_a_wrong_diacritic_is_repaired():
     assert repair_surname("Lã Văn An") == ("Lã Văn An", False)  # La / Lã: both family names, left alone
     assert split_run_together("Huỳnh Xuânan") == ("Huỳnh Xuân An", True)
     assert split_run_together("Nguyễn Minhan") == ("Nguyễn Minhan", False)  # Minh An or Mi Nhan: ask a person
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN THỊUYÊN"), GKS)
+    assert f["full_name"].value == "Nguyễn Thị Uyên"  # not Thịu Yên: not a name; but a person confirms
+    assert f["full_name"].confidence < 0.5 and f["full_name"].problem == "name_split_guessed"
     f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYÊN THỊ MY"), GKS)
     assert f["full_name"].value == "Nguyễn Thị My"
     f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN MINHAN"), GKS)
@@ -197,3 +200,33 @@ def test_rare_family_name_one_diacritic_from_a_common_one_goes_to_review():
     assert f["full_name"].confidence < 0.5 and f["full_name"].problem == "family_name_confusable_with Đỗ"
     a = assess(TEXT.replace("NGUYỄN THỊ MY", "ĐỒ THỊ MY"), CATALOGUE, CatalogConfig())
     assert any(r.startswith("field_uncertain: full_name (family_name_confusable_with") for r in a.review)
+
+
+def test_a_name_syllable_one_diacritic_from_a_common_name_goes_to_review():
+    from catalog.fields import confusable_given_name
+
+    assert confusable_given_name("Trần Bích Hãng") == ("Hãng", "Hằng")
+    assert confusable_given_name("Đinh Xuân Quần") == ("Quần", "Quân")
+    assert confusable_given_name("Trịnh Thị Dũng") is None  # Dung and Dũng are both names: no guess
+    assert confusable_given_name("Lê Văn Tèo") is None  # unusual, but nothing it could be instead
+    f = extract_fields(TEXT.replace("NGUYỄN THỊ MY", "NGUYỄN THỊ HÃNG"), GKS)
+    assert f["full_name"].value == "Nguyễn Thị Hãng" and f["full_name"].confidence < 0.5
+    assert f["full_name"].problem == "name_confusable: Hãng or Hằng"
+
+
+def test_a_paper_of_limited_validity_without_a_readable_end_goes_to_review():
+    text = "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN\nHọ, chữ đệm, tên: NGUYỄN VĂN AN\nSố định danh cá nhân: 037096014589\n"
+    a = assess(text, CATALOGUE, CatalogConfig(), words=words(text))
+    assert a.type_code == "GXNTTHN" and "valid_until" not in a.fields
+    assert "field_missing: valid_until" in a.review
+    dated = text + "Ninh Bình, ngày 31 tháng 08 năm 2024\n"
+    assert "field_missing: valid_until" not in assess(dated, CATALOGUE, CatalogConfig(), words=words(dated)).review
+    licence = (
+        "GIẤY PHÉP LÁI XE\nHọ tên / Full name: NGUYỄN VĂN AN\nSố định danh cá nhân: 037096014589\n"
+        "Hạng / Class: A    Ngày trúng tuyển / Beginning date: 13/06/2024\n"
+    )
+    a = assess(licence, CATALOGUE, CatalogConfig(), words=words(licence))
+    assert a.type_code == "GPLX" and "field_missing: valid_until" in a.review  # printed validity, not read
+    unlimited = licence + "Có giá trị đến / Expires: Không thời hạn\n"
+    a = assess(unlimited, CATALOGUE, CatalogConfig(), words=words(unlimited))
+    assert "valid_until" not in a.fields and "field_missing: valid_until" not in a.review  # says: no end

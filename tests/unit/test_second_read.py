@@ -72,7 +72,7 @@ def test_no_second_read_for_a_validator_doubt_or_when_switched_off():
 
 
 def test_agreement_is_in_order_and_whole():
-    first = [Word("Đinh", 0, 0, 1, 1, 69), Word("Hữu", 0, 0, 1, 1, 96)]
+    first = ["Đinh", "Hữu"]
 
     def w(*texts):
         return [Word(t, 0, 0, 1, 1, 90 + i) for i, t in enumerate(texts)]
@@ -81,3 +81,26 @@ def test_agreement_is_in_order_and_whole():
     assert agreeing_confidences(first, w("Hữu", "Đinh")) is None
     assert agreeing_confidences(first, w("Đinh")) is None
     assert agreeing_confidences(first, w("Định", "Hữu")) is None
+
+
+def test_a_repaired_family_name_is_confirmed_by_a_second_read_of_the_right_spelling():
+    read = TEXT.replace("NGUYỄN THỊ MY", "NGUYÊN THỊ MY")  # Tesseract's usual Ễ → Ê, repaired from the list
+    first = words(read, {"NGUYÊN": 11.0})
+    alone = assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY)
+    assert alone.fields["full_name"].value == "Nguyễn Thị My" and alone.review
+    agrees = FakeReread(first, answer=["NGUYỄN", "THỊ", "MY"], conf=91.0)
+    a = assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=agrees)
+    assert a.review == () and a.second_read == ("full_name",) and a.fields["full_name"].value == "Nguyễn Thị My"
+    other = FakeReread(first, answer=["NGUYỄN", "THỊ", "MỸ"], conf=91.0)  # the given name differs: no
+    assert assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=other).review
+
+
+def test_every_doubtful_place_of_a_value_is_read_again():
+    twice = TEXT + "Người đi khai: NGUYỄN THỊ MY\n"
+    first = words(twice)
+    by_label, signed = [i for i, w in enumerate(first) if w.text == "MY"]
+    first[by_label] = Word("MY", 0, 0, 1, 1, 40.0)
+    first[signed] = Word("MY", 0, 0, 1, 1, 30.0)  # the same name again in the signature line
+    reread = FakeReread(first)
+    a = assess(twice, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    assert len(reread.calls) == 2 and a.review == () and a.second_read == ("full_name",)
