@@ -14,9 +14,18 @@ from datetime import date
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import FieldValue, WordConfidence, extract_fields, printed_no_expiry, same_token
+from catalog.fields import (
+    FieldValue,
+    WordConfidence,
+    extract_fields,
+    is_name_syllable,
+    norm_token,
+    printed_no_expiry,
+    same_token,
+)
 from catalog.types import Catalogue
 from ocr.model import Word
+from ocr.text import unaccent
 
 REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
 """Fields whose doubt sends a document to review (the issuer is informative only)."""
@@ -60,10 +69,20 @@ def assess(
     words read a second time on their own; when the second read spells the same words, each clearly
     (``second_read_min_conf``), their confidence is raised to the second read's and the decision is made
     again. Values are never changed by the second read, and a disagreement leaves the doubt in place.
+    The fields of ``verify_fields`` are read a second time even when nothing doubts them; a second read that
+    spells something else sends the document to review.
     """
     args = dict(ocr_confidence=ocr_confidence, declared_type=declared_type, declared_owner=declared_owner, today=today)
     first = _assess_once(text, catalogue, cfg, words=words, **args)
-    if reread is None or not words or not cfg.second_read or not first.review:
+    if reread is None or not words or not cfg.second_read:
+        return first
+    return _verify(_lift_doubts(first, text, catalogue, cfg, words, reread, args), cfg, words, reread)
+
+
+def _lift_doubts(
+    first: Assessment, text: str, catalogue: Catalogue, cfg: CatalogConfig, words, reread: Reread, args: dict
+) -> Assessment:
+    if not first.review:
         return first
     current = list(words)
     confirmed: list[str] = []
@@ -80,6 +99,40 @@ def assess(
     second = _assess_once(text, catalogue, cfg, words=current, **args)
     fields = {k: replace(v, second_read=True) if k in confirmed else v for k, v in second.fields.items()}
     return replace(second, fields=fields, second_read=tuple(confirmed))
+
+
+def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Reread) -> Assessment:
+    """Read the fields of ``verify_fields`` that nothing doubts a second time; where the second read spells
+    something else (a tone mark read two ways, a digit), a person decides.
+
+    Tesseract can be wrong with confidence ("YÊN" for "YẾN"), and a wrong name or ID number that reaches the
+    warehouse unflagged is the costliest error; a read of the line on its own often differs exactly there.
+    """
+    fields, review = dict(a.fields), list(a.review)
+    index = WordConfidence(words)
+    for key in cfg.verify_fields:
+        fv = fields.get(key)
+        if fv is None or fv.source is None or fv.second_read or fv.confidence < cfg.review_threshold:
+            continue
+        span = index.span(fv.source)
+        if not span:
+            continue
+        again = reread(span)
+        if not again:
+            continue  # nothing to compare with (the line could not be cut out or read): the first read stands
+        readings = [[words[i].text for i in span]]
+        if key == "full_name" and len(fv.value.split()) == len(span):
+            readings.append(fv.value.split())
+        plausible = is_name_syllable if key == "full_name" else None
+        if not all(contradicts(r, again, plausible) for r in readings):
+            continue  # the same words, or nothing comparable (a clipped letter, a stray mark): no news
+        fields[key] = replace(fv, confidence=min(fv.confidence, 0.5), problem="second_read_disagrees")
+        review.append(f"field_uncertain: {key} (second_read_disagrees)")
+        if a.owner_id is not None and a.owner_id == fv.value:
+            review.append(f"owner_uncertain: {key}")
+    if len(review) == len(a.review):
+        return a
+    return replace(a, fields=fields, review=tuple(dict.fromkeys(review)))
 
 
 def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min_conf: float) -> bool:
@@ -106,6 +159,39 @@ def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min
         for i, conf in zip(span, confs, strict=True):
             words[i] = replace(words[i], conf=max(words[i].conf, conf))
     return False
+
+
+CONTRADICTION_MIN_CONF = 50.0
+"""A second read's differing word counts only when Tesseract gave it at least this confidence (0-100)."""
+
+
+def contradicts(
+    first: Sequence[str], second: Sequence[Word], plausible: Callable[[str, int], bool] | None = None
+) -> bool:
+    """The second read spells the same words with other diacritics, or the same number with other digits,
+    with some confidence and (for names, ``plausible(word, position)``) as a word that could stand there.
+
+    Only such a reading says something about the first: a second read whose letters differ ("7ÔNG" for
+    "CÔNG", a stem cut off), that is unsure, or that spells no name ("NGUYÊN" for "NGUYỄN") is noise.
+    """
+    n = len(first)
+    for i in range(len(second) - n + 1):
+        pairs = [(first[j], second[i + j]) for j in range(n)]
+        if all(same_token(a, b.text) for a, b in pairs):
+            return False
+        if all(_comparable(a, b.text) for a, b in pairs):
+            differing = [(j, b) for j, (a, b) in enumerate(pairs) if not same_token(a, b.text)]
+            return all(
+                b.conf >= CONTRADICTION_MIN_CONF and (plausible is None or plausible(b.text, j)) for j, b in differing
+            )
+    return False
+
+
+def _comparable(a: str, b: str) -> bool:
+    x, y = norm_token(a), norm_token(b)
+    if x.isdigit() or y.isdigit():
+        return x.isdigit() and y.isdigit() and len(x) == len(y)
+    return bool(x) and unaccent(x) == unaccent(y)
 
 
 def agreeing_confidences(first: Sequence[str], second: Sequence[Word]) -> list[float] | None:

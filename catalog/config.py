@@ -20,6 +20,10 @@ class CatalogConfig(BaseModel):
     second_read_min_conf: float = Field(default=85.0, ge=0, le=100)
     """Word confidence (Tesseract 0-100) every word of the second read must reach to lift a doubt."""
 
+    verify_fields: tuple[str, ...] = ("full_name", "id_number")
+    """Key fields read a second time even when the first read is sure (one line each, about 85 ms); when the
+    two reads differ the document goes to review. Empty: only doubtful fields are read again."""
+
     ocr_review_threshold: float = Field(default=0.55, ge=0, le=1)
     """Document OCR confidence below which a document goes to the review queue."""
 

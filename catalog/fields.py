@@ -195,6 +195,12 @@ def _name_syllables() -> tuple[frozenset[str], dict[str, list[str]]]:
     return frozenset(n.lower() for n in names), by_fold
 
 
+def is_name_syllable(token: str, position: int) -> bool:
+    """A known family name (``position`` 0, ``surnames.toml``) or middle/given name syllable (``names.toml``)."""
+    t = _norm_token(token)
+    return t in (_surnames()[0] if position == 0 else _name_syllables()[0])
+
+
 def confusable_given_name(name: str) -> tuple[str, str] | None:
     """(syllable read, name syllable it may be a misreading of) for the first middle or given name that is
     not a name syllable while one differing only by its diacritics is: ``Trần Bích Hãng`` → (Hãng, Hằng)."""
@@ -367,11 +373,16 @@ class WordConfidence:
 
 
 def _strip_token(s: str) -> str:
-    return nfc(s).strip(".,;:()[]\"'“”‘’*")
+    return nfc(s).strip(".,;:()[]\"'“”‘’*-–—_|/\\!¡`~")
 
 
 def _norm_token(s: str) -> str:
     return _strip_token(s).lower()
+
+
+def norm_token(s: str) -> str:
+    """An OCR word as compared: NFC, lower case, without surrounding punctuation."""
+    return _norm_token(s)
 
 
 def same_token(a: str, b: str) -> bool:

@@ -9,6 +9,7 @@ from ocr.model import Word
 
 CATALOGUE = default_catalogue()
 TODAY = date(2026, 11, 22)
+LIFT = CatalogConfig(verify_fields=())  # only doubtful fields are read again
 TEXT = """GIẤY KHAI SINH
 Họ, chữ đệm, tên: NGUYỄN THỊ MY
 Ngày, tháng, năm sinh: 01/02/2003
@@ -38,10 +39,10 @@ class FakeReread:
 
 def test_an_agreeing_second_read_lifts_the_ocr_doubt():
     first = words(TEXT, {"01/02/2003": 46.0})
-    alone = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY)
+    alone = assess(TEXT, CATALOGUE, LIFT, words=first, today=TODAY)
     assert any(r.startswith("field_uncertain: date_of_birth (ocr_word_confidence 46)") for r in alone.review)
     reread = FakeReread(first)
-    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    a = assess(TEXT, CATALOGUE, LIFT, words=first, today=TODAY, reread=reread)
     assert reread.calls == [["01/02/2003"]]  # only the doubtful field's words are read again
     assert a.review == () and a.second_read == ("date_of_birth",)
     dob = a.fields["date_of_birth"]
@@ -51,23 +52,25 @@ def test_an_agreeing_second_read_lifts_the_ocr_doubt():
 def test_a_second_read_that_disagrees_or_is_unsure_leaves_the_doubt():
     first = words(TEXT, {"MY": 58.0})
     for reread in (FakeReread(first, answer=["NGUYỄN", "THỊ", "MỸ"]), FakeReread(first, conf=70.0)):
-        a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+        a = assess(TEXT, CATALOGUE, LIFT, words=first, today=TODAY, reread=reread)
         assert reread.calls == [["NGUYỄN", "THỊ", "MY"]]
         assert a.fields["full_name"].value == "Nguyễn Thị My"  # never replaced by the second read
         assert any(r.startswith("field_uncertain: full_name") for r in a.review) and a.second_read == ()
     nothing = FakeReread(first, answer=[])
-    assert assess(TEXT, CATALOGUE, CatalogConfig(), words=first, reread=nothing).second_read == ()
+    assert assess(TEXT, CATALOGUE, LIFT, words=first, reread=nothing).second_read == ()
 
 
 def test_no_second_read_for_a_validator_doubt_or_when_switched_off():
     wrong = TEXT.replace("037303012345", "037203012345")  # the ID says a man, the paper says Nữ
     first = words(wrong)
     reread = FakeReread(first)
-    a = assess(wrong, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    a = assess(wrong, CATALOGUE, LIFT, words=first, today=TODAY, reread=reread)
     assert reread.calls == [] and a.owner_id is None
     doubtful = words(TEXT, {"01/02/2003": 46.0})
     off = FakeReread(doubtful)
-    a = assess(TEXT, CATALOGUE, CatalogConfig(second_read=False), words=doubtful, today=TODAY, reread=off)
+    a = assess(
+        TEXT, CATALOGUE, CatalogConfig(second_read=False, verify_fields=()), words=doubtful, today=TODAY, reread=off
+    )
     assert off.calls == [] and a.review
 
 
@@ -86,13 +89,13 @@ def test_agreement_is_in_order_and_whole():
 def test_a_repaired_family_name_is_confirmed_by_a_second_read_of_the_right_spelling():
     read = TEXT.replace("NGUYỄN THỊ MY", "NGUYÊN THỊ MY")  # Tesseract's usual Ễ → Ê, repaired from the list
     first = words(read, {"NGUYÊN": 11.0})
-    alone = assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY)
+    alone = assess(read, CATALOGUE, LIFT, words=first, today=TODAY)
     assert alone.fields["full_name"].value == "Nguyễn Thị My" and alone.review
     agrees = FakeReread(first, answer=["NGUYỄN", "THỊ", "MY"], conf=91.0)
-    a = assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=agrees)
+    a = assess(read, CATALOGUE, LIFT, words=first, today=TODAY, reread=agrees)
     assert a.review == () and a.second_read == ("full_name",) and a.fields["full_name"].value == "Nguyễn Thị My"
     other = FakeReread(first, answer=["NGUYỄN", "THỊ", "MỸ"], conf=91.0)  # the given name differs: no
-    assert assess(read, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=other).review
+    assert assess(read, CATALOGUE, LIFT, words=first, today=TODAY, reread=other).review
 
 
 def test_every_doubtful_place_of_a_value_is_read_again():
@@ -102,5 +105,40 @@ def test_every_doubtful_place_of_a_value_is_read_again():
     first[by_label] = Word("MY", 0, 0, 1, 1, 40.0)
     first[signed] = Word("MY", 0, 0, 1, 1, 30.0)  # the same name again in the signature line
     reread = FakeReread(first)
-    a = assess(twice, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    a = assess(twice, CATALOGUE, LIFT, words=first, today=TODAY, reread=reread)
     assert len(reread.calls) == 2 and a.review == () and a.second_read == ("full_name",)
+
+
+def test_sure_names_and_id_numbers_are_verified_by_a_second_read():
+    first = words(TEXT)
+    same = FakeReread(first)
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=same)
+    assert sorted(map(tuple, same.calls)) == [("037303012345",), ("NGUYỄN", "THỊ", "MY")]
+    assert a.review == () and a.owner_id == "037303012345"
+    # Tesseract sure of "MY", the line read alone says "MỸ": a person decides; the value stays as first read
+    other = FakeReread(first, answer=["NGUYỄN", "THỊ", "MỸ"])
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=other)
+    assert "field_uncertain: full_name (second_read_disagrees)" in a.review
+    assert a.fields["full_name"].value == "Nguyễn Thị My" and a.fields["full_name"].confidence <= 0.5
+    digit = FakeReread(first, answer=["037303012346"])
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=digit)
+    assert "owner_uncertain: id_number" in a.review
+    unreadable = FakeReread(first, answer=[])  # the line could not be read at all: the first read stands
+    assert assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=unreadable).review == ()
+
+
+def test_only_a_plausible_confident_other_reading_contradicts():
+    from catalog.assess import contradicts
+    from catalog.fields import is_name_syllable
+
+    def w(*pairs):
+        return [Word(t, 0, 0, 1, 1, c) for t, c in pairs]
+
+    first = ["ĐẶNG", "THỊ", "YÊN"]
+    assert contradicts(first, w(("ĐẶNG", 91), ("THỊ", 93), ("YẾN", 82)), is_name_syllable)  # a tone read two ways
+    assert not contradicts(first, w(("ĐẶNG", 91), ("THỊ", 93), ("YẾN", 30)), is_name_syllable)  # unsure
+    assert not contradicts(["NGUYỄN", "VĂN", "AN"], w(("NGUYÊN", 86), ("VĂN", 90), ("AN", 90)), is_name_syllable)
+    assert not contradicts(["LÊ", "VĂN", "AN"], w((",Ê", 82), ("VĂN", 90), ("AN", 90)), is_name_syllable)  # clipped
+    assert not contradicts(first, w(("ĐẶNG", 91), ("THỊ", 93), ("YÊN", 90)), is_name_syllable)  # the same
+    assert contradicts(["037303012345"], w(("037303012346", 95)))  # a digit read two ways
+    assert not contradicts(["037303012345"], w(("03730301234", 95)))  # a digit lost: not comparable
