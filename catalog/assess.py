@@ -76,6 +76,13 @@ def assess(
     first = _assess_once(text, catalogue, cfg, words=words, **args)
     if reread is None or not words or not cfg.second_read:
         return first
+    prefetch = getattr(reread, "prefetch", None)
+    if prefetch is not None:  # every line this decision may read again, in one go
+        index = WordConfidence(words)
+        keys = [k for k in REVIEWED_FIELDS if _doubted_by_ocr(first.fields.get(k), cfg)] + [
+            k for k in cfg.verify_fields if _verifiable(first.fields.get(k), cfg)
+        ]
+        prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
     return _verify(_lift_doubts(first, text, catalogue, cfg, words, reread, args), cfg, words, reread)
 
 
@@ -88,10 +95,8 @@ def _lift_doubts(
     confirmed: list[str] = []
     for key in REVIEWED_FIELDS:
         fv = first.fields.get(key)
-        if fv is None or fv.source is None or fv.confidence >= cfg.review_threshold:
+        if fv is None or not _doubted_by_ocr(fv, cfg):
             continue
-        if not (fv.problem or "").startswith("ocr_word_confidence"):
-            continue  # a validator's doubt is not a reading problem: a second read cannot lift it
         if _read_again(fv, key, current, reread, cfg.second_read_min_conf):
             confirmed.append(key)
     if not confirmed:
@@ -112,7 +117,7 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
     index = WordConfidence(words)
     for key in cfg.verify_fields:
         fv = fields.get(key)
-        if fv is None or fv.source is None or fv.second_read or fv.confidence < cfg.review_threshold:
+        if fv is None or not _verifiable(fv, cfg):
             continue
         span = index.span(fv.source)
         if not span:
@@ -133,6 +138,22 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
     if len(review) == len(a.review):
         return a
     return replace(a, fields=fields, review=tuple(dict.fromkeys(review)))
+
+
+def _doubted_by_ocr(fv: FieldValue | None, cfg: CatalogConfig) -> bool:
+    """Only its OCR word confidence sends the value to review (a validator's doubt is not a reading
+    problem: a second read cannot lift it)."""
+    return (
+        fv is not None
+        and fv.source is not None
+        and fv.confidence < cfg.review_threshold
+        and (fv.problem or "").startswith("ocr_word_confidence")
+    )
+
+
+def _verifiable(fv: FieldValue | None, cfg: CatalogConfig) -> bool:
+    """A value nothing doubts (and no second read confirmed yet): a verification read may still refute it."""
+    return fv is not None and fv.source is not None and not fv.second_read and fv.confidence >= cfg.review_threshold
 
 
 def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min_conf: float) -> bool:

@@ -104,7 +104,9 @@ class Rereader:
         self.pages = list(pages)
         self.words: list[Word] = []
         self._images: dict[int, np.ndarray] = {}
+        self._cache: dict[tuple[int, ...], tuple[Word, ...]] = {}
         self.reads = 0
+        """Tesseract calls made (a prefetch of several lines is one)."""
 
     def attach(self, words: Sequence[Word]) -> Rereader:
         """The document's words, in the order the positions refer to."""
@@ -119,21 +121,71 @@ class Rereader:
             start += p.words
         return None
 
-    def __call__(self, positions: Sequence[int]) -> tuple[Word, ...]:
-        read_line = getattr(self.engine, "read_line", None)
+    def _crop(self, positions: Sequence[int]) -> tuple[np.ndarray, float] | None:
+        """The line image of these words and its resolution; None for words on two pages or an empty cut."""
         pages = {self._page_of(i) for i in positions}
-        if read_line is None or not positions or len(pages) != 1 or None in pages:
-            return ()
+        if not positions or len(pages) != 1 or None in pages:
+            return None
         n = pages.pop()
         assert n is not None
         page = self.pages[n]
         if n not in self._images:
             self._images[n] = page.load()
         crop = line_crop(self._images[n], [self.words[i] for i in positions], page.dpi, page.skew, self.cfg)
+        return None if crop is None else (crop, page.dpi * ocr_scale(page.dpi, self.cfg))
+
+    def prefetch(self, spans: Sequence[Sequence[int]]) -> None:
+        """Read several lines in one Tesseract call (each call costs a process start and a model load,
+        about as much as reading a line): the lines are stacked, well apart, and read as one block."""
+        read_lines = getattr(self.engine, "read_lines", None)
+        todo: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
+        for span in spans:
+            key = tuple(span)
+            if key in self._cache or key in todo:
+                continue
+            crop = self._crop(key)
+            if crop is None:
+                self._cache[key] = ()
+            else:
+                todo[key] = crop
+        if read_lines is None or len(todo) < 2:
+            return  # one line (or none) is read when asked for
+        self.reads += 1
+        try:
+            results = read_lines([c for c, _ in todo.values()], max(d for _, d in todo.values()))
+        except OcrError:
+            return
+        for key, words in zip(todo, results, strict=True):
+            self._cache[key] = tuple(words)
+
+    def __call__(self, positions: Sequence[int]) -> tuple[Word, ...]:
+        key = tuple(positions)
+        if key in self._cache:
+            return self._cache[key]
+        read_line = getattr(self.engine, "read_line", None)
+        crop = self._crop(key) if read_line is not None else None
         if crop is None:
             return ()
         self.reads += 1
         try:
-            return tuple(read_line(crop, page.dpi * ocr_scale(page.dpi, self.cfg)))
+            words = tuple(read_line(*crop))
         except OcrError:
-            return ()
+            words = ()
+        self._cache[key] = words
+        return words
+
+
+def stack_lines(lines: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """One white image holding the line images one under another, a line's height apart, left-aligned;
+    and each line's vertical band in it (what is read inside a band belongs to that line)."""
+    gap = max(line.shape[0] for line in lines)
+    width = max(line.shape[1] for line in lines)
+    height = sum(line.shape[0] for line in lines) + gap * (len(lines) + 1)
+    canvas = np.full((height, width + 2 * gap), 255, np.uint8)
+    bands, y = [], gap
+    for line in lines:
+        h, w = line.shape[:2]
+        canvas[y : y + h, gap : gap + w] = line
+        bands.append((y, y + h))
+        y += h + gap
+    return canvas, bands

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -115,6 +116,33 @@ class TesseractEngine:
         except (pytesseract.TesseractError, RuntimeError) as e:
             raise OcrError(f"Tesseract failed on a line: {e}", f"Tesseract gặp lỗi khi đọc một dòng: {e}") from e
         return page_text_from_data(data, gray.shape[1], gray.shape[0], columns=False).words
+
+    def read_lines(self, lines: Sequence[np.ndarray], dpi: float) -> list[tuple[Word, ...]]:
+        """Words of several one-line images, read in one call: stacked apart and read as a block
+        (``--psm 6``); each word goes to the line whose band holds its middle."""
+        from ocr.reread import stack_lines
+
+        canvas, bands = stack_lines(lines)
+        config = f"--oem {self.cfg.oem} --psm 6 --dpi {round(dpi)}"
+        try:
+            data = pytesseract.image_to_data(
+                canvas,
+                lang=self.cfg.lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=min(60.0, self.cfg.page_timeout_s),
+            )
+        except (pytesseract.TesseractError, RuntimeError) as e:
+            raise OcrError(f"Tesseract failed on lines: {e}", f"Tesseract gặp lỗi khi đọc các dòng: {e}") from e
+        words = page_text_from_data(data, canvas.shape[1], canvas.shape[0], columns=False).words
+        out: list[list[Word]] = [[] for _ in bands]
+        for w in words:
+            middle = w.top + w.height / 2
+            for k, (top, bottom) in enumerate(bands):
+                if top <= middle <= bottom:
+                    out[k].append(w)
+                    break
+        return [tuple(sorted(ws, key=lambda w: w.left)) for ws in out]
 
 
 def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0.0, columns: bool = True) -> PageText:
