@@ -255,6 +255,10 @@ def main() -> None:
         f" = {summary['queue_overhead_pct']} % of {one['stage_seconds'] / one['docs']:.2f} s   (target ≤ 5 %)"
     )
     print(
+        f"2 workers: wall × 2 − time in the stages, per document: {two['overhead_s_per_doc'] * 1000:.0f} ms "
+        f"(queue, catalog waits and the batch's tail, when one process has no document left)"
+    )
+    print(
         f"1 worker vs in-process, per document: {summary['overhead_vs_inprocess_ms_per_doc']:+} ms "
         f"({summary['overhead_vs_inprocess_pct']:+} % of {per_doc:.2f} s; includes the machine's load changing)"
     )
