@@ -123,3 +123,20 @@ def test_a_second_read_of_a_line_cut_from_a_skewed_sealed_page_spells_the_same_w
         again = [x.text for x in reread(span)]
         assert any(again[k : k + 2] == [words[first].text, words[first + 1].text] for k in range(len(again))), again
     assert reread.reads == 2
+
+
+def test_several_second_reads_are_one_tesseract_call(sealed_page, engine):
+    from ocr.reread import PageImage, Rereader
+
+    page, paper = sealed_page
+    r = read_page(RasterPage(0, page, 200.0), engine, OcrConfig())
+    words = list(r.text.words)
+    reread = Rereader(engine, OcrConfig(), [PageImage(lambda: r.image, r.dpi, r.skew, len(words))]).attach(words)
+    id_pos = next(i for i, x in enumerate(words) if x.text == paper.owner_id)
+    surname = paper.fields["full_name"].split()[0].upper()
+    name_pos = next(i for i, x in enumerate(words) if x.text == surname)
+    reread.prefetch([[id_pos], [name_pos, name_pos + 1]])
+    assert reread.reads == 1  # both lines in one call
+    assert paper.owner_id in [x.text for x in reread([id_pos])]
+    assert [x.text for x in reread([name_pos, name_pos + 1])][-2:] == [words[name_pos].text, words[name_pos + 1].text]
+    assert reread.reads == 1  # answered from what the one call read
