@@ -102,20 +102,23 @@ class TesseractEngine:
         page = page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
         return judge(page, cfg)
 
-    def read_line(self, gray: np.ndarray, dpi: float) -> tuple[Word, ...]:
-        """Words of an image holding one text line (``--psm 7``): the second read of ``ocr.reread``."""
-        config = f"--oem {self.cfg.oem} --psm 7 --dpi {round(dpi)}"
+    def _words(self, gray: np.ndarray, dpi: float, psm: int, timeout: float) -> tuple[Word, ...]:
+        """Words Tesseract reads on a small image in layout mode ``psm`` (the second reads)."""
         try:
             data = pytesseract.image_to_data(
                 gray,
                 lang=self.cfg.lang,
-                config=config,
+                config=f"--oem {self.cfg.oem} --psm {psm} --dpi {round(dpi)}",
                 output_type=pytesseract.Output.DICT,
-                timeout=min(30.0, self.cfg.page_timeout_s),
+                timeout=min(timeout, self.cfg.page_timeout_s),
             )
         except (pytesseract.TesseractError, RuntimeError) as e:
             raise OcrError(f"Tesseract failed on a line: {e}", f"Tesseract gặp lỗi khi đọc một dòng: {e}") from e
         return page_text_from_data(data, gray.shape[1], gray.shape[0], columns=False).words
+
+    def read_line(self, gray: np.ndarray, dpi: float) -> tuple[Word, ...]:
+        """Words of an image holding one text line (``--psm 7``): the second read of ``ocr.reread``."""
+        return self._words(gray, dpi, 7, 30.0)
 
     def read_lines(self, lines: Sequence[np.ndarray], dpi: float) -> list[tuple[Word, ...]]:
         """Words of several one-line images, read in one call: stacked apart and read as a block
@@ -123,18 +126,7 @@ class TesseractEngine:
         from ocr.reread import stack_lines
 
         canvas, bands = stack_lines(lines)
-        config = f"--oem {self.cfg.oem} --psm 6 --dpi {round(dpi)}"
-        try:
-            data = pytesseract.image_to_data(
-                canvas,
-                lang=self.cfg.lang,
-                config=config,
-                output_type=pytesseract.Output.DICT,
-                timeout=min(60.0, self.cfg.page_timeout_s),
-            )
-        except (pytesseract.TesseractError, RuntimeError) as e:
-            raise OcrError(f"Tesseract failed on lines: {e}", f"Tesseract gặp lỗi khi đọc các dòng: {e}") from e
-        words = page_text_from_data(data, canvas.shape[1], canvas.shape[0], columns=False).words
+        words = self._words(canvas, dpi, 6, 60.0)
         out: list[list[Word]] = [[] for _ in bands]
         for w in words:
             middle = w.top + w.height / 2

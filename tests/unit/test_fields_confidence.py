@@ -8,24 +8,10 @@ from catalog.assess import assess
 from catalog.config import CatalogConfig
 from catalog.fields import extract_fields, is_vietnamese_name, parse_date, title_case
 from catalog.types import default_catalogue
-from ocr.model import Word
+from tests.fields_data import TEXT, words
 
 CATALOGUE = default_catalogue()
 GKS = CATALOGUE.get("GKS")
-TEXT = """ỦY BAN NHÂN DÂN
-XÃ NINH HẢI
-GIẤY KHAI SINH
-Họ, chữ đệm, tên: NGUYỄN THỊ MY
-Ngày, tháng, năm sinh: 01/02/2003
-Giới tính: Nữ    Dân tộc: Kinh
-Số định danh cá nhân: 037303012345
-Ngày, tháng, năm đăng ký: 15/02/2003
-"""
-
-
-def words(text: str, low: dict[str, float] | None = None) -> list[Word]:
-    low = low or {}
-    return [Word(t, 0, 0, 1, 1, low.get(t, 95.0)) for t in text.split()]
 
 
 def test_a_word_read_with_doubt_lowers_the_field_and_sends_to_review():

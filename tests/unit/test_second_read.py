@@ -6,22 +6,11 @@ from catalog.assess import agreeing_confidences, assess
 from catalog.config import CatalogConfig
 from catalog.types import default_catalogue
 from ocr.model import Word
+from tests.fields_data import TEXT, words
 
 CATALOGUE = default_catalogue()
 TODAY = date(2026, 11, 22)
 LIFT = CatalogConfig(verify_fields=())  # only doubtful fields are read again
-TEXT = """GIẤY KHAI SINH
-Họ, chữ đệm, tên: NGUYỄN THỊ MY
-Ngày, tháng, năm sinh: 01/02/2003
-Giới tính: Nữ    Dân tộc: Kinh
-Số định danh cá nhân: 037303012345
-Ngày, tháng, năm đăng ký: 15/02/2003
-"""
-
-
-def words(text: str, low: dict[str, float] | None = None) -> list[Word]:
-    low = low or {}
-    return [Word(t, 0, 0, 1, 1, low.get(t, 95.0)) for t in text.split()]
 
 
 class FakeReread:
