@@ -29,6 +29,7 @@ demo: setup
 	  test $$status -le 1
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 setup: system-deps venv

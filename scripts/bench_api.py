@@ -163,10 +163,13 @@ def seed_postgres(url: str, n_docs: int, n_owners: int, text: bool = False) -> N
     from catalog.db import Catalog
 
     Catalog(url).close()
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        with conn.cursor() as cur, cur.copy(f"COPY documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
-            for row in doc_rows(n_docs, n_owners, text=text):
-                copy.write_row(row)
+    with (
+        psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn,
+        conn.cursor() as cur,
+        cur.copy(f"COPY documents ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in doc_rows(n_docs, n_owners, text=text):
+            copy.write_row(row)
     # A catalog that grew over years is vacuumed (hint bits set, the visibility map current for index-only
     # scans) and checkpointed: no autovacuum of a million fresh rows and no checkpoint writing the seeding's
     # gigabyte of WAL back may run during the measurement.
