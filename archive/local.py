@@ -228,21 +228,14 @@ class LocalStore:
         if obj is None:
             raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
         try:
-            data, digest = self._read(self._obj(key), verify)
+            data = self._obj(key).read_bytes()
         except OSError as e:
             raise StorageUnavailable(f"cannot read {key}: {e}", f"không đọc được {key}: {e}") from e
-        if verify and digest != obj.sha256:
+        if verify and sha256_hex(data) != obj.sha256:
             raise ObjectCorrupted(
                 f"{key}: stored bytes do not match their SHA-256", f"{key}: dữ liệu lưu không khớp mã băm SHA-256"
             )
         return data
-
-    @staticmethod
-    def _read(path: Path, verify: bool) -> tuple[bytes, str | None]:
-        """The file's bytes and (when verifying) their SHA-256. (Hashing while copying does not pay here: a
-        page-cache copy is some ten times faster than SHA-256, which is the whole cost of a verified read.)"""
-        data = path.read_bytes()
-        return data, sha256_hex(data) if verify else None
 
     def path(self, key: str) -> Path:
         """Local file of an object (for streaming it to a viewer)."""

@@ -125,9 +125,7 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
         again = reread(span)
         if not again:
             continue  # nothing to compare with (the line could not be cut out or read): the first read stands
-        readings = [[words[i].text for i in span]]
-        if key == "full_name" and len(fv.value.split()) == len(span):
-            readings.append(fv.value.split())
+        readings = _readings(fv, key, [words[i].text for i in span])
         plausible = is_name_syllable if key == "full_name" else None
         if not all(contradicts(r, again, plausible) for r in readings):
             continue  # the same words, or nothing comparable (a clipped letter, a stray mark): no news
@@ -167,12 +165,7 @@ def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min
             return False
         if min(words[i].conf for i in span) >= min_conf:
             return True
-        read = [words[i].text for i in span]
-        # a name's family name may have been repaired ("NGUYÊN" read, "Nguyễn" kept): the second read may
-        # confirm the repaired spelling as well as the one read
-        readings = [read]
-        if key == "full_name" and len(fv.value.split()) == len(span):
-            readings.append(fv.value.split())
+        readings = _readings(fv, key, [words[i].text for i in span])
         again = reread(span)
         confs = next((c for r in readings if (c := agreeing_confidences(r, again)) is not None), None)
         if confs is None or min(confs) < min_conf:
@@ -180,6 +173,14 @@ def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min
         for i, conf in zip(span, confs, strict=True):
             words[i] = replace(words[i], conf=max(words[i].conf, conf))
     return False
+
+
+def _readings(fv: FieldValue, key: str, read: list[str]) -> list[list[str]]:
+    """The spellings a second read is compared with: the words read and, for a name, the value kept — its
+    family name may have been repaired ("NGUYÊN" read, "Nguyễn" kept)."""
+    if key == "full_name" and len(fv.value.split()) == len(read):
+        return [read, fv.value.split()]
+    return [read]
 
 
 CONTRADICTION_MIN_CONF = 50.0

@@ -177,10 +177,7 @@ def _surnames() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
     unaccented forms of the common ones (see ``surnames.toml``)."""
     data = tomllib.loads((DATA_DIR / "surnames.toml").read_text(encoding="utf-8"))
     names = [nfc(n) for n in data["surnames"]]
-    by_fold: dict[str, list[str]] = {}
-    for n in names:
-        by_fold.setdefault(unaccent(n).lower(), []).append(n)
-    unique = {k: v[0] for k, v in by_fold.items() if len(v) == 1}
+    unique = {k: v[0] for k, v in _by_fold(names).items() if len(v) == 1}
     common = {unaccent(nfc(n)).lower(): nfc(n) for n in data.get("common", [])}
     return frozenset(n.lower() for n in names), unique, common
 
@@ -189,15 +186,20 @@ def _surnames() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
 def _name_syllables() -> tuple[frozenset[str], dict[str, list[str]]]:
     data = tomllib.loads((DATA_DIR / "names.toml").read_text(encoding="utf-8"))
     names = sorted({nfc(n) for n in data["syllables"]})
+    return frozenset(n.lower() for n in names), _by_fold(names)
+
+
+def _by_fold(names: Sequence[str]) -> dict[str, list[str]]:
+    """Names grouped by their unaccented lower-case form ("do" → Đỗ, Đồ)."""
     by_fold: dict[str, list[str]] = {}
     for n in names:
         by_fold.setdefault(unaccent(n).lower(), []).append(n)
-    return frozenset(n.lower() for n in names), by_fold
+    return by_fold
 
 
 def is_name_syllable(token: str, position: int) -> bool:
     """A known family name (``position`` 0, ``surnames.toml``) or middle/given name syllable (``names.toml``)."""
-    t = _norm_token(token)
+    t = norm_token(token)
     return t in (_surnames()[0] if position == 0 else _name_syllables()[0])
 
 
@@ -320,7 +322,7 @@ class WordConfidence:
         if words:
             self.tokens = []
             for i, w in enumerate(words):
-                if t := _norm_token(w.text):
+                if t := norm_token(w.text):
                     self.tokens.append((t, w.conf))
                     self.exact.append(_strip_token(w.text))
                     self.index.append(i)
@@ -334,8 +336,8 @@ class WordConfidence:
         """
         if self.tokens is None:
             return []
-        parts = [x for x in raw.split() if _norm_token(x)]
-        want = [_norm_token(x) for x in parts]
+        parts = [x for x in raw.split() if norm_token(x)]
+        want = [norm_token(x) for x in parts]
         exact = [_strip_token(x) for x in parts]
         n = len(want)
         if not n:
@@ -376,19 +378,15 @@ def _strip_token(s: str) -> str:
     return nfc(s).strip(".,;:()[]\"'“”‘’*-–—_|/\\!¡`~")
 
 
-def _norm_token(s: str) -> str:
-    return _strip_token(s).lower()
-
-
 def norm_token(s: str) -> str:
     """An OCR word as compared: NFC, lower case, without surrounding punctuation."""
-    return _norm_token(s)
+    return _strip_token(s).lower()
 
 
 def same_token(a: str, b: str) -> bool:
     """Two OCR words spell the same thing (case, NFC and surrounding punctuation aside)."""
-    x = _norm_token(a)
-    return bool(x) and x == _norm_token(b)
+    x = norm_token(a)
+    return bool(x) and x == norm_token(b)
 
 
 def _label_regex(label: str) -> re.Pattern[str]:

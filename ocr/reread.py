@@ -98,20 +98,16 @@ class Rereader:
     engine fails on the line (the first read then stands, with its doubt).
     """
 
-    def __init__(self, engine: object, cfg: OcrConfig, pages: Sequence[PageImage]) -> None:
+    def __init__(self, engine: object, cfg: OcrConfig, pages: Sequence[PageImage], words: Sequence[Word]) -> None:
         self.engine = engine
         self.cfg = cfg
         self.pages = list(pages)
-        self.words: list[Word] = []
+        self.words = list(words)
+        """The document's words, in the order the positions refer to."""
         self._images: dict[int, np.ndarray] = {}
         self._cache: dict[tuple[int, ...], tuple[Word, ...]] = {}
         self.reads = 0
         """Tesseract calls made (a prefetch of several lines is one)."""
-
-    def attach(self, words: Sequence[Word]) -> Rereader:
-        """The document's words, in the order the positions refer to."""
-        self.words = list(words)
-        return self
 
     def _page_of(self, i: int) -> int | None:
         start = 0

@@ -15,6 +15,7 @@ from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
 from ocr.layout import order_blocks
 from ocr.model import PageText, Word
+from ocr.reread import stack_lines
 from ocr.text import nfc, plausibility, safe_fixes, tidy
 
 
@@ -123,8 +124,6 @@ class TesseractEngine:
     def read_lines(self, lines: Sequence[np.ndarray], dpi: float) -> list[tuple[Word, ...]]:
         """Words of several one-line images, read in one call: stacked apart and read as a block
         (``--psm 6``); each word goes to the line whose band holds its middle."""
-        from ocr.reread import stack_lines
-
         canvas, bands = stack_lines(lines)
         words = self._words(canvas, dpi, 6, 60.0)
         out: list[list[Word]] = [[] for _ in bands]

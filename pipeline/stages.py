@@ -136,8 +136,9 @@ def classify_and_extract(
 ) -> DocumentJob:
     """Type, fields and owner, with the reasons a clerk must confirm them (if any).
 
-    With an ``engine`` that reads single lines, a key field doubted only for its OCR word confidence is
-    read a second time from the page image (``catalog.assess``, ``ocr.reread``)."""
+    With an ``engine`` that reads single lines, key fields doubted only for their OCR word confidence, and
+    sure names and ID numbers, are read a second time from the page image (``catalog.assess``,
+    ``ocr.reread``)."""
     declared = job.declared
     words = [w for p in job.pages for w in p.text.words]
     reread = None
@@ -145,7 +146,7 @@ def classify_and_extract(
         pages = [
             PageImage(functools.partial(_load_page, p.image_path), p.dpi, p.skew, len(p.text.words)) for p in job.pages
         ]
-        reread = Rereader(engine, ocr, pages).attach(words)
+        reread = Rereader(engine, ocr, pages, words)
     a = assess(
         job.text or "",
         catalogue,

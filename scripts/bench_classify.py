@@ -162,7 +162,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
     for name, truth_path, cache in wanted:
         truth = json.loads(truth_path.read_text())
         text, words, ocr_conf, images = _load_ocr(cache)
-        reread = Rereader(engine, ocr_cfg, images).attach(words)
+        reread = Rereader(engine, ocr_cfg, images, words)
         a = assess(text, catalogue, cfg, words=words, ocr_confidence=ocr_conf, reread=reread)
         second_reads += reread.reads
         lv = per_level[truth["level"]]

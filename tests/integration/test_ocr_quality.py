@@ -111,8 +111,7 @@ def test_a_second_read_of_a_line_cut_from_a_skewed_sealed_page_spells_the_same_w
     for image in (page, tilted):
         r = read_page(RasterPage(0, image, 200.0), engine, OcrConfig())
         words = list(r.text.words)
-        reread = Rereader(engine, OcrConfig(), [PageImage(lambda r=r: r.image, r.dpi, r.skew, len(words))])
-        reread.attach(words)
+        reread = Rereader(engine, OcrConfig(), [PageImage(lambda r=r: r.image, r.dpi, r.skew, len(words))], words)
         pos = next(i for i, x in enumerate(words) if x.text == paper.owner_id)  # the ID number's word
         again = reread([pos])
         assert [x.text for x in again if x.text == paper.owner_id], (r.skew, [x.text for x in again])
@@ -131,7 +130,7 @@ def test_several_second_reads_are_one_tesseract_call(sealed_page, engine):
     page, paper = sealed_page
     r = read_page(RasterPage(0, page, 200.0), engine, OcrConfig())
     words = list(r.text.words)
-    reread = Rereader(engine, OcrConfig(), [PageImage(lambda: r.image, r.dpi, r.skew, len(words))]).attach(words)
+    reread = Rereader(engine, OcrConfig(), [PageImage(lambda: r.image, r.dpi, r.skew, len(words))], words)
     id_pos = next(i for i, x in enumerate(words) if x.text == paper.owner_id)
     surname = paper.fields["full_name"].split()[0].upper()
     name_pos = next(i for i, x in enumerate(words) if x.text == surname)
