@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from catalog.errors import CatalogUnavailable, SequenceExhausted
@@ -176,28 +176,77 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """The catalog's engine; on SQLite it also serves lookups, so its pool holds at least ``pool_size``."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, pool_size=max(5, pool_size))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    return create_engine(_pg_url(url), pool_pre_ping=True)
+
+
+def _pg_url(url: str) -> str:
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+READ_POOL_SIZE = 8
+"""Default connections of the read engine (per process): enough to keep a database on a few cores busy."""
+
+
+def make_read_engine(url: str, pool_size: int = READ_POOL_SIZE) -> Engine | None:
+    """An engine for single-statement reads (lookups), or None where the main engine serves as well (SQLite).
+
+    On PostgreSQL a read through the main engine costs four round trips: the pre-ping, BEGIN, the query and
+    the ROLLBACK that ends the transaction. Here it costs one: connections are in autocommit (a lone SELECT
+    needs no transaction) and are not pinged; ``Catalog.read`` retries once a read that meets a connection
+    the server dropped (SQLAlchemy then renews the whole pool). Callers keep their concurrent reads within
+    ``pool_size`` (the API does, with a limiter): connections beyond the pool would be opened and closed
+    again per request, and PostgreSQL starts a process for each."""
+    if url.startswith("sqlite"):
+        return None
+    return create_engine(_pg_url(url), pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT")
 
 
 class Catalog:
     """Repository over the catalog database. One instance per process; sessions are short."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, read_pool_size: int = READ_POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, read_pool_size)
+        self.read_pool_size = read_pool_size
+        self._reader: Engine | None = None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             self.migrate()
+
+    @property
+    def reader(self) -> Engine:
+        """The engine lookups read through (see ``make_read_engine``); opened on first use."""
+        if self._reader is None:
+            self._reader = make_read_engine(self.url, self.read_pool_size) or self.engine
+        return self._reader
+
+    def read(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows of one SELECT, in one round trip; a dropped connection is retried once, then
+        ``CatalogUnavailable``."""
+        for attempt in (1, 2):
+            try:
+                with self.reader.connect() as conn:
+                    return list(conn.execute(stmt, params or {}))
+            except DBAPIError as e:
+                if attempt == 1 and e.connection_invalidated:
+                    continue  # the server restarted or dropped us: the pool is renewed, try once more
+                if isinstance(e, OperationalError) or e.connection_invalidated:
+                    raise CatalogUnavailable(
+                        f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
+                    ) from e
+                raise
+        raise AssertionError("unreachable")
 
     def migrate(self) -> None:
         from catalog.migrate import upgrade
@@ -210,6 +259,9 @@ class Catalog:
             ) from e
 
     def close(self) -> None:
+        if self._reader is not None and self._reader is not self.engine:
+            self._reader.dispose()
+        self._reader = None
         self.engine.dispose()
 
     @contextmanager

@@ -18,11 +18,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import OperationalError
 
 from catalog.codes import validate_owner_id, validate_procedure_code
 from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document
-from catalog.errors import CatalogUnavailable, InvalidCode, NotFound
+from catalog.errors import InvalidCode, NotFound
 from catalog.types import Catalogue
 
 REUSABLE = "reusable"
@@ -164,16 +163,6 @@ def _paper(row) -> Paper:
     )
 
 
-def _rows(catalog: Catalog, stmt, params: dict) -> list:
-    try:
-        with catalog.engine.connect() as conn:
-            return list(conn.execute(stmt, params))
-    except OperationalError as e:
-        raise CatalogUnavailable(
-            f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
-        ) from e
-
-
 def today(tz: str = "Asia/Ho_Chi_Minh") -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
@@ -240,7 +229,7 @@ def reuse_check(
     owner = validate_owner_id(owner_id)
     wanted = required_types(catalogue, procedure_code, type_codes)
     day = (on_date or today()).isoformat()
-    rows = _rows(catalog, _BY_OWNER_TYPES, {"owner": owner, "types": [c for c, _ in wanted]})
+    rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [c for c, _ in wanted]})
     by_type: dict[str, list[Paper]] = {}
     for r in rows:
         by_type.setdefault(r[1], []).append(_paper(r))
@@ -264,9 +253,9 @@ def owner_documents(
     owner = validate_owner_id(owner_id)
     if type_code:
         required_types(catalogue, None, [type_code])  # unknown type → InvalidCode
-        rows = _rows(catalog, _BY_OWNER_TYPES, {"owner": owner, "types": [type_code]})
+        rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [type_code]})
     else:
-        rows = _rows(catalog, _BY_OWNER, {"owner": owner})
+        rows = catalog.read(_BY_OWNER, {"owner": owner})
     papers = [_paper(r) for r in rows]
     if valid_on is not None:
         papers = [p for p in papers if p.valid_on(valid_on.isoformat())]
@@ -290,7 +279,7 @@ def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
         Document.pdf_key, Document.pdf_sha256
     )
     stmt = stmt.where(Document.doc_code == bindparam("code"), Document.status.in_(VISIBLE))
-    rows = _rows(catalog, stmt, {"code": doc_code[:80]})
+    rows = catalog.read(stmt, {"code": doc_code[:80]})
     if not rows:
         raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
     r = rows[0]

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import logging
 import re
@@ -15,13 +16,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from starlette.concurrency import run_in_threadpool
 
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
@@ -100,6 +102,14 @@ class ApiContext:
     audit: Any = None  # catalog.audit.AuditWriter
     owns_catalog: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    _db_limiter: Any = None
+
+    async def in_thread(self, fn, *args, **kwargs):
+        """Run blocking catalog work in a worker thread, at most ``catalog.read_pool_size`` at once: a read
+        then always finds a pooled connection instead of opening one of its own."""
+        if self._db_limiter is None:
+            self._db_limiter = anyio.CapacityLimiter(self.catalog.read_pool_size)
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=self._db_limiter)
 
     def open_store(self):
         if self.store is None:
@@ -167,7 +177,7 @@ def create_app(
     api_cfg: ApiConfig = getattr(cfg, "api", None) or ApiConfig()
     owns = catalog is None
     if catalog is None:
-        catalog = Catalog(cfg.catalog_config.url)
+        catalog = Catalog(cfg.catalog_config.url, read_pool_size=api_cfg.db_connections)
     ctx = ApiContext(
         config=api_cfg,
         catalog=catalog,
@@ -251,7 +261,7 @@ def create_app(
                 conn.execute(text("SELECT 1"))
 
         try:
-            await run_in_threadpool(ping)
+            await ctx.in_thread(ping)
         except Exception:
             return JSONResponse({"status": "unavailable", "catalog": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "catalog": ctx.catalog.dialect})

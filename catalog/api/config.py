@@ -15,6 +15,10 @@ class ApiConfig(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
     """uvicorn worker processes (one per core); each allows its share of a key's rate (rate / workers)."""
 
+    db_connections: int = Field(default=8, ge=1, le=200)
+    """Catalog reads in flight at once in each worker process, and the connections kept open for them
+    (PostgreSQL). More requests than this wait their turn without holding a thread or a connection."""
+
     rate_per_minute: int = Field(default=3000, ge=1)
     """Default requests per minute per API key (a key may carry its own); the burst is the same number."""
 

@@ -147,10 +147,10 @@ def _json(data: dict) -> Response:
     return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
 
 
-async def _call(fn, *args, **kwargs):
-    """Run catalog work in the thread pool; catalog errors become API errors."""
+async def _call(ctx, fn, *args, **kwargs):
+    """Run catalog work in a worker thread; catalog errors become API errors."""
     try:
-        return await run_in_threadpool(fn, *args, **kwargs)
+        return await ctx.in_thread(fn, *args, **kwargs)
     except CatalogError as e:
         raise _fail(e) from None
 
@@ -201,6 +201,7 @@ async def reuse_check(
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     ans = await _call(
+        ctx,
         lookup.reuse_check,
         ctx.catalog,
         ctx.catalogue,
@@ -235,6 +236,7 @@ async def owner_documents(
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     papers = await _call(
+        ctx,
         lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
     )
     owner = owner_id.strip()
@@ -243,7 +245,7 @@ async def owner_documents(
 
 
 async def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
-    return await _call(lookup.document, ctx.catalog, doc_code)
+    return await _call(ctx, lookup.document, ctx.catalog, doc_code)
 
 
 @router.get("/documents/{doc_code}", response_model=DocumentOut, responses=ERRORS, tags=["lookup"])
@@ -325,7 +327,7 @@ async def search_documents(
     """Full-text search over the OCR text, insensitive to diacritics (administrators only)."""
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
-    hits = await _call(fts.search, ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
+    hits = await _call(ctx, fts.search, ctx.catalog, q, limit=min(limit, ctx.config.max_search_results))
     owners = sorted({h.owner_id for h in hits if h.owner_id})
     for owner in owners or [None]:  # one row per person whose papers the answer shows
         await _audit(

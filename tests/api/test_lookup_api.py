@@ -89,12 +89,12 @@ def test_reuse_check_errors(sqlite_api, body, status, error):
 
 
 def test_invalid_owner_is_refused_before_any_query(sqlite_api, monkeypatch):
-    from catalog import lookup
+    from catalog.db import Catalog
 
     def boom(*a, **k):
         raise AssertionError("queried the catalog")
 
-    monkeypatch.setattr(lookup, "_rows", boom)
+    monkeypatch.setattr(Catalog, "read", boom)
     assert reuse(sqlite_api, {"owner_id": "0371", "procedure_code": "1.000894"}).status_code == 400
     r = sqlite_api.client.get("/v1/owners/99/documents", headers=sqlite_api.h())
     assert r.status_code == 400

@@ -58,3 +58,33 @@ def test_claim_is_idempotent(catalog_url):
     c.record_event("viewed", "op", doc_key=key, owner_id="037096014589")
     assert [e.action for e in c.events(owner_id="037096014589")] == ["viewed"]
     c.close()
+
+
+def test_lookup_reads_are_single_statements_and_survive_a_dropped_connection(postgres_url, postgres_admin_url):
+    import sqlalchemy as sa
+
+    cat = Catalog(postgres_url, read_pool_size=3)
+    try:
+        from psycopg.pq import TransactionStatus
+
+        assert cat.read(sa.text("select 1")) == [(1,)] and cat.reader.pool.size() == 3
+        with cat.reader.connect() as conn:  # autocommit: no BEGIN before the query, no ROLLBACK after it
+            conn.execute(sa.text("select 1"))
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi.autocommit and dbapi.info.transaction_status == TransactionStatus.IDLE
+        pid = cat.read(sa.text("select pg_backend_pid()"))[0][0]
+        admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:  # as a server restart or an idle-connection reaper would
+            assert c.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        admin.dispose()
+        assert cat.read(sa.text("select pg_backend_pid()"))[0][0] != pid  # retried once on a new connection
+    finally:
+        cat.close()
+
+
+def test_sqlite_reads_go_through_the_main_engine(tmp_path):
+    import sqlalchemy as sa
+
+    cat = Catalog(f"sqlite:///{tmp_path / 'c.db'}")
+    assert cat.reader is cat.engine and cat.read(sa.text("select 2")) == [(2,)]
+    cat.close()
