@@ -54,7 +54,8 @@ class ObjectStore(Protocol):
         ...
 
     def get(self, key: str, *, verify: bool = True) -> bytes:
-        """The object's bytes, checked against its recorded SHA-256 (ObjectCorrupted otherwise).
+        """The object's bytes, checked against the digest recorded when they were written (ObjectCorrupted
+        otherwise): SHA-256 on S3, BLAKE3 taken beside the SHA-256 on the local store.
         ``verify=False`` is for the fixity audit, which compares with the catalog itself."""
         ...
 

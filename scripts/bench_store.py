@@ -12,7 +12,8 @@
 
 Without ``--s3-endpoint`` a moto S3 server is started on a free loopback port (test extra ``moto[server]``);
 credentials come from ``SOHOA_S3_ACCESS_KEY``/``SOHOA_S3_SECRET_KEY`` when an endpoint is given.
-Each figure is the median of ``--rounds`` rounds, measured alternately so load changes hit both sides.
+Each figure is the median of ``--rounds`` rounds, measured alternately (the order swaps every round) so load
+changes hit both sides, and each timed step starts with the page cache flushed of the step before.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ def timed(fn: Callable[[], None]) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+def timed_clean(fn: Callable[[], None]) -> float:
+    """``timed`` after flushing the dirty pages of what ran before (not timed): otherwise the kernel's
+    writeback throttling charges one side for the other's writes."""
+    os.sync()
+    return timed(fn)
 
 
 def rate(seconds: float, n: int, size: int) -> dict[str, float]:
@@ -114,19 +122,22 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                             )
                     record_objects(catalog, f"{start:064d}", stored)
 
-            add(f"copy_{tag}", timed(plain_copy))
-            add(f"put_{tag}", timed(sohoa_put))
+            uploads = [(f"copy_{tag}", plain_copy), (f"put_{tag}", sohoa_put)]
+            for name, fn in uploads if r % 2 == 0 else uploads[::-1]:
+                add(name, timed_clean(fn))
             if fsync:
-                add("read_plain", timed(lambda dest=dest: [p.read_bytes() for p in sorted(dest.rglob("*.png"))]))
-                add(
-                    "read_sohoa",
-                    timed(
+                reads = [
+                    ("read_plain", lambda dest=dest: [p.read_bytes() for p in sorted(dest.rglob("*.png"))]),
+                    (
+                        "read_sohoa",
                         lambda store=store: [
                             store.get(f"owners/037096014589/D.{i // PER_DOCUMENT * PER_DOCUMENT:04d}/{i:04d}.png")
                             for i in range(n)
-                        ]
+                        ],
                     ),
-                )
+                ]
+                for name, fn in reads if r % 2 == 0 else reads[::-1]:
+                    add(name, timed_clean(fn))
     med = {k: statistics.median(v) for k, v in results.items()}
     return {
         "upload_fsync": {"baseline": rate(med["copy_fsync"], n, size), "sohoa": rate(med["put_fsync"], n, size)},

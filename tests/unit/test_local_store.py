@@ -88,3 +88,38 @@ def test_keys_in_logs_mask_the_owner():
 
     assert mask_key("put owners/037096014589/D.01/D.01.pdf") == "put owners/037******589/D.01/D.01.pdf"
     assert mask_key("dossiers/000.00.00.H42-261122-0001/D.01.json") == "dossiers/000.00.00.H42-261122-0001/D.01.json"
+
+
+def test_reads_are_checked_with_the_blake3_kept_beside_the_sha256(store):
+    import json
+
+    from blake3 import blake3
+
+    store.put("k/q", b"quick check")
+    meta = json.loads((store.root / "meta" / "k" / "q.json").read_text())
+    assert meta["sha256"] == sha256_hex(b"quick check") and meta["blake3"] == blake3(b"quick check").hexdigest()
+    p = store.path("k/q")
+    p.chmod(0o644)
+    p.write_bytes(b"quick checks")
+    with pytest.raises(ObjectCorrupted):
+        store.get("k/q")
+    assert store.get("k/q", verify=False) == b"quick checks"  # the fixity audit compares SHA-256 itself
+
+
+def test_objects_written_before_blake3_are_checked_with_sha256(store):
+    import json
+
+    store.put("k/old", b"old object")
+    meta_path = store.root / "meta" / "k" / "old.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["blake3"]
+    meta_path.chmod(0o644)
+    meta_path.write_text(json.dumps(meta))
+    assert store.get("k/old") == b"old object"
+    p = store.path("k/old")
+    p.chmod(0o644)
+    p.write_bytes(b"old objecT")
+    with pytest.raises(ObjectCorrupted):
+        store.get("k/old")
+    store.restore("k/old", b"old object")  # a repair records the BLAKE3 again
+    assert json.loads(meta_path.read_text())["blake3"] and store.get("k/old") == b"old object"
