@@ -12,6 +12,7 @@ over all of that, which ``sohoa nightly retimestamp`` renews before its certific
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,19 @@ from signing.config import SigningConfig
 from signing.errors import RevocationUnavailable, SignerUnavailable, SigningError, TimestampUnavailable
 from signing.keys import KeyKit, load_key
 from signing.textfont import compact_font
+
+
+class _NoFetchNotice(logging.Filter):
+    """pyHanko warns on every signature that embeds revocation info while fetching is off. sohoa turns
+    fetching off on purpose (the demo PKI's CRL is handed over in process; an operator may do the same), and
+    with ``revocation_mode="hard-fail"`` missing revocation info fails the signature as an error anyway — so
+    the notice only fills workers' logs, once per document."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchNotice())
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_NAME = "SoHoa"
