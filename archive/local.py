@@ -27,7 +27,7 @@ from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, Object
 from archive.store import StoredObject, check_key, sha256_hex
 
 PARALLEL_HASH_BYTES = 256 * 1024
-"""From this size on, an object's SHA-256 is computed on a second core while its bytes are written."""
+"""From this size on, an object's digests are computed in helper threads while its bytes are written."""
 _hasher: ThreadPoolExecutor | None = None
 
 
@@ -36,13 +36,18 @@ def _digests(data: bytes) -> tuple[str, str]:
     return hashlib.sha256(data).hexdigest(), blake3(data).hexdigest()
 
 
-def _sha256_beside(data: bytes) -> Future[str]:
-    """SHA-256 of ``data`` in a helper thread (hashlib releases the GIL on large buffers, and so does a file
-    write with its fsync): an upload costs the slower of the two, not both."""
+def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
+    """SHA-256 and BLAKE3 of ``data``, each in a helper thread (hashlib and blake3 release the GIL on large
+    buffers, and so does a file write with its fsync): an upload costs the slowest of the three, not their
+    sum."""
     global _hasher
     if _hasher is None:
-        _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
-    return _hasher.submit(sha256_hex, data)
+        _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
+    return _hasher.submit(sha256_hex, data), _hasher.submit(_blake3_hex, data)
+
+
+def _blake3_hex(data: bytes) -> str:
+    return blake3(data).hexdigest()
 
 
 def _matches(data: bytes, sha256: str, blake3_hex: str | None) -> bool:
@@ -137,17 +142,16 @@ class LocalStore:
         retain_until: datetime | None = None,
         legal_hold: bool = False,
     ) -> StoredObject:
-        pending = _sha256_beside(data) if len(data) >= PARALLEL_HASH_BYTES else None
-        digest = None if pending else sha256_hex(data)
+        pending = _digests_beside(data) if len(data) >= PARALLEL_HASH_BYTES else None
+        digest, quick = _digests(data) if pending is None else (None, None)
         try:
             created = self._write_new(self._obj(key), data)
-            quick = blake3(data).hexdigest()  # while the SHA-256 (4× slower) is still running
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
         finally:
             if pending is not None:
-                digest = pending.result()
-        assert digest is not None
+                digest, quick = pending[0].result(), pending[1].result()
+        assert digest is not None and quick is not None
         if not created:
             existing = self.stat(key)
             if existing is None or existing.sha256 != digest:
