@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ import cv2
 from archive.errors import ObjectConflict
 from archive.layout import document_keys, dossier_entry_key
 from archive.ledger import record_objects
-from archive.store import ObjectStore, StoredObject, durable_group
+from archive.store import ObjectStore, StoredObject, durable_group, write_together
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
@@ -306,30 +306,39 @@ def store_document(
     objects: dict[str, str] = {}
     stored: list[StoredObject] = []
 
-    def _put(key: str, data: bytes, content_type: str) -> str:
+    def _put(key: str, data: bytes, content_type: str) -> StoredObject:
         """Write once; an object left by an interrupted run of this same document is kept as it is."""
         try:
-            obj = store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
+            return store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
         except ObjectConflict:
             obj = store.stat(key)  # written by an interrupted run of this document (e.g. signed a second earlier)
             if obj is None:
                 raise
-        stored.append(obj)
-        return obj.sha256
+            return obj
+
+    def _put_file(key: str, path: str, content_type: str) -> Callable[[], StoredObject]:
+        return lambda: _put(key, Path(path).read_bytes(), content_type)  # read when its write starts
 
     with durable_group(store):  # every object durable before the catalog hears of it
         originals = []
+        writes: list[Callable[[], StoredObject]] = []
         for n, src in enumerate(job.sources, 1):
             ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
             key = keys.original(n, ext)
-            objects[key] = _put(key, Path(src.path).read_bytes(), src.media_type or "application/octet-stream")
+            writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
             originals.append(
                 {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
             )
-        objects[keys.text] = _put(keys.text, (job.text or "").encode("utf-8"), "text/plain; charset=utf-8")
+        text = (job.text or "").encode("utf-8")
+        writes.append(lambda: _put(keys.text, text, "text/plain; charset=utf-8"))
         if job.pdf_path:
-            pdf_bytes = Path(job.pdf_path).read_bytes()
-            pdf_sha = _put(keys.pdf, pdf_bytes, "application/pdf")
+            writes.append(_put_file(keys.pdf, job.pdf_path, "application/pdf"))
+        # originals, text and PDF at once (their flushes overlap); the sidecar after them all
+        for obj in write_together(writes):
+            objects[obj.key] = obj.sha256
+            stored.append(obj)
+        if job.pdf_path:
+            pdf_sha = objects[keys.pdf]
             signed_at = job.signed_at
         else:  # stored by an interrupted run of this document: keep that signed copy
             pdf_bytes = store.get(keys.pdf)
@@ -363,7 +372,9 @@ def store_document(
             "nd30": nd30_metadata(job, ""),
         }
         data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        objects[keys.sidecar] = _put(keys.sidecar, data, "application/json")
+        side = _put(keys.sidecar, data, "application/json")
+        objects[keys.sidecar] = side.sha256
+        stored.append(side)
         if job.dossier_code:  # the dossier's manifest entry: where the document is and what it holds
             entry = {
                 "dossier_code": job.dossier_code,
@@ -375,7 +386,7 @@ def store_document(
                 "pdf": {"key": keys.pdf, "sha256": pdf_sha},
             }
             entry_data = json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True).encode()
-            _put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json")
+            stored.append(_put(dossier_entry_key(job.dossier_code, job.doc_code or ""), entry_data, "application/json"))
     if catalog is not None:
         record_objects(catalog, job.key, stored)
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)

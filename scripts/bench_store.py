@@ -3,12 +3,14 @@
 
     python scripts/bench_store.py [--objects 50] [--size-kb 1024] [--rounds 3] [--s3-endpoint HOST:PORT] [--json]
 
-* local: ``LocalStore.put`` (SHA-256, temp file, fsync, link, metadata file) + the catalog ledger row,
+* local: ``LocalStore.put`` (SHA-256, temp file, fsync, link, metadata file) + the catalog ledger row, a
+  document's objects written as ``store_document`` does (``write_together``, the last one after the others),
   against a plain file copy with the same durability (write + fsync of file and folder); reads with
-  SHA-256 verification against a plain read. Also without fsync on both sides.
+  verification (BLAKE3) against a plain read. Also without fsync on both sides.
 * S3: ``S3Store.put`` (SHA-256, x-amz-checksum-sha256, conditional write, retention) + the catalog
-  ledger row, against a bare ``minio`` ``put_object`` and a bare ``boto3`` ``put_object`` of the same
-  bytes to the same server; reads (``get`` with verification) against a bare ``get_object``.
+  ledger row, one object at a time (the stage overlaps a document's PUTs; this does not), against a bare
+  ``minio`` ``put_object`` and a bare ``boto3`` ``put_object`` of the same bytes to the same server; reads
+  (``get`` with verification) against a bare ``get_object``.
 
 Without ``--s3-endpoint`` a moto S3 server is started on a free loopback port (test extra ``moto[server]``);
 credentials come from ``SOHOA_S3_ACCESS_KEY``/``SOHOA_S3_SECRET_KEY`` when an endpoint is given.
@@ -19,6 +21,7 @@ changes hit both sides, and each timed step starts with the page cache flushed o
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -40,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.ledger import record_objects
 from archive.local import LocalStore
 from archive.s3 import S3Store
+from archive.store import StoredObject, write_together
 from catalog.db import Catalog
 
 PER_DOCUMENT = 4  # objects per document (scan, text, PDF, sidecar): store_document records them together
@@ -106,20 +110,23 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
             store = LocalStore(work / f"store-{tag}-{r}", fsync=fsync)
 
             def sohoa_put(store: LocalStore = store) -> None:
-                # as store_document does: a document's objects in one durable group, then one ledger write
+                # as store_document does: a document's objects in one durable group — all but the last (the
+                # sidecar) written together, the last after them — then one ledger write
                 for start in range(0, n, PER_DOCUMENT):
-                    stored = []
+
+                    def put(i: int, start: int = start, store: LocalStore = store) -> StoredObject:
+                        return store.put(
+                            f"owners/037096014589/D.{start:04d}/{i:04d}.png",
+                            files[i].read_bytes(),
+                            content_type="image/png",
+                            metadata={"doc-code": f"D.{start:04d}"},
+                            retain_until=until,
+                        )
+
+                    *first, last = range(start, min(start + PER_DOCUMENT, n))
                     with store.durable_group():
-                        for i in range(start, min(start + PER_DOCUMENT, n)):
-                            stored.append(
-                                store.put(
-                                    f"owners/037096014589/D.{start:04d}/{i:04d}.png",
-                                    files[i].read_bytes(),
-                                    content_type="image/png",
-                                    metadata={"doc-code": f"D.{start:04d}"},
-                                    retain_until=until,
-                                )
-                            )
+                        stored = write_together([functools.partial(put, i) for i in first])
+                        stored.append(put(last))
                     record_objects(catalog, f"{start:064d}", stored)
 
             uploads = [(f"copy_{tag}", plain_copy), (f"put_{tag}", sohoa_put)]

@@ -123,3 +123,33 @@ def test_objects_written_before_blake3_are_checked_with_sha256(store):
         store.get("k/old")
     store.restore("k/old", b"old object")  # a repair records the BLAKE3 again
     assert json.loads(meta_path.read_text())["blake3"] and store.get("k/old") == b"old object"
+
+
+def test_write_together_keeps_order_and_finishes_every_write_before_raising(store):
+    import threading
+    import time
+
+    from archive.store import write_together
+
+    started, done = [], []
+    gate = threading.Barrier(3, timeout=5)  # three writes really run at once
+
+    def write(i: int, fail: bool = False):
+        def call():
+            started.append(i)
+            gate.wait()
+            if fail:
+                raise OSError(f"disk gone under write {i}")
+            time.sleep(0.05)  # slower than the failing one
+            obj = store.put(f"owners/1/d/{i}", b"x%d" % i)
+            done.append(i)
+            return obj
+
+        return call
+
+    objs = write_together([write(0), write(1), write(2)])
+    assert [o.key for o in objs] == ["owners/1/d/0", "owners/1/d/1", "owners/1/d/2"]
+    gate.reset()
+    with pytest.raises(OSError, match="write 4"):
+        write_together([write(3), write(4, fail=True), write(5)])
+    assert {3, 5} <= set(done) and store.get("owners/1/d/5") == b"x5"  # the others finished first

@@ -1,0 +1,90 @@
+"""``store_document``: a document's objects written together, the sidecar only once they all are."""
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from archive.config import StoreConfig
+from archive.layout import document_keys
+from archive.store import open_store
+from catalog.types import default_catalogue
+from pipeline.model import DocumentJob, SourceFile
+from pipeline.stages import store_document
+
+OWNER = "037096014589"
+
+
+class Recording:
+    """A local store that notes when each put starts and ends (and can fail one of them)."""
+
+    def __init__(self, store, fail: str | None = None) -> None:
+        self.store, self.fail, self.log = store, fail, []
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def put(self, key, data, **kw):
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.log.append(("start", key))
+        try:
+            if key == self.fail:
+                raise OSError("disk full")
+            return self.store.put(key, data, **kw)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.log.append(("end", key))
+
+
+def job(tmp_path: Path) -> DocumentJob:
+    sources = []
+    for n in (1, 2):
+        p = tmp_path / f"scan-{n}.png"
+        p.write_bytes(b"\x89PNG scan %d" % n * 50_000)
+        sources.append(SourceFile(str(p), p.name, "0" * 64, p.stat().st_size, "image/png"))
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(b"%PDF-1.7 signed" * 70_000)
+    return DocumentJob(
+        key="a" * 64,
+        batch_id="B1",
+        input="in",
+        agency="000.00.16.H42",
+        operator="clerk",
+        work_dir=str(tmp_path),
+        sources=tuple(sources),
+        text="GIẤY KHAI SINH",
+        type_code="GKS",
+        owner_id=OWNER,
+        doc_code="000.00.16.H42-261205-0001.01",
+        pdf_path=str(pdf),
+    )
+
+
+def test_objects_are_written_together_and_the_sidecar_after_them(tmp_path):
+    store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")))
+    j = job(tmp_path)
+    done = store_document(j, store, default_catalogue())
+    keys = document_keys(OWNER, j.doc_code)
+    sidecar_start = store.log.index(("start", keys.sidecar))
+    others = [k for k in done.objects if k != keys.sidecar]
+    assert len(others) == 4  # two scans, the text, the PDF
+    assert all(store.log.index(("end", k)) < sidecar_start for k in others)
+    assert store.most_in_flight >= 2  # they did overlap
+    assert store.get(keys.pdf) == Path(j.pdf_path).read_bytes()
+
+
+def test_a_failed_write_leaves_no_sidecar(tmp_path):
+    j = job(tmp_path)
+    keys = document_keys(OWNER, j.doc_code)
+    store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")), fail=keys.text)
+    with pytest.raises(OSError, match="disk full"):
+        store_document(j, store, default_catalogue())
+    assert store.stat(keys.sidecar) is None  # the document is not complete in the store
+    assert store.stat(keys.pdf) is not None  # the other writes finished; a re-run keeps them (write-once)
+    done = store_document(j, Recording(store.store), default_catalogue())
+    assert store.stat(keys.sidecar) is not None and done.pdf_sha256 == store.stat(keys.pdf).sha256
