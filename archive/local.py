@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from archive.store import StoredObject, check_key, sha256_hex
 PARALLEL_HASH_BYTES = 256 * 1024
 """From this size on, an object's digests are computed in helper threads while its bytes are written."""
 _hasher: ThreadPoolExecutor | None = None
+_hasher_lock = threading.Lock()
 
 
 def _digests(data: bytes) -> tuple[str, str]:
@@ -41,8 +43,9 @@ def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
     buffers, and so does a file write with its fsync): an upload costs the slowest of the three, not their
     sum."""
     global _hasher
-    if _hasher is None:
-        _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
+    with _hasher_lock:  # a document's writes run on several threads (``write_together``)
+        if _hasher is None:
+            _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
     return _hasher.submit(sha256_hex, data), _hasher.submit(_blake3_hex, data)
 
 

@@ -113,8 +113,8 @@ def write_together(calls: Sequence[Callable[[], T]]) -> list[T]:
     instead of one after the other; on S3 the PUTs overlap. Use it inside ``durable_group``, and only for
     writes whose order does not matter: what must come last (the sidecar) is written after it returns."""
     global _writers
-    if len(calls) <= 1:
-        return [c() for c in calls]
+    if len(calls) <= 1 or threading.current_thread().name.startswith("store-write"):
+        return [c() for c in calls]  # one call, or called from a write itself: waiting on the pool could deadlock
     with _writers_lock:
         if _writers is None:
             _writers = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="store-write")

@@ -194,6 +194,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        ctx._db_limiter = None  # made again in this event loop on first use
         if ctx.audit.closed:  # started again after a shutdown (tests, reloads)
             ctx.audit = AuditWriter(ctx.catalog)
         yield

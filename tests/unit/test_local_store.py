@@ -153,3 +153,12 @@ def test_write_together_keeps_order_and_finishes_every_write_before_raising(stor
     with pytest.raises(OSError, match="write 4"):
         write_together([write(3), write(4, fail=True), write(5)])
     assert {3, 5} <= set(done) and store.get("owners/1/d/5") == b"x5"  # the others finished first
+
+
+def test_write_together_inside_a_write_runs_inline_instead_of_deadlocking():
+    from archive.store import WRITERS, write_together
+
+    def outer(i: int):
+        return lambda: sum(write_together([lambda: i, lambda: 1]))
+
+    assert write_together([outer(i) for i in range(WRITERS + 2)]) == [i + 1 for i in range(WRITERS + 2)]
