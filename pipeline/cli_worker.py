@@ -48,8 +48,11 @@ def worker_cmd(
     # One core per worker process: Tesseract's OpenMP threads (and OpenCV's) would otherwise make the processes
     # fight over the same cores (the Tesseract FAQ's advice for parallel OCR). Override with OMP_THREAD_LIMIT.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    # An idle consumer polls every 100 ms (dramatiq's default 1 s would be lost between every two documents).
-    os.environ.setdefault("dramatiq_worker_timeout", "100")
+    # With one message in hand per thread (below), the next one is fetched only once the last is acknowledged,
+    # and the consumer notices that at its next poll: between two documents a worker waits half this timeout
+    # on average. Measured with one-page documents (about 1 s each): 100 ms cost 56 ms a document (5.5 %),
+    # 50 ms cost 28 ms (3 %); an idle worker process then uses 3 % of a core instead of 2 % (20 ms: 5 %).
+    os.environ.setdefault("dramatiq_worker_timeout", "50")
     import dramatiq.cli
     import dramatiq.worker
 
