@@ -270,7 +270,8 @@ class LocalStore:
             raise StorageUnavailable(f"cannot read {key}: {e}", f"không đọc được {key}: {e}") from e
         if verify and not _matches(data, obj.sha256, quick):
             raise ObjectCorrupted(
-                f"{key}: stored bytes do not match their SHA-256", f"{key}: dữ liệu lưu không khớp mã băm SHA-256"
+                f"{key}: stored bytes do not match the checksum recorded when they were written",
+                f"{key}: dữ liệu lưu không khớp mã băm đã ghi nhận khi lưu",
             )
         return data
 
