@@ -260,7 +260,8 @@ def main() -> None:
     )
     print(
         f"1 worker vs in-process, per document: {summary['overhead_vs_inprocess_ms_per_doc']:+} ms "
-        f"({summary['overhead_vs_inprocess_pct']:+} % of {per_doc:.2f} s; includes the machine's load changing)"
+        f"({summary['overhead_vs_inprocess_pct']:+} % of {per_doc:.2f} s; not a queue cost: in-process runs the"
+        f" pages in a pool of {os.cpu_count()} processes, a worker process uses one core)"
     )
     print("stage share of a document's time: " + ", ".join(f"{k} {v} %" for k, v in summary["stage_share_pct"].items()))
 
