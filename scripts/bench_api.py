@@ -181,6 +181,23 @@ def seed_postgres(url: str, n_docs: int, n_owners: int, text: bool = False) -> N
             pass  # not a superuser: the server's own checkpoint will come during the run
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of this machine's PostgreSQL processes (0 when the server runs elsewhere), from /proc; exited
+    backends are not counted, so this is a floor — the bench keeps its connections open."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() != "postgres":
+                        continue
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def proc_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its direct children (uvicorn workers), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -445,11 +462,14 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict
     out = {}
     phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
     for phase, rate in phases:
-        cpu0 = proc_cpu_seconds(proc.pid)
+        cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
         r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
         # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
-        cpu = proc_cpu_seconds(proc.pid) - cpu0
-        r["server_cpu_ms_per_req"] = round(cpu * 1000 / max(1, r["requests"] + r.get("warmup_requests", 0)), 2)
+        cpu, db = proc_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
+        served = max(1, r["requests"] + r.get("warmup_requests", 0))
+        r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 2)
+        if backend == "postgresql" and db > 0:
+            r["db_cpu_ms_per_req"] = round(db * 1000 / served, 2)
         out[phase] = r
         offered = f" (offered {rate:.0f} req/s)" if rate else ""
         print(f"[{backend}] {workers}w {phase:<6} {_fmt(r)}{offered}", flush=True)
@@ -460,7 +480,8 @@ def _fmt(r: dict) -> str:
     return (
         f"{r['rps']:>7.1f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
         f"server CPU {r['server_cpu_ms_per_req']:.2f} ms/req  "
-        f"({r['requests']} requests, {r['errors']} errors{' ' + str(r['error_sample']) if r['errors'] else ''})"
+        + (f"PostgreSQL CPU {r['db_cpu_ms_per_req']:.2f} ms/req  " if "db_cpu_ms_per_req" in r else "")
+        + f"({r['requests']} requests, {r['errors']} errors{' ' + str(r['error_sample']) if r['errors'] else ''})"
     )
 
 
