@@ -10,7 +10,6 @@ hold).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -33,9 +32,13 @@ _hasher: ThreadPoolExecutor | None = None
 _hasher_lock = threading.Lock()
 
 
+def _blake3_hex(data: bytes) -> str:
+    return blake3(data).hexdigest()
+
+
 def _digests(data: bytes) -> tuple[str, str]:
     """(SHA-256, BLAKE3) of ``data``, hex."""
-    return hashlib.sha256(data).hexdigest(), blake3(data).hexdigest()
+    return sha256_hex(data), _blake3_hex(data)
 
 
 def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
@@ -49,13 +52,9 @@ def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
     return _hasher.submit(sha256_hex, data), _hasher.submit(_blake3_hex, data)
 
 
-def _blake3_hex(data: bytes) -> str:
-    return blake3(data).hexdigest()
-
-
 def _matches(data: bytes, sha256: str, blake3_hex: str | None) -> bool:
     if blake3_hex:
-        return blake3(data).hexdigest() == blake3_hex
+        return _blake3_hex(data) == blake3_hex
     return sha256_hex(data) == sha256
 
 

@@ -7,6 +7,7 @@ measured is exactly what runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -72,8 +73,17 @@ def assess(
     The fields of ``verify_fields`` are read a second time even when nothing doubts them; a second read that
     spells something else sends the document to review.
     """
-    args = dict(ocr_confidence=ocr_confidence, declared_type=declared_type, declared_owner=declared_owner, today=today)
-    first = _assess_once(text, catalogue, cfg, words=words, **args)
+    once = functools.partial(
+        _assess_once,
+        text,
+        catalogue,
+        cfg,
+        ocr_confidence=ocr_confidence,
+        declared_type=declared_type,
+        declared_owner=declared_owner,
+        today=today,
+    )
+    first = once(words=words)
     if reread is None or not words or not cfg.second_read:
         return first
     prefetch = getattr(reread, "prefetch", None)
@@ -83,12 +93,14 @@ def assess(
             k for k in cfg.verify_fields if _verifiable(first.fields.get(k), cfg)
         ]
         prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
-    return _verify(_lift_doubts(first, text, catalogue, cfg, words, reread, args), cfg, words, reread)
+    return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread)
 
 
 def _lift_doubts(
-    first: Assessment, text: str, catalogue: Catalogue, cfg: CatalogConfig, words, reread: Reread, args: dict
+    first: Assessment, once: Callable[..., Assessment], cfg: CatalogConfig, words, reread: Reread
 ) -> Assessment:
+    """``first`` decided again (``once``, the single pass with this document's inputs) after the doubted key
+    fields whose second read agrees have had their word confidences raised."""
     if not first.review:
         return first
     current = list(words)
@@ -101,7 +113,7 @@ def _lift_doubts(
             confirmed.append(key)
     if not confirmed:
         return first
-    second = _assess_once(text, catalogue, cfg, words=current, **args)
+    second = once(words=current)
     fields = {k: replace(v, second_read=True) if k in confirmed else v for k, v in second.fields.items()}
     return replace(second, fields=fields, second_read=tuple(confirmed))
 
