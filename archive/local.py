@@ -1,11 +1,12 @@
 """The embedded object store: a folder on local disk, write-once, checksummed, crash-safe.
 
 ``ROOT/objects/<key>`` holds the bytes (read-only once written) and ``ROOT/meta/<key>.json`` its SHA-256,
-BLAKE3 (the per-read check, see ``get``), size, type, retention and legal hold. A write goes to
-``ROOT/tmp``, is fsynced, then hard-linked into place — linking fails if the key exists, so two writers can
-never both win and a crash never leaves a half-written object under its key. The metadata file is linked
-the same way but not fsynced on its own; if a crash loses it, it is rebuilt from the object (under legal
-hold).
+BLAKE3 (the per-read check, see ``get``), size, type, retention and legal hold. A write goes to a file in
+``ROOT/tmp`` — without a name where Linux allows (``O_TMPFILE``), so a crash mid-write leaves nothing to clean
+up — is fsynced, then hard-linked into place: linking fails if the key exists, so two writers can never both
+win and a crash never leaves a half-written object under its key. New folders are flushed into their
+parents. The metadata file is linked the same way but not fsynced on its own; if a crash loses it, it is
+rebuilt from the object (under legal hold).
 """
 
 from __future__ import annotations
@@ -41,15 +42,20 @@ def _digests(data: bytes) -> tuple[str, str]:
     return sha256_hex(data), _blake3_hex(data)
 
 
-def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
-    """SHA-256 and BLAKE3 of ``data``, each in a helper thread (hashlib and blake3 release the GIL on large
-    buffers, and so does a file write with its fsync): an upload costs the slowest of the three, not their
-    sum."""
+def _helpers() -> ThreadPoolExecutor:
     global _hasher
     with _hasher_lock:  # a document's writes run on several threads (``write_together``)
         if _hasher is None:
             _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
-    return _hasher.submit(sha256_hex, data), _hasher.submit(_blake3_hex, data)
+    return _hasher
+
+
+def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
+    """SHA-256 and BLAKE3 of ``data``, each in a helper thread (hashlib and blake3 release the GIL on large
+    buffers, and so does a file write with its fsync): an upload costs the slowest of the three, not their
+    sum."""
+    helpers = _helpers()
+    return helpers.submit(sha256_hex, data), helpers.submit(_blake3_hex, data)
 
 
 def _matches(data: bytes, sha256: str, blake3_hex: str | None) -> bool:
@@ -58,7 +64,31 @@ def _matches(data: bytes, sha256: str, blake3_hex: str | None) -> bool:
     return sha256_hex(data) == sha256
 
 
-def _fsync_dir(path: Path) -> None:
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+_any_dir_fd: int | None = None
+
+
+def _link(source: str, dest: str) -> bool:
+    """Hard-link ``source`` (a path, or ``/proc/self/fd/N`` of an unnamed file) as ``dest``; False if ``dest``
+    exists. The folder descriptor only makes Python call ``linkat`` with ``AT_SYMLINK_FOLLOW`` (it calls plain
+    ``link`` otherwise, which would link the ``/proc`` symlink itself); both paths are absolute, so it names
+    no folder."""
+    global _any_dir_fd
+    if _any_dir_fd is None:
+        _any_dir_fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.link(source, dest, src_dir_fd=_any_dir_fd, follow_symlinks=True)
+    except FileExistsError:
+        return False
+    return True
+
+
+def _fsync_dir(path: str | Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -71,32 +101,58 @@ class LocalStore:
         self.root = root.resolve()
         self.url = "file://" + str(self.root)
         self.fsync = fsync
-        self._pending_dirs: set[Path] | None = None
+        self._pending_dirs: set[str] | None = None
         try:
             for sub in ("objects", "meta", "tmp"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
+            self._unnamed = self._unnamed_files_work()
         except OSError as e:
             raise StorageUnavailable(
                 f"cannot use store folder {self.root}: {e}", f"không dùng được thư mục kho {self.root}: {e}"
             ) from e
 
     def _obj(self, key: str) -> Path:
-        return self.root / "objects" / check_key(key)
+        return Path(self._obj_name(key))
 
     def _meta(self, key: str) -> Path:
-        return self.root / "meta" / (check_key(key) + ".json")
+        return Path(self._meta_name(key))
 
-    def _write_new(self, dest: Path, data: bytes, durable: bool = True) -> bool:
+    # The write path spells file names as strings: pathlib's object churn was a visible share of an upload's
+    # CPU, and a document's writes share the interpreter lock.
+    def _obj_name(self, key: str) -> str:
+        return f"{self.root}/objects/{check_key(key)}"
+
+    def _meta_name(self, key: str) -> str:
+        return f"{self.root}/meta/{check_key(key)}.json"
+
+    def _write_new(self, dest: str, data: bytes, durable: bool = True) -> bool:
         """Create ``dest`` with ``data`` atomically; False if it already exists."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
         sync = self.fsync and durable
         created = self._write_named(dest, data, sync)
         if created and sync:
-            if self._pending_dirs is not None:
-                self._pending_dirs.add(dest.parent)
-            else:
-                _fsync_dir(dest.parent)
+            self._flush_folder(os.path.dirname(dest))
         return created
+
+    def _flush_folder(self, folder: str) -> None:
+        """Make ``folder``'s entries durable: now, or at the end of the current ``durable_group``."""
+        if self._pending_dirs is not None:
+            self._pending_dirs.add(folder)
+        else:
+            _fsync_dir(folder)
+
+    def _make_folders(self, folder: str, sync: bool) -> None:
+        """Create ``folder`` and its missing parents; with ``sync``, each new one's entry is made durable too."""
+        new = []
+        while not os.path.isdir(folder):
+            new.append(folder)
+            folder = os.path.dirname(folder)
+        for d in reversed(new):
+            try:
+                os.mkdir(d)
+            except FileExistsError:  # another writer of the same owner or document
+                continue
+            if sync:
+                self._flush_folder(os.path.dirname(d))
 
     @contextmanager
     def durable_group(self) -> Iterator[None]:
@@ -114,25 +170,55 @@ class LocalStore:
             for d in sorted(dirs):
                 _fsync_dir(d)
 
-    def _write_named(self, dest: Path, data: bytes, sync: bool) -> bool:
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
+    def _write_named(self, dest: str, data: bytes, sync: bool) -> bool:
+        """Write ``data`` to a file without a name (or a temp name), flush it, make it read-only, then give it
+        the name ``dest`` by a hard link: False if ``dest`` exists (linking never replaces)."""
+        fd, tmp = self._temp_file()
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                if sync:
-                    f.flush()
-                    os.fsync(f.fileno())
-            os.chmod(tmp, 0o444)
+            _write_all(fd, data)
+            if sync:
+                os.fsync(fd)
+            os.fchmod(fd, 0o444)
+            source = tmp or f"/proc/self/fd/{fd}"
             try:
-                os.link(tmp, dest)
-            except FileExistsError:
-                return False
-            return True
+                return _link(source, dest)
+            except FileNotFoundError:  # the owner's or the document's first object (or a writer beside it)
+                self._make_folders(os.path.dirname(dest), sync)
+                return _link(source, dest)
         finally:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+            os.close(fd)
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+
+    def _temp_file(self) -> tuple[int, str | None]:
+        """A new file open for writing in ``tmp/``, and its temp name — None when it has none (Linux
+        ``O_TMPFILE``): then a crash mid-write leaves nothing behind to clean up."""
+        if self._unnamed:
+            return os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600), None
+        fd, tmp = tempfile.mkstemp(dir=f"{self.root}/tmp")
+        return fd, tmp
+
+    def _unnamed_files_work(self) -> bool:
+        """Whether this folder takes unnamed temp files that can be linked in later: Linux with a
+        filesystem that supports ``O_TMPFILE`` and ``/proc`` mounted. Tried once, on a throwaway file."""
+        if not hasattr(os, "O_TMPFILE"):
+            return False
+        probe = f"{self.root}/tmp/.probe-{os.getpid()}-{threading.get_ident()}"
+        try:
+            fd = os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return False
+        try:
+            _link(f"/proc/self/fd/{fd}", probe)
+            os.unlink(probe)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
     def put(
         self,
@@ -147,7 +233,7 @@ class LocalStore:
         pending = _digests_beside(data) if len(data) >= PARALLEL_HASH_BYTES else None
         digest, quick = _digests(data) if pending is None else (None, None)
         try:
-            created = self._write_new(self._obj(key), data)
+            created = self._write_new(self._obj_name(key), data)
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
         finally:
@@ -186,13 +272,13 @@ class LocalStore:
             "metadata": obj.metadata,
             "legal_hold": obj.legal_hold,
         }
-        data = json.dumps(meta, ensure_ascii=False, indent=1).encode()
+        data = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode()  # one line: C encoder
         if replace_existing:
             self._write_over(self._meta(obj.key), data)
         else:
             # Not fsynced on its own (the object is): half the flushes per write. Lost or torn in a
             # crash, it is rebuilt from the object by ``stat`` — conservatively, under legal hold.
-            self._write_new(self._meta(obj.key), data, durable=False)
+            self._write_new(self._meta_name(obj.key), data, durable=False)
 
     def _write_over(self, dest: Path, data: bytes) -> None:
         """Atomically replace ``dest`` (repair only): temp file, fsync, rename over the damaged one."""

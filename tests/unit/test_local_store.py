@@ -68,7 +68,7 @@ def test_durable_group_flushes_folders_once_and_resets(store, monkeypatch):
     import archive.local as local
 
     flushed = []
-    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(p))
+    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(Path(p)))
     with store.durable_group(), store.durable_group():  # nested: the outer one flushes
         store.put("owners/1/d/a", b"a")
         store.put("owners/1/d/b", b"b")
@@ -81,6 +81,28 @@ def test_durable_group_flushes_folders_once_and_resets(store, monkeypatch):
     flushed.clear()
     store.put("owners/3/d/a", b"a")  # outside a group: flushed at once
     assert store.root / "objects/owners/3/d" in flushed
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named-temp"])
+def test_writes_leave_no_temp_files_and_flush_new_folders(store, monkeypatch, unnamed):
+    import archive.local as local
+
+    if unnamed and not store._unnamed:
+        pytest.skip("this filesystem has no O_TMPFILE (the named-temp case covers the write)")
+    monkeypatch.setattr(store, "_unnamed", unnamed)
+    flushed = []
+    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(Path(p)))
+    store.put("owners/9/d/a", b"a")
+    objects = store.root / "objects"
+    # the new folders' entries in their parents, and the object's own entry
+    assert {objects, objects / "owners", objects / "owners/9", objects / "owners/9/d"} <= set(flushed)
+    flushed.clear()
+    store.put("owners/9/d/b", b"b")
+    assert flushed == [objects / "owners/9/d"]  # the folders exist now: only the object's entry
+    with pytest.raises(ObjectConflict):
+        store.put("owners/9/d/b", b"c")
+    assert store.get("owners/9/d/a") == b"a" and store.get("owners/9/d/b") == b"b"
+    assert list((store.root / "tmp").iterdir()) == []
 
 
 def test_keys_in_logs_mask_the_owner():
