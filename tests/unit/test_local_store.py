@@ -184,3 +184,34 @@ def test_write_together_inside_a_write_runs_inline_instead_of_deadlocking():
         return lambda: sum(write_together([lambda: i, lambda: 1]))
 
     assert write_together([outer(i) for i in range(WRITERS + 2)]) == [i + 1 for i in range(WRITERS + 2)]
+
+
+@pytest.mark.parametrize("kept", ["blake3", "sha256 only"])
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "grown"])
+def test_large_objects_are_checked_while_they_are_read(store, kept, damage):
+    """From PARALLEL_HASH_BYTES on, a helper thread hashes the file beside the read: damage anywhere in it,
+    a shorter or a longer file, is still found, for objects with and without a BLAKE3."""
+    import json
+
+    from archive.local import PARALLEL_HASH_BYTES
+
+    data = os.urandom(3 * PARALLEL_HASH_BYTES + 12345)
+    store.put("k/big", data)
+    if kept == "sha256 only":
+        meta_path = store.root / "meta" / "k" / "big.json"
+        meta = json.loads(meta_path.read_text())
+        del meta["blake3"]
+        meta_path.chmod(0o644)
+        meta_path.write_text(json.dumps(meta))
+    assert store.get("k/big") == data
+    p = store.path("k/big")
+    p.chmod(0o644)
+    if damage == "flipped byte":
+        i = 2 * PARALLEL_HASH_BYTES + 7  # in the third chunk the helper reads
+        p.write_bytes(data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :])
+    elif damage == "truncated":
+        p.write_bytes(data[:-1])
+    else:
+        p.write_bytes(data + b"\0")
+    with pytest.raises(ObjectCorrupted):
+        store.get("k/big")
