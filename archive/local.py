@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from blake3 import blake3
 from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing, StorageUnavailable
 from archive.store import StoredObject, check_key, sha256_hex
 
+META_GRACE_S = 2.0
+"""How long after an object is linked a missing metadata file is taken for one still being written."""
 PARALLEL_HASH_BYTES = 256 * 1024
 """From this size on, an object's digests are computed in helper threads while its bytes are written."""
 _hasher: ThreadPoolExecutor | None = None
@@ -336,22 +339,18 @@ class LocalStore:
     def _load(self, key: str) -> tuple[StoredObject, str | None] | None:
         """The object's record and its BLAKE3 (None when written before BLAKE3 was kept); None if absent."""
         path = self._obj(key)
-        if not path.exists():
-            return None
         try:
-            m = json.loads(self._meta(key).read_text())
-            return StoredObject(
-                key,
-                m["sha256"],
-                m["size"],
-                m.get("content_type", "application/octet-stream"),
-                datetime.fromisoformat(m["stored_at"]) if m.get("stored_at") else None,
-                datetime.fromisoformat(m["retain_until"]) if m.get("retain_until") else None,
-                m.get("metadata") or {},
-                legal_hold=bool(m.get("legal_hold")),
-            ), m.get("blake3")
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+            linked_at = path.stat().st_ctime
+        except FileNotFoundError:
+            return None
+        found = self._read_meta(key)
+        # A writer links the object, then its metadata a moment later: on a new object a missing record is
+        # most likely being written (by another worker, or a redelivered job), not lost, so it is waited for.
+        while found is None and time.time() < linked_at + META_GRACE_S:
+            time.sleep(0.01)
+            found = self._read_meta(key)
+        if found is not None:
+            return found
         # Crash between the object and its metadata: the object is complete (fsynced, linked atomically).
         # Its retention is unknown here (the catalog ledger has it), so it is held until a person decides.
         data = path.read_bytes()
@@ -367,6 +366,23 @@ class LocalStore:
         )
         self._write_meta(obj, quick, replace_existing=True)
         return obj, quick
+
+    def _read_meta(self, key: str) -> tuple[StoredObject, str | None] | None:
+        """The record in ``meta/<key>.json``; None if it is missing or unreadable."""
+        try:
+            m = json.loads(self._meta(key).read_text())
+            return StoredObject(
+                key,
+                m["sha256"],
+                m["size"],
+                m.get("content_type", "application/octet-stream"),
+                datetime.fromisoformat(m["stored_at"]) if m.get("stored_at") else None,
+                datetime.fromisoformat(m["retain_until"]) if m.get("retain_until") else None,
+                m.get("metadata") or {},
+                legal_hold=bool(m.get("legal_hold")),
+            ), m.get("blake3")
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def get(self, key: str, *, verify: bool = True) -> bytes:
         """The bytes, checked on every read against the BLAKE3 recorded when they were written (SHA-256 for

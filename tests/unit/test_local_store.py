@@ -54,7 +54,10 @@ def test_missing_and_unsupported(store):
         open_store(StoreConfig(url="ftp://x"))
 
 
-def test_metadata_lost_in_a_crash_is_rebuilt_under_hold(store):
+def test_metadata_lost_in_a_crash_is_rebuilt_under_hold(store, monkeypatch):
+    import archive.local as local
+
+    monkeypatch.setattr(local, "META_GRACE_S", 0.0)  # the object is not new any more
     store.put("k/m", b"bytes", content_type="text/plain")
     meta = store.root / "meta" / "k" / "m.json"
     meta.chmod(0o644)
@@ -103,6 +106,20 @@ def test_writes_leave_no_temp_files_and_flush_new_folders(store, monkeypatch, un
         store.put("owners/9/d/b", b"c")
     assert store.get("owners/9/d/a") == b"a" and store.get("owners/9/d/b") == b"b"
     assert list((store.root / "tmp").iterdir()) == []
+
+
+def test_metadata_still_being_written_is_waited_for_not_rebuilt(store):
+    """Between a writer linking an object and its metadata, a reader (another worker, a redelivered job)
+    must not take the record for lost: rebuilding it would put the object under hold and drop its retention."""
+    import threading
+
+    obj = store.put("k/w", b"bytes", content_type="text/plain", retain_until=None, metadata={"doc-code": "D"})
+    meta = store.root / "meta" / "k" / "w.json"
+    saved = meta.read_bytes()
+    meta.unlink()  # as just after the writer linked the object
+    threading.Timer(0.2, meta.write_bytes, [saved]).start()  # the writer's metadata lands a moment later
+    st = store.stat("k/w")
+    assert st == obj and not st.legal_hold and "rebuilt" not in st.metadata
 
 
 def test_keys_in_logs_mask_the_owner():
