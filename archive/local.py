@@ -114,7 +114,9 @@ def _link(source: str, dest: str) -> bool:
     no folder."""
     global _any_dir_fd
     if _any_dir_fd is None:
-        _any_dir_fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        with _hasher_lock:
+            if _any_dir_fd is None:
+                _any_dir_fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.link(source, dest, src_dir_fd=_any_dir_fd, follow_symlinks=True)
     except FileExistsError:

@@ -4,9 +4,12 @@
     python scripts/bench_store.py [--objects 50] [--size-kb 1024] [--rounds 3] [--s3-endpoint HOST:PORT] [--json]
 
 * local: ``LocalStore.put`` (SHA-256, temp file, fsync, link, metadata file) + the catalog ledger row, a
-  document's objects written as ``store_document`` does (``write_together``, the last one after the others),
-  against a plain file copy with the same durability (write + fsync of file and folder); reads with
-  verification (BLAKE3) against a plain read. Also without fsync on both sides.
+  document's objects written as ``store_document`` does (its files read into memory, ``write_together``, the
+  last one after the others), against a plain file copy with the same durability (the bytes read and written
+  through user space, then fsync of file and folder); reads with verification (BLAKE3) against a plain read.
+  Also without fsync on both sides, and, for reference, against ``shutil.copyfile`` + fsync: an in-kernel copy
+  (sendfile) whose bytes never enter user space, while ``put`` takes them in memory as the stage hands them
+  over.
 * S3: ``S3Store.put`` (SHA-256, x-amz-checksum-sha256, conditional write, retention) + the catalog
   ledger row, one object at a time (the stage overlaps a document's PUTs; this does not), against a bare
   ``minio`` ``put_object`` and a bare ``boto3`` ``put_object`` of the same bytes to the same server; reads
@@ -107,6 +110,22 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                     if fsync:
                         fsync_dir(d.parent)
 
+            fast_dest = work / f"copyfile-{tag}-{r}"
+
+            def kernel_copy(dest: Path = fast_dest, fsync: bool = fsync) -> None:
+                # shutil.copyfile: the bytes never enter user space (sendfile), so no copy, no new buffer
+                for f in files:
+                    d = dest / "owners" / "037096014589" / f.name
+                    d.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(f, d)
+                    if fsync:
+                        fd = os.open(d, os.O_RDONLY)
+                        try:
+                            os.fsync(fd)
+                        finally:
+                            os.close(fd)
+                        fsync_dir(d.parent)
+
             store = LocalStore(work / f"store-{tag}-{r}", fsync=fsync)
 
             def sohoa_put(store: LocalStore = store) -> None:
@@ -129,7 +148,7 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                         stored.append(put(last))
                     record_objects(catalog, f"{start:064d}", stored)
 
-            uploads = [(f"copy_{tag}", plain_copy), (f"put_{tag}", sohoa_put)]
+            uploads = [(f"copy_{tag}", plain_copy), (f"put_{tag}", sohoa_put), (f"copyfile_{tag}", kernel_copy)]
             for name, fn in uploads if r % 2 == 0 else uploads[::-1]:
                 add(name, timed_clean(fn))
             if fsync:
@@ -149,6 +168,10 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
     return {
         "upload_fsync": {"baseline": rate(med["copy_fsync"], n, size), "sohoa": rate(med["put_fsync"], n, size)},
         "upload_nofsync": {"baseline": rate(med["copy_nofsync"], n, size), "sohoa": rate(med["put_nofsync"], n, size)},
+        "upload_vs_copyfile": {
+            "baseline": rate(med["copyfile_fsync"], n, size),
+            "sohoa": rate(med["put_fsync"], n, size),
+        },
         "read": {"baseline": rate(med["read_plain"], n, size), "sohoa": rate(med["read_sohoa"], n, size)},
     }
 
@@ -287,15 +310,15 @@ def main() -> int:
         print(json.dumps(out, indent=1))
         return 0
     print(f"{args.objects} objects × {args.size_kb} KiB, median of {args.rounds} rounds; {out['machine']}")
-    print(f"{'':22} {'baseline MB/s':>14} {'obj/s':>8} {'sohoa MB/s':>11} {'obj/s':>8} {'ratio':>6}")
+    print(f"{'':26} {'baseline MB/s':>14} {'obj/s':>8} {'sohoa MB/s':>11} {'obj/s':>8} {'ratio':>6}")
     for section in ("local", "s3"):
         for name, fig in out.get(section, {}).items():
             b, s = fig["baseline"], fig["sohoa"]
             label = f"{section} {name}"
-            print(f"{label:22} {b['mb_s']:>14} {b['obj_s']:>8} {s['mb_s']:>11} {s['obj_s']:>8} {fig['ratio']:>6}")
+            print(f"{label:26} {b['mb_s']:>14} {b['obj_s']:>8} {s['mb_s']:>11} {s['obj_s']:>8} {fig['ratio']:>6}")
     if "s3" in out:
         b3 = out["s3"]["upload"]["baseline_boto3"]
-        print(f"{'s3 upload (boto3)':22} {b3['mb_s']:>14} {b3['obj_s']:>8}")
+        print(f"{'s3 upload (boto3)':26} {b3['mb_s']:>14} {b3['obj_s']:>8}")
     return 0
 
 
