@@ -76,8 +76,7 @@ def record_objects(catalog: Catalog, doc_key: str | None, objs: list[StoredObjec
         )
         for o in objs
     ]
-    with catalog.session() as s:
-        s.execute(_upsert(catalog.dialect), rows)
+    catalog.execute(_upsert(catalog.dialect), rows)
 
 
 @functools.cache

@@ -248,6 +248,17 @@ class Catalog:
                 raise
         raise AssertionError("unreachable")
 
+    def execute(self, stmt: Any, params: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """One write statement (once per row for a list) in its own transaction, without an ORM session: half
+        the CPU of ``session`` for a hot path such as the warehouse ledger."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(stmt, params)
+        except OperationalError as e:
+            raise CatalogUnavailable(
+                f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
+            ) from e
+
     def migrate(self) -> None:
         from catalog.migrate import upgrade
 
