@@ -11,6 +11,7 @@ rebuilt from the object (under legal hold).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -102,6 +103,48 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def _copy_file(src: int, dst: int) -> int:
+    """Copy all of ``src`` into ``dst`` inside the kernel where it can (``copy_file_range``, else
+    ``sendfile``), else through a buffer; the number of bytes copied."""
+    done = 0
+    for copy in (_copy_range, _send_file):
+        try:
+            while n := copy(src, dst, done):
+                done += n
+            return done
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF):
+                raise
+    while chunk := os.pread(src, 1 << 20, done):  # no in-kernel copy here (not Linux, or refused)
+        os.lseek(dst, done, os.SEEK_SET)
+        _write_all(dst, chunk)
+        done += len(chunk)
+    return done
+
+
+def _copy_range(src: int, dst: int, offset: int) -> int:
+    if not hasattr(os, "copy_file_range"):
+        raise OSError(errno.ENOSYS, "copy_file_range")
+    return os.copy_file_range(src, dst, 1 << 30, offset, offset)
+
+
+def _send_file(src: int, dst: int, offset: int) -> int:
+    if not hasattr(os, "sendfile"):
+        raise OSError(errno.ENOSYS, "sendfile")
+    os.lseek(dst, offset, os.SEEK_SET)
+    return os.sendfile(dst, src, offset, 1 << 30)
+
+
+def _discard(fd: int, tmp: str | None) -> None:
+    """Close a temp file; remove its temp name (once linked, the object has its own)."""
+    os.close(fd)
+    if tmp:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
 
 
 _any_dir_fd: int | None = None
@@ -214,27 +257,26 @@ class LocalStore:
             _write_all(fd, data)
             if sync:
                 os.fsync(fd)
-            os.fchmod(fd, 0o444)
-            source = tmp or f"/proc/self/fd/{fd}"
-            try:
-                return _link(source, dest)
-            except FileNotFoundError:  # the owner's or the document's first object (or a writer beside it)
-                self._make_folders(os.path.dirname(dest), sync)
-                return _link(source, dest)
+            return self._publish(fd, tmp, dest, sync)
         finally:
-            os.close(fd)
-            if tmp:
-                try:
-                    os.unlink(tmp)
-                except FileNotFoundError:
-                    pass
+            _discard(fd, tmp)
+
+    def _publish(self, fd: int, tmp: str | None, dest: str, sync: bool) -> bool:
+        """Make the written temp file read-only and link it as ``dest``; False if ``dest`` exists."""
+        os.fchmod(fd, 0o444)
+        source = tmp or f"/proc/self/fd/{fd}"
+        try:
+            return _link(source, dest)
+        except FileNotFoundError:  # the owner's or the document's first object (or a writer beside it)
+            self._make_folders(os.path.dirname(dest), sync)
+            return _link(source, dest)
 
     def _temp_file(self) -> tuple[int, str | None]:
-        """A new file open for writing in ``tmp/``, and its temp name — None when it has none (Linux
+        """A new file open for reading and writing in ``tmp/``, and its temp name — None when it has none (Linux
         ``O_TMPFILE``): then a crash mid-write leaves nothing behind to clean up."""
         if self._unnamed:
-            return os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600), None
-        fd, tmp = tempfile.mkstemp(dir=f"{self.root}/tmp")
+            return os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600), None
+        fd, tmp = tempfile.mkstemp(dir=f"{self.root}/tmp")  # read-write too: put_file hashes it back
         return fd, tmp
 
     def _unnamed_files_work(self) -> bool:
@@ -276,6 +318,73 @@ class LocalStore:
             if pending is not None:
                 digest, quick = pending[0].result(), pending[1].result()
         assert digest is not None and quick is not None
+        return self._record(key, created, digest, quick, len(data), content_type, metadata, retain_until, legal_hold)
+
+    def put_file(
+        self,
+        key: str,
+        path: str | Path,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
+        retain_until: datetime | None = None,
+        legal_hold: bool = False,
+    ) -> StoredObject:
+        """``put`` of a file's content without reading it into memory. The kernel copies the file into the
+        store (``copy_file_range``), and its SHA-256 and BLAKE3 are read back from the copy — the bytes that
+        are kept — on helper threads while it is flushed. A change to the source during the copy therefore
+        cannot make the recorded digests disagree with the stored bytes."""
+        src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # a missing source is the caller's error, as with put
+        try:
+            small = os.fstat(src).st_size
+            if small < PARALLEL_HASH_BYTES:
+                data = _read_exactly(src, small)
+                return self.put(
+                    key,
+                    data,
+                    content_type=content_type,
+                    metadata=metadata,
+                    retain_until=retain_until,
+                    legal_hold=legal_hold,
+                )
+            dest = self._obj_name(key)
+            fd, tmp = self._temp_file()
+            try:
+                size = _copy_file(src, fd)
+                helpers = _helpers()
+                pending = (helpers.submit(_file_digest, fd, size, False), helpers.submit(_file_digest, fd, size, True))
+                try:
+                    if self.fsync:
+                        os.fsync(fd)
+                finally:
+                    digest, quick = pending[0].result(), pending[1].result()  # before the file is closed
+                if digest is None or quick is None:
+                    raise OSError(f"the copy of {path} changed while it was hashed")
+                created = self._publish(fd, tmp, dest, self.fsync)
+            finally:
+                _discard(fd, tmp)
+        except OSError as e:
+            raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
+        finally:
+            os.close(src)
+        if created and self.fsync:
+            self._flush_folder(os.path.dirname(dest))
+        return self._record(key, created, digest, quick, size, content_type, metadata, retain_until, legal_hold)
+
+    def _record(
+        self,
+        key: str,
+        created: bool,
+        digest: str,
+        quick: str,
+        size: int,
+        content_type: str,
+        metadata: dict[str, str] | None,
+        retain_until: datetime | None,
+        legal_hold: bool,
+    ) -> StoredObject:
+        """After the bytes are in place: the object's metadata file, or, if the key was taken, the existing
+        object when it holds the same bytes (ObjectConflict otherwise)."""
         if not created:
             existing = self.stat(key)
             if existing is None or existing.sha256 != digest:
@@ -287,7 +396,7 @@ class LocalStore:
         obj = StoredObject(
             key,
             digest,
-            len(data),
+            size,
             content_type,
             datetime.now(UTC),
             retain_until,

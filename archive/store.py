@@ -98,6 +98,26 @@ def durable_group(store: ObjectStore) -> AbstractContextManager[None]:
     return group() if group is not None else nullcontext()
 
 
+def put_file(
+    store: ObjectStore,
+    key: str,
+    path: str | Path,
+    *,
+    content_type: str = "application/octet-stream",
+    metadata: dict[str, str] | None = None,
+    retain_until: datetime | None = None,
+    legal_hold: bool = False,
+) -> StoredObject:
+    """``store.put`` of a file's content. The local store copies it without reading it into memory
+    (``LocalStore.put_file``); a store without that (S3, a mirrored pair: both copies from the same bytes) is
+    given the bytes."""
+    kw = dict(content_type=content_type, metadata=metadata, retain_until=retain_until, legal_hold=legal_hold)
+    from_file = getattr(store, "put_file", None)
+    if from_file is not None:
+        return from_file(key, path, **kw)
+    return store.put(key, Path(path).read_bytes(), **kw)  # type: ignore[arg-type]
+
+
 T = TypeVar("T")
 WRITERS = 4
 """Writes of one document in flight at once (``write_together``)."""

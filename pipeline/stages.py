@@ -21,7 +21,7 @@ import cv2
 from archive.errors import ObjectConflict
 from archive.layout import document_keys, dossier_entry_key
 from archive.ledger import record_objects
-from archive.store import ObjectStore, StoredObject, durable_group, write_together
+from archive.store import ObjectStore, StoredObject, durable_group, put_file, write_together
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
@@ -306,18 +306,23 @@ def store_document(
     objects: dict[str, str] = {}
     stored: list[StoredObject] = []
 
-    def _put(key: str, data: bytes, content_type: str) -> StoredObject:
+    def _kept(key: str, write: Callable[[], StoredObject]) -> StoredObject:
         """Write once; an object left by an interrupted run of this same document is kept as it is."""
         try:
-            return store.put(key, data, content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
+            return write()
         except ObjectConflict:
             obj = store.stat(key)  # written by an interrupted run of this document (e.g. signed a second earlier)
             if obj is None:
                 raise
             return obj
 
+    def _put(key: str, data: bytes, content_type: str) -> StoredObject:
+        kw = dict(content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
+        return _kept(key, lambda: store.put(key, data, **kw))  # type: ignore[arg-type]
+
     def _put_file(key: str, path: str, content_type: str) -> Callable[[], StoredObject]:
-        return lambda: _put(key, Path(path).read_bytes(), content_type)  # read when its write starts
+        kw = dict(content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
+        return lambda: _kept(key, lambda: put_file(store, key, path, **kw))  # type: ignore[arg-type]
 
     with durable_group(store):  # every object durable before the catalog hears of it
         originals = []

@@ -3,13 +3,12 @@
 
     python scripts/bench_store.py [--objects 50] [--size-kb 1024] [--rounds 3] [--s3-endpoint HOST:PORT] [--json]
 
-* local: ``LocalStore.put`` (SHA-256, temp file, fsync, link, metadata file) + the catalog ledger row, a
-  document's objects written as ``store_document`` does (its files read into memory, ``write_together``, the
-  last one after the others), against a plain file copy with the same durability (the bytes read and written
-  through user space, then fsync of file and folder); reads with verification (BLAKE3) against a plain read.
-  Also without fsync on both sides, and, for reference, against ``shutil.copyfile`` + fsync: an in-kernel copy
-  (sendfile) whose bytes never enter user space, while ``put`` takes them in memory as the stage hands them
-  over.
+* local: the local store (SHA-256 and BLAKE3, temp file, fsync, link, metadata file) + the catalog ledger
+  row, a document's objects written as ``store_document`` does: three from files at once (``put_file``, as
+  its scans and PDF), the last from bytes in memory after them (``put``, as its sidecar) — against a plain
+  file copy with the same durability (the bytes read and written through user space, then fsync of file and
+  folder), and against ``shutil.copyfile`` + fsync (an in-kernel copy); reads with verification (BLAKE3)
+  against a plain read. Also without fsync on both sides.
 * S3: ``S3Store.put`` (SHA-256, x-amz-checksum-sha256, conditional write, retention) + the catalog
   ledger row, one object at a time (the stage overlaps a document's PUTs; this does not), against a bare
   ``minio`` ``put_object`` and a bare ``boto3`` ``put_object`` of the same bytes to the same server; reads
@@ -46,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.ledger import record_objects
 from archive.local import LocalStore
 from archive.s3 import S3Store
-from archive.store import StoredObject, write_together
+from archive.store import put_file, write_together
 from catalog.db import Catalog
 
 PER_DOCUMENT = 4  # objects per document (scan, text, PDF, sidecar): store_document records them together
@@ -133,19 +132,17 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                 # sidecar) written together, the last after them — then one ledger write
                 for start in range(0, n, PER_DOCUMENT):
 
-                    def put(i: int, start: int = start, store: LocalStore = store) -> StoredObject:
-                        return store.put(
-                            f"owners/037096014589/D.{start:04d}/{i:04d}.png",
-                            files[i].read_bytes(),
-                            content_type="image/png",
-                            metadata={"doc-code": f"D.{start:04d}"},
-                            retain_until=until,
-                        )
+                    def put(i: int, start: int = start, store: LocalStore = store, in_memory: bool = False):
+                        key = f"owners/037096014589/D.{start:04d}/{i:04d}.png"
+                        kw = dict(content_type="image/png", metadata={"doc-code": f"D.{start:04d}"}, retain_until=until)
+                        if in_memory:  # the stage's sidecar: bytes it has just built
+                            return store.put(key, files[i].read_bytes(), **kw)  # type: ignore[arg-type]
+                        return put_file(store, key, files[i], **kw)  # type: ignore[arg-type]
 
                     *first, last = range(start, min(start + PER_DOCUMENT, n))
                     with store.durable_group():
                         stored = write_together([functools.partial(put, i) for i in first])
-                        stored.append(put(last))
+                        stored.append(put(last, in_memory=True))
                     record_objects(catalog, f"{start:064d}", stored)
 
             uploads = [(f"copy_{tag}", plain_copy), (f"put_{tag}", sohoa_put), (f"copyfile_{tag}", kernel_copy)]

@@ -12,7 +12,7 @@ import pytest
 from archive.config import StoreConfig
 from archive.errors import InvalidKey, ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing
 from archive.mirror import MirroredStore
-from archive.store import ObjectStore, open_store, sha256_hex
+from archive.store import ObjectStore, open_store, put_file, sha256_hex
 
 pytest_plugins = ["tests.fixtures_s3"]
 
@@ -53,6 +53,24 @@ def test_put_get_stat(store: ObjectStore):
     assert st is not None and st.sha256 == obj.sha256 and st.size == 13
     assert st.content_type == "application/pdf" and st.metadata.get("doc-code") == "x.01"
     assert store.stat("owners/none/x") is None
+
+
+@pytest.mark.parametrize("size", [1000, 3 * 1024 * 1024 + 5], ids=["small", "large"])
+def test_put_file_stores_the_file_write_once(store: ObjectStore, tmp_path: Path, size: int):
+    """``put_file`` (the stage's way for scans and the PDF): same record and bytes as ``put``, write-once."""
+    import os
+
+    data = os.urandom(size)
+    src = tmp_path / "scan.tif"
+    src.write_bytes(data)
+    obj = put_file(store, KEY, src, content_type="image/tiff", metadata={"doc-code": "x.01"})
+    assert obj.sha256 == sha256_hex(data) and obj.size == size and obj.content_type == "image/tiff"
+    assert store.get(KEY) == data and store.stat(KEY).sha256 == obj.sha256
+    assert put_file(store, KEY, src).sha256 == obj.sha256  # the same file again: a no-op
+    src.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(ObjectConflict):
+        put_file(store, KEY, src)
+    assert store.get(KEY) == data
 
 
 def test_write_once(store: ObjectStore):

@@ -232,3 +232,31 @@ def test_large_objects_are_checked_while_they_are_read(store, kept, damage):
         p.write_bytes(data + b"\0")
     with pytest.raises(ObjectCorrupted):
         store.get("k/big")
+
+
+@pytest.mark.parametrize("refused", [(), ("copy_file_range",), ("copy_file_range", "sendfile")])
+def test_put_file_copies_in_the_kernel_or_through_a_buffer_and_hashes_the_copy(store, tmp_path, monkeypatch, refused):
+    """Where the kernel refuses an in-kernel copy (another filesystem, another OS), the next way is taken;
+    whichever copied it, the digests are those of the stored bytes and no temp file is left."""
+    import errno
+    import json
+
+    from blake3 import blake3
+
+    import archive.local as local
+
+    def refuse(*a, **k):
+        raise OSError(errno.EXDEV, "refused")
+
+    for name in refused:
+        monkeypatch.setattr(local.os, name, refuse)
+    data = os.urandom(2 * local.PARALLEL_HASH_BYTES + 999)
+    src = tmp_path / "scan.png"
+    src.write_bytes(data)
+    obj = store.put_file("owners/1/d/a.png", src, content_type="image/png")
+    assert obj.sha256 == sha256_hex(data) and obj.size == len(data)
+    assert store.get("owners/1/d/a.png") == data
+    meta = json.loads((store.root / "meta/owners/1/d/a.png.json").read_text())
+    assert meta["blake3"] == blake3(data).hexdigest() and meta["sha256"] == obj.sha256
+    assert oct(store.path("owners/1/d/a.png").stat().st_mode & 0o777) == "0o444"
+    assert list((store.root / "tmp").iterdir()) == []

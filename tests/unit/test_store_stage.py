@@ -19,7 +19,7 @@ class Recording:
     """A local store that notes when each put starts and ends (and can fail one of them)."""
 
     def __init__(self, store, fail: str | None = None) -> None:
-        self.store, self.fail, self.log = store, fail, []
+        self.store, self.fail, self.log, self.from_files = store, fail, [], []
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
 
@@ -27,6 +27,13 @@ class Recording:
         return getattr(self.store, name)
 
     def put(self, key, data, **kw):
+        return self._noted(key, lambda: self.store.put(key, data, **kw))
+
+    def put_file(self, key, path, **kw):
+        self.from_files.append(key)
+        return self._noted(key, lambda: self.store.put_file(key, path, **kw))
+
+    def _noted(self, key, write):
         with self.lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -34,7 +41,7 @@ class Recording:
         try:
             if key == self.fail:
                 raise OSError("disk full")
-            return self.store.put(key, data, **kw)
+            return write()
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -76,6 +83,8 @@ def test_objects_are_written_together_and_the_sidecar_after_them(tmp_path):
     assert all(store.log.index(("end", k)) < sidecar_start for k in others)
     assert store.most_in_flight >= 2  # they did overlap
     assert store.get(keys.pdf) == Path(j.pdf_path).read_bytes()
+    assert sorted(store.from_files) == sorted([keys.pdf, keys.original(1, ".png"), keys.original(2, ".png")])
+    assert store.stat(keys.pdf).sha256 == done.pdf_sha256
 
 
 def test_a_failed_write_leaves_no_sidecar(tmp_path):
