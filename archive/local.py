@@ -107,17 +107,19 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _copy_file(src: int, dst: int) -> int:
     """Copy all of ``src`` into ``dst`` inside the kernel where it can (``copy_file_range``, else
-    ``sendfile``), else through a buffer; the number of bytes copied."""
+    ``sendfile``), and what it would not copy through a buffer; the number of bytes copied."""
+    size = os.fstat(src).st_size
     done = 0
     for copy in (_copy_range, _send_file):
         try:
-            while n := copy(src, dst, done):
+            while done < size and (n := copy(src, dst, done)):
                 done += n
-            return done
         except OSError as e:
             if e.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF):
                 raise
-    while chunk := os.pread(src, 1 << 20, done):  # no in-kernel copy here (not Linux, or refused)
+        if done >= size:
+            break
+    while chunk := os.pread(src, 1 << 20, done):  # not Linux, refused, or the file grew meanwhile
         os.lseek(dst, done, os.SEEK_SET)
         _write_all(dst, chunk)
         done += len(chunk)
