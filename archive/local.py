@@ -510,7 +510,7 @@ class LocalStore:
         the same open file (the same inode: a repair renames a new file in, it never writes into this one),
         through the same page cache, so the check sees the bytes returned, at the cost of the slower of the
         two reads instead of their sum. Only if the kernel dropped those pages between the two reads and
-        the disk then returned other bytes could they differ; the nightly fixity audit re-reads from disk."""
+        the disk then returned other bytes could they differ, and the nightly fixity audit would find such a disk."""
         found = self._load(key)
         if found is None:
             raise ObjectMissing(f"{key} is not in the store", f"{key} không có trong kho")
