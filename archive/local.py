@@ -105,6 +105,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+_NO_KERNEL_COPY = (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.ENOTSOCK)
+"""Refusals of an in-kernel copy: another filesystem, a filesystem without it, an old kernel, or (macOS)
+``sendfile`` only to sockets."""
+
+
 def _copy_file(src: int, dst: int) -> int:
     """Copy all of ``src`` into ``dst`` inside the kernel where it can (``copy_file_range``, else
     ``sendfile``), and what it would not copy through a buffer; the number of bytes copied."""
@@ -115,7 +120,7 @@ def _copy_file(src: int, dst: int) -> int:
             while done < size and (n := copy(src, dst, done)):
                 done += n
         except OSError as e:
-            if e.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF):
+            if e.errno not in _NO_KERNEL_COPY:
                 raise
         if done >= size:
             break
