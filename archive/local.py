@@ -33,7 +33,8 @@ from archive.store import StoredObject, check_key, sha256_hex
 META_GRACE_S = 2.0
 """How long after an object is linked a missing metadata file is taken for one still being written."""
 PARALLEL_HASH_BYTES = 256 * 1024
-"""From this size on, an object's digests are computed in helper threads while its bytes are written."""
+"""From this size on, an object's digests are computed in helper threads while its bytes are written, copied
+(``put_file``) or read (``get``); also the size of the buffer those threads read a file through."""
 _hasher: ThreadPoolExecutor | None = None
 _hasher_lock = threading.Lock()
 
