@@ -36,7 +36,7 @@ PARALLEL_HASH_BYTES = 256 * 1024
 """From this size on, an object's digests are computed in helper threads while its bytes are written, copied
 (``put_file``) or read (``get``); also the size of the buffer those threads read a file through."""
 _hasher: ThreadPoolExecutor | None = None
-_hasher_lock = threading.Lock()
+_lazy_lock = threading.Lock()  # guards what this module opens on first use: the helpers, the folder descriptor
 
 
 def _blake3_hex(data: bytes) -> str:
@@ -50,7 +50,7 @@ def _digests(data: bytes) -> tuple[str, str]:
 
 def _helpers() -> ThreadPoolExecutor:
     global _hasher
-    with _hasher_lock:  # a document's writes run on several threads (``write_together``)
+    with _lazy_lock:  # a document's writes run on several threads (``write_together``)
         if _hasher is None:
             _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
     return _hasher
@@ -165,7 +165,7 @@ def _link(source: str, dest: str) -> bool:
     no folder."""
     global _any_dir_fd
     if _any_dir_fd is None:
-        with _hasher_lock:
+        with _lazy_lock:
             if _any_dir_fd is None:
                 _any_dir_fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -294,7 +294,7 @@ class LocalStore:
             return False
         probe = f"{self.root}/tmp/.probe-{os.getpid()}-{threading.get_ident()}"
         try:
-            fd = os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+            fd = os.open(f"{self.root}/tmp", os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)  # as _temp_file
         except OSError:
             return False
         try:
@@ -344,9 +344,9 @@ class LocalStore:
         cannot make the recorded digests disagree with the stored bytes."""
         src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # a missing source is the caller's error, as with put
         try:
-            small = os.fstat(src).st_size
-            if small < PARALLEL_HASH_BYTES:
-                data = _read_exactly(src, small)
+            length = os.fstat(src).st_size
+            if length < PARALLEL_HASH_BYTES:
+                data = _read_exactly(src, length)
                 return self.put(
                     key,
                     data,

@@ -194,6 +194,10 @@ def _pg_url(url: str) -> str:
     return url
 
 
+def _unavailable(e: DBAPIError) -> CatalogUnavailable:
+    return CatalogUnavailable(f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}")
+
+
 READ_POOL_SIZE = 8
 """Default connections of the read engine (per process): enough to keep a database on a few cores busy."""
 
@@ -242,9 +246,7 @@ class Catalog:
                 if attempt == 1 and e.connection_invalidated:
                     continue  # the server restarted or dropped us: the pool is renewed, try once more
                 if isinstance(e, OperationalError) or e.connection_invalidated:
-                    raise CatalogUnavailable(
-                        f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
-                    ) from e
+                    raise _unavailable(e) from e
                 raise
         raise AssertionError("unreachable")
 
@@ -255,9 +257,7 @@ class Catalog:
             with self.engine.begin() as conn:
                 conn.execute(stmt, params)
         except OperationalError as e:
-            raise CatalogUnavailable(
-                f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
-            ) from e
+            raise _unavailable(e) from e
 
     def migrate(self) -> None:
         from catalog.migrate import upgrade
@@ -281,9 +281,7 @@ class Catalog:
             with self._sessions.begin() as s:
                 yield s
         except OperationalError as e:
-            raise CatalogUnavailable(
-                f"catalog database unavailable: {e.orig}", f"cơ sở dữ liệu không sẵn sàng: {e.orig}"
-            ) from e
+            raise _unavailable(e) from e
 
     @property
     def dialect(self) -> str:

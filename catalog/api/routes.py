@@ -236,8 +236,7 @@ async def owner_documents(
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     papers = await _call(
-        ctx,
-        lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
+        ctx, lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
     )
     owner = owner_id.strip()
     await _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner, purpose=purpose, result=f"{len(papers)} documents")
