@@ -25,8 +25,7 @@ from catalog.fields import (
     same_token,
 )
 from catalog.types import Catalogue
-from ocr.model import Word
-from ocr.text import unaccent
+from ocr.text import Word, unaccent
 
 REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
 """Fields whose doubt sends a document to review (the issuer is informative only)."""

@@ -27,8 +27,7 @@ from datetime import date
 from catalog.codes import is_enterprise_code, parse_personal_id
 from catalog.errors import InvalidCode
 from catalog.types import DATA_DIR, DocumentType
-from ocr.model import Word
-from ocr.text import nfc, unaccent
+from ocr.text import Word, nfc, unaccent
 
 # Word confidence (Tesseract 0-100) at or above which OCR costs a value nothing, and at or below which
 # the value is worthless. Between the two the field confidence falls linearly. Measured on the generated

@@ -7,19 +7,9 @@ from typing import Protocol
 
 import numpy as np
 
+from ocr.text import Word
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One recognised word; box in pixels of the upright page; confidence 0-100."""
-
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    block: int = 0
-    line: int = 0
+__all__ = ["OcrEngine", "PageText", "Word"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,12 @@
-"""Vietnamese text helpers: NFC normalization and a length-preserving unaccented form."""
+"""Vietnamese text helpers: NFC normalization, a length-preserving unaccented form, and the OCR word record.
+
+`Word` lives here, not in ``ocr.model``, because ``catalog`` reads words with their boxes and may import only
+this module of ``ocr`` (the dependency rule in the README's Development section).
+"""
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _SPECIAL = {"đ": "d", "Đ": "D"}
 
@@ -112,3 +117,17 @@ def safe_fixes(text: str) -> str:
     )
     text = _SPACE_AFTER.sub(r"\1 ", text)
     return tidy(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word; box in pixels of the upright page; confidence 0-100."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    block: int = 0
+    line: int = 0
