@@ -24,7 +24,7 @@ from catalog.fields import (
     printed_no_expiry,
     same_token,
 )
-from catalog.types import Catalogue
+from catalog.types import DocumentTypes
 from ocr.text import Word, unaccent
 
 REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
@@ -53,7 +53,7 @@ what it read (nothing when it cannot)."""
 
 def assess(
     text: str,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     cfg: CatalogConfig,
     *,
     words: Sequence[Word] | None = None,
@@ -75,7 +75,7 @@ def assess(
     once = functools.partial(
         _assess_once,
         text,
-        catalogue,
+        doc_types,
         cfg,
         ocr_confidence=ocr_confidence,
         declared_type=declared_type,
@@ -239,7 +239,7 @@ def agreeing_confidences(first: Sequence[str], second: Sequence[Word]) -> list[f
 
 def _assess_once(
     text: str,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     cfg: CatalogConfig,
     *,
     words: Sequence[Word] | None = None,
@@ -248,17 +248,17 @@ def _assess_once(
     declared_owner: str | None = None,
     today: date | None = None,
 ) -> Assessment:
-    result = classify(text, catalogue)
+    result = classify(text, doc_types)
     review: list[str] = []
     type_code, type_name, type_conf = result.type_code, result.type_name, result.confidence
     if declared_type:
-        t = catalogue.get(declared_type)
+        t = doc_types.get(declared_type)
         if type_code and type_code != declared_type and type_conf >= 0.9:
             review.append(f"type_mismatch: declared {declared_type}, reads as {type_code}")
         type_code, type_name, type_conf = declared_type, t.name_vi if t else None, 1.0
     elif type_code is None or type_conf < cfg.review_threshold:
         review.append("type_uncertain")
-    doc_type = catalogue.get(type_code) if type_code else None
+    doc_type = doc_types.get(type_code) if type_code else None
     fields = extract_fields(text, doc_type, words, today)
 
     owner = declared_owner

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from catalog.types import Catalogue, DocumentType
+from catalog.types import DocumentType, DocumentTypes
 from ocr.text import fold
 
 TITLE_REGION_LINES = 30
@@ -73,18 +73,18 @@ def score_type(t: DocumentType, title_lines: list[str], folded_text: str) -> flo
     return 0.75 * title + 0.25 * _keyword_share(t.keywords, folded_text)
 
 
-def classify(text: str, catalogue: Catalogue) -> Classification:
+def classify(text: str, doc_types: DocumentTypes) -> Classification:
     folded = fold(text)
     lines = [line for line in folded.splitlines() if line.strip()]
     title_lines = lines[:TITLE_REGION_LINES]
     # a title may be printed over two lines ("GIẤY XÁC NHẬN" / "TÌNH TRẠNG HÔN NHÂN")
     title_lines += [a + " " + b for a, b in itertools.pairwise(title_lines)]
-    scores = {t.code: score_type(t, title_lines, folded) for t in catalogue.types}
+    scores = {t.code: score_type(t, title_lines, folded) for t in doc_types.types}
     exps = {code: math.exp(SOFTMAX_SHARPNESS * s) for code, s in scores.items()}
     z = sum(exps.values()) + math.exp(SOFTMAX_SHARPNESS * NONE_SCORE)
     ranked = sorted(scores, key=lambda c: scores[c], reverse=True)[:3]
     candidates = tuple(
-        Candidate(code, catalogue.get(code).name_vi, round(exps[code] / z, 4))  # type: ignore[union-attr]
+        Candidate(code, doc_types.get(code).name_vi, round(exps[code] / z, 4))  # type: ignore[union-attr]
         for code in ranked
     )
     top = candidates[0] if candidates else None

@@ -37,4 +37,5 @@ class CatalogConfig(BaseModel):
     """Digitized-paper code (*unconfirmed* format seen in a provincial system)."""
 
     timezone: str = "Asia/Ho_Chi_Minh"
-    """Time zone that decides the day in dossier codes."""
+    """Time zone that decides the day in dossier codes, KPI periods and validity; the application sets it from
+    its one ``timezone`` setting."""

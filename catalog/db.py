@@ -35,20 +35,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from catalog.errors import CatalogUnavailable, SequenceExhausted
-
-# Document statuses. "processing" is a claim held while a worker runs the document.
-PROCESSING = "processing"
-ARCHIVED = "archived"
-NEEDS_REVIEW = "needs_review"
-QUARANTINED = "quarantined"
-DUPLICATE = "duplicate"
-FAILED = "failed"  # transient failure, retried later
-FINAL_STATUSES = (ARCHIVED, NEEDS_REVIEW)
+from catalog.errors import CatalogUnavailable, ClaimLost, SequenceExhausted
+from catalog.status import FINAL_DOCUMENT_STATUSES, Status
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_batch_id() -> str:
+    return "B" + utcnow().strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8]
 
 
 class Base(DeclarativeBase):
@@ -60,7 +56,7 @@ class Batch(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    state: Mapped[str] = mapped_column(String(20), default="running")
+    state: Mapped[str] = mapped_column(String(20), default="running")  # running | done | interrupted
     operator: Mapped[str] = mapped_column(String(100))
     agency: Mapped[str] = mapped_column(String(20))
     input_dir: Mapped[str] = mapped_column(Text)
@@ -75,7 +71,7 @@ class BatchItem(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     input: Mapped[str] = mapped_column(Text)
     doc_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=Status.PENDING)
     reason_code: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -134,6 +130,7 @@ class Document(Base):
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # validity ended (nightly expiry)
     reviewed_by: Mapped[str | None] = mapped_column(String(100))  # clerk who confirmed it in the review queue
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # revision 0008: the run that holds the claim
 
     __table_args__ = (Index("ix_documents_owner_type", "owner_id", "type_code"),)
 
@@ -165,6 +162,8 @@ class Claim:
 
     kind: str  # "new" | "resume" | "duplicate"
     document: Document
+    holder: str = ""
+    """The claim's fencing token: every later write of the run names it (``update_document(..., holder=…)``)."""
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -288,10 +287,12 @@ class Catalog:
         return self.engine.dialect.name
 
     # --- batches ------------------------------------------------------------------------------
-    def begin_batch(self, operator: str, agency: str, input_dir: str, batch_id: str | None = None) -> str:
-        batch_id = batch_id or "B" + utcnow().strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8]
+    def begin_batch(
+        self, operator: str, agency: str, input_dir: str, batch_id: str | None = None, mode: str | None = None
+    ) -> str:
+        batch_id = batch_id or new_batch_id()
         with self.session() as s:
-            s.add(Batch(id=batch_id, operator=operator, agency=agency, input_dir=input_dir))
+            s.add(Batch(id=batch_id, operator=operator, agency=agency, input_dir=input_dir, mode=mode))
             s.add(
                 Event(
                     actor=operator,
@@ -324,38 +325,42 @@ class Catalog:
         with self.session() as s:
             return s.get(Batch, batch_id)
 
-    def add_item(self, batch_id: str, ordinal: int, input_name: str) -> int:
-        with self.session() as s:
-            item = BatchItem(batch_id=batch_id, ordinal=ordinal, input=input_name)
-            s.add(item)
-            s.flush()
-            return item.id
-
-    def update_item(self, item_id: int, **values: Any) -> None:
-        with self.session() as s:
-            s.execute(update(BatchItem).where(BatchItem.id == item_id).values(**values))
-
     def batch_items(self, batch_id: str) -> list[BatchItem]:
         with self.session() as s:
             return list(s.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id).order_by(BatchItem.ordinal)))
 
     # --- documents ----------------------------------------------------------------------------
     def claim(
-        self, key: str, *, batch_id: str, input_name: str, agency: str, operator: str, kind: str, procedure: str | None
+        self,
+        key: str,
+        *,
+        holder: str,
+        batch_id: str,
+        input_name: str,
+        agency: str,
+        operator: str,
+        kind: str,
+        procedure: str | None,
     ) -> Claim:
-        """Insert the document as ``processing`` or report what already exists under this key."""
+        """Claim the document for ``holder``: insert it as ``processing``, take over one left unfinished, or
+        report the document already in the warehouse (``duplicate``).
+
+        The caller holds the lease ``doc:<key>``, so an unfinished document found here was left by a run that
+        died. Taking it over sets ``claimed_by`` to ``holder``: that run's writes, should it still be alive
+        after all (a paused machine), no longer match and change nothing."""
         with self.session() as s:
-            doc = s.get(Document, key)
+            doc = s.get(Document, key, with_for_update=self.dialect == "postgresql")
             if doc is None:
                 doc = Document(
                     key=key,
-                    status=PROCESSING,
+                    status=Status.PROCESSING,
                     input=input_name,
                     batch_id=batch_id,
                     agency=agency,
                     operator=operator,
                     kind=kind,
                     procedure=procedure,
+                    claimed_by=holder,
                 )
                 s.add(doc)
                 try:
@@ -364,6 +369,7 @@ class Catalog:
                     s.rollback()
                     return self.claim(
                         key,
+                        holder=holder,
                         batch_id=batch_id,
                         input_name=input_name,
                         agency=agency,
@@ -371,14 +377,15 @@ class Catalog:
                         kind=kind,
                         procedure=procedure,
                     )
-                return Claim("new", doc)
-            if doc.status in FINAL_STATUSES:
+                return Claim("new", doc, holder)
+            if doc.status in FINAL_DOCUMENT_STATUSES:
                 return Claim("duplicate", doc)
-            doc.status = PROCESSING
+            doc.status = Status.PROCESSING
             doc.batch_id = batch_id
             doc.input = input_name
             doc.operator = operator
-            return Claim("resume", doc)
+            doc.claimed_by = holder
+            return Claim("resume", doc, holder)
 
     def get(self, key: str) -> Document | None:
         with self.session() as s:
@@ -388,9 +395,21 @@ class Catalog:
         with self.session() as s:
             return s.scalar(select(Document).where(Document.doc_code == doc_code))
 
-    def update_document(self, key: str, **values: Any) -> None:
+    def update_document(self, key: str, *, holder: str | None = None, **values: Any) -> None:
+        """Change a document's record. With ``holder`` (a run's claim), only while that claim stands and the
+        document is not yet in the warehouse — except for the run's own final write, which sets an
+        ``archived``/``needs_review`` status: a status never moves back from those, and a run whose claim
+        was taken over changes nothing (``ClaimLost``)."""
+        stmt = update(Document).where(Document.key == key)
+        if holder is not None:
+            stmt = stmt.where(Document.claimed_by == holder, Document.status.not_in(FINAL_DOCUMENT_STATUSES))
         with self.session() as s:
-            s.execute(update(Document).where(Document.key == key).values(**values))
+            changed = s.execute(stmt.values(**values).execution_options(synchronize_session=False)).rowcount
+        if holder is not None and not changed:
+            raise ClaimLost(
+                "another run took this document over; this run leaves it to that one",
+                "một lượt chạy khác đã nhận xử lý tài liệu này; lượt này để lại cho lượt đó",
+            )
 
     def next_sequence(self, scope: str, period: str = "", limit: int | None = None) -> int:
         """Atomically take the next number of a counter (safe across processes and machines)."""
@@ -466,5 +485,7 @@ class Catalog:
 
 # Tables kept in their own modules register on ``Base`` when imported; import them so the metadata is complete.
 import catalog.apikeys  # noqa: E402
+import catalog.batches  # noqa: E402  (the batch-items index)
+import catalog.leases  # noqa: E402
 import catalog.owners  # noqa: E402  (owners: citizens and businesses)
-import catalog.queue  # noqa: E402, F401  (leases, queued batch items)
+import catalog.warehouse  # noqa: E402, F401  (the warehouse ledger, fixity runs)

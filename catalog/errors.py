@@ -35,6 +35,13 @@ class CatalogUnavailable(CatalogError):
     retryable = True
 
 
+class ClaimLost(CatalogError):
+    """A run's claim on a document was taken over by another run (its lease had expired): the run stops
+    touching the document and leaves it to the other run."""
+
+    reason_code = "claim_lost"
+
+
 class SequenceExhausted(CatalogError):
     """A daily dossier sequence ran past 9999."""
 

@@ -20,15 +20,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 
 from catalog.codes import validate_owner_id, validate_procedure_code
-from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document
+from catalog.db import Catalog, Document
 from catalog.errors import InvalidCode, NotFound
-from catalog.types import Catalogue
+from catalog.status import Status
+from catalog.types import DocumentTypes
 
 REUSABLE = "reusable"
 MISSING = "missing"
 EXPIRED = "expired"
-STATUSES = (REUSABLE, NEEDS_REVIEW, EXPIRED, MISSING)
-VISIBLE = (ARCHIVED, NEEDS_REVIEW)  # documents a lookup may show; processing/failed/quarantined ones are not papers
+STATUSES = (REUSABLE, Status.NEEDS_REVIEW, EXPIRED, MISSING)
+VISIBLE = (
+    Status.ARCHIVED,
+    Status.NEEDS_REVIEW,
+)  # documents a lookup may show; processing/failed/quarantined ones are not papers
 MAX_TYPES = 30
 
 
@@ -168,7 +172,7 @@ def today(tz: str = "Asia/Ho_Chi_Minh") -> date:
 
 
 def required_types(
-    catalogue: Catalogue, procedure_code: str | None, type_codes: Sequence[str] | None
+    doc_types: DocumentTypes, procedure_code: str | None, type_codes: Sequence[str] | None
 ) -> list[tuple[str, str]]:
     """(code, Vietnamese name) of each paper a dossier needs: from the procedure, or the list given."""
     if bool(procedure_code) == bool(type_codes):
@@ -178,7 +182,7 @@ def required_types(
         )
     if procedure_code:
         validate_procedure_code(procedure_code)
-        types = catalogue.required_for(procedure_code)
+        types = doc_types.required_for(procedure_code)
         if not types:
             raise UnknownProcedure(
                 f"procedure {procedure_code} is not in the document-type catalogue",
@@ -190,7 +194,7 @@ def required_types(
         raise InvalidCode(f"at most {MAX_TYPES} paper types per check", f"tối đa {MAX_TYPES} loại giấy tờ mỗi lần")
     out = []
     for c in codes:
-        t = catalogue.get(c)
+        t = doc_types.get(c)
         if t is None:
             raise InvalidCode(f"unknown paper type {c!r}", f"loại giấy tờ {c!r} không có trong danh mục")
         out.append((t.code, t.name_vi))
@@ -202,13 +206,17 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
         return max(ps, key=lambda p: (p.issue_date or "", p.doc_code or ""))
 
     valid = [p for p in papers if p.valid_on(day)]
-    good = [p for p in valid if p.status == ARCHIVED and p.signature == "signed"]
+    good = [p for p in valid if p.status == Status.ARCHIVED and p.signature == "signed"]
     if good:
         return RequiredPaper(code, name, REUSABLE, newest(good))
     if valid:
         p = newest(valid)
-        why = "waiting for a clerk's review" if p.status == NEEDS_REVIEW else "archived without a digital signature"
-        return RequiredPaper(code, name, NEEDS_REVIEW, p, why)
+        why = (
+            "waiting for a clerk's review"
+            if p.status == Status.NEEDS_REVIEW
+            else "archived without a digital signature"
+        )
+        return RequiredPaper(code, name, Status.NEEDS_REVIEW, p, why)
     expired = [p for p in papers if p.valid_until is not None and p.valid_until < day]
     if expired:
         p = newest(expired)
@@ -218,7 +226,7 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
 
 def reuse_check(
     catalog: Catalog,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     owner_id: str,
     *,
     procedure_code: str | None = None,
@@ -227,7 +235,7 @@ def reuse_check(
 ) -> ReuseAnswer:
     """For each paper the procedure (or the list) needs: the reusable document, or why there is none."""
     owner = validate_owner_id(owner_id)
-    wanted = required_types(catalogue, procedure_code, type_codes)
+    wanted = required_types(doc_types, procedure_code, type_codes)
     day = (on_date or today()).isoformat()
     rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [c for c, _ in wanted]})
     by_type: dict[str, list[Paper]] = {}
@@ -243,7 +251,7 @@ def reuse_check(
 
 def owner_documents(
     catalog: Catalog,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     owner_id: str,
     *,
     type_code: str | None = None,
@@ -252,7 +260,7 @@ def owner_documents(
     """An owner's archived or in-review documents, newest first; optionally of one type, valid on a day."""
     owner = validate_owner_id(owner_id)
     if type_code:
-        required_types(catalogue, None, [type_code])  # unknown type → InvalidCode
+        required_types(doc_types, None, [type_code])  # unknown type → InvalidCode
         rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [type_code]})
     else:
         rows = catalog.read(_BY_OWNER, {"owner": owner})

@@ -15,8 +15,9 @@ from sqlalchemy import DateTime, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.codes import owner_kind
-from catalog.db import ARCHIVED, Base, Catalog, Document, utcnow
+from catalog.db import Base, Catalog, Document, utcnow
 from catalog.errors import InvalidCode
+from catalog.status import Status
 
 
 class Owner(Base):
@@ -57,7 +58,9 @@ def record_owner(catalog: Catalog, owner_id: str, fields: Mapping[str, Any] | No
     with catalog.session() as s:
         owner = s.get(Owner, owner_id, with_for_update=catalog.dialect == "postgresql")
         count = s.scalar(
-            select(func.count()).select_from(Document).where(Document.owner_id == owner_id, Document.status == ARCHIVED)
+            select(func.count())
+            .select_from(Document)
+            .where(Document.owner_id == owner_id, Document.status == Status.ARCHIVED)
         )
         if owner is None:
             owner = Owner(id=owner_id, kind=kind, name=name, date_of_birth=dob, documents=count or 0)

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from catalog.codes import CodeTemplates, parse_personal_id, validate_enterprise_code, validate_owner_id
-from catalog.db import ARCHIVED, NEEDS_REVIEW, Catalog, Document, Event, utcnow
+from catalog.db import Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
 from catalog.fields import extract_fields, parse_date, title_case
 from catalog.owners import record_owner
-from catalog.types import FIELD_KEYS, Catalogue
+from catalog.status import Status
+from catalog.types import FIELD_KEYS, DocumentTypes
 
 
 class ReviewError(CatalogError):
@@ -45,7 +46,7 @@ def queue(
     catalog: Catalog, *, limit: int = 50, type_code: str | None = None, batch_id: str | None = None
 ) -> list[QueueItem]:
     """Documents waiting for review, oldest first."""
-    q = select(Document).where(Document.status == NEEDS_REVIEW).order_by(Document.created_at, Document.key)
+    q = select(Document).where(Document.status == Status.NEEDS_REVIEW).order_by(Document.created_at, Document.key)
     if type_code:
         q = q.where(Document.type_code == type_code)
     if batch_id:
@@ -145,7 +146,7 @@ def normalize_field(key: str, value: str) -> str:
 
 def correct(
     catalog: Catalog,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     ref: str,
     operator: str,
     *,
@@ -160,7 +161,7 @@ def correct(
     new_fields = {k: dict(v) for k, v in (d.fields or {}).items()}
     new_type, new_name = d.type_code, d.type_name
     if type_code and type_code != d.type_code:
-        t = catalogue.get(type_code)
+        t = doc_types.get(type_code)
         if t is None:
             raise InvalidCode(f"unknown document type {type_code!r}", f"không có loại giấy tờ {type_code!r}")
         changes["type_code"] = {"from": d.type_code, "to": type_code}
@@ -186,14 +187,14 @@ def correct(
     if owner_id:
         new_owner = validate_owner_id(owner_id)
     elif fields:
-        t = catalogue.get(new_type) if new_type else None
+        t = doc_types.get(new_type) if new_type else None
         key = t.owner_field if t else None
         if key and key in fields:
             new_owner = new_fields[key]["value"]
     if new_owner != d.owner_id:
         changes["owner_id"] = {"from": d.owner_id, "to": new_owner}
     # a validity end computed from the type's rule follows a corrected issue date or type
-    t = catalogue.get(new_type) if new_type else None
+    t = doc_types.get(new_type) if new_type else None
     if t is not None and "valid_until" not in (fields or {}) and t.validity.kind in ("years", "months"):
         issued = new_fields.get("issue_date", {}).get("value")
         reread_until = new_fields.get("valid_until", {}).get("source") == "reread"
@@ -231,7 +232,7 @@ def correct(
 
 def accept(
     catalog: Catalog,
-    catalogue: Catalogue,
+    doc_types: DocumentTypes,
     ref: str,
     operator: str,
     *,
@@ -240,14 +241,14 @@ def accept(
 ) -> Document:
     """Confirm a document as it now stands and release it for reuse."""
     d = find(catalog, ref)
-    if d.status == ARCHIVED:
+    if d.status == Status.ARCHIVED:
         raise ReviewError(f"{d.doc_code or d.key} is already archived", f"{d.doc_code or d.key} đã được lưu trữ")
-    if d.status != NEEDS_REVIEW:
+    if d.status != Status.NEEDS_REVIEW:
         raise ReviewError(
             f"{d.doc_code or d.key} is {d.status}, not waiting for review",
             f"{d.doc_code or d.key} đang ở trạng thái {d.status}, không chờ duyệt",
         )
-    t = catalogue.get(d.type_code) if d.type_code else None
+    t = doc_types.get(d.type_code) if d.type_code else None
     if t is None:
         raise ReviewError(
             "set the document type first (sohoa review correct --type …)",
@@ -268,7 +269,7 @@ def accept(
     now = utcnow()
     catalog.update_document(
         d.key,
-        status=ARCHIVED,
+        status=Status.ARCHIVED,
         paper_code=paper_code,
         reviewed_by=operator,
         reviewed_at=now,

@@ -90,13 +90,13 @@ class DocumentType(BaseModel):
         return None if self.retention == "permanent" else int(self.retention)
 
 
-class Catalogue(BaseModel):
+class DocumentTypes(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     version: str
     types: tuple[DocumentType, ...] = Field(alias="type")
 
     @model_validator(mode="after")
-    def _unique(self) -> Catalogue:
+    def _unique(self) -> DocumentTypes:
         codes = [t.code for t in self.types]
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
@@ -113,12 +113,12 @@ class Catalogue(BaseModel):
         return tuple(t for t in self.types if procedure in t.procedures)
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
+def load_document_types(path: Path | None = None) -> DocumentTypes:
     path = path or DATA_DIR / "types.toml"
     """Read and validate the catalogue; every problem is named with the type code it belongs to."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Catalogue.model_validate(data)
+        return DocumentTypes.model_validate(data)
     except ValidationError as e:
         problems = "; ".join(_describe(err, data) for err in e.errors())
         raise CatalogueDataError(
@@ -145,5 +145,5 @@ def _describe(err: dict, data: dict) -> str:
 
 
 @functools.cache
-def default_catalogue() -> Catalogue:
-    return load_catalogue()
+def default_document_types() -> DocumentTypes:
+    return load_document_types()

@@ -1,4 +1,5 @@
-"""dramatiq actors: thin wrappers over the same ``run_document`` the in-process runner uses.
+"""The queued executor: dramatiq actors, thin wrappers over the same ``pipeline.run.handle_item`` the in-process
+executor uses (``pipeline.batch``).
 
 A message carries ``(batch_id, item_id)`` — never image bytes. Everything else (the item's files, what the
 manifest declared, the batch's operator and agency) is read from the catalog, so any worker on any machine
@@ -27,13 +28,8 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -48,14 +44,12 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from catalog import queue as cq
-from catalog.db import DUPLICATE, FAILED
+from catalog.status import Status
 from pipeline import metrics
 from pipeline.config import AppConfig, load_config
 from pipeline.deps import Deps, build_deps
 from pipeline.errors import ConfigError, describe
-from pipeline.model import Declared, PlannedItem
-from pipeline.run import BatchContext, run_document
+from pipeline.run import handle_item
 
 log = logging.getLogger("sohoa.worker")
 
@@ -171,14 +165,13 @@ def worker_setup() -> None:
     The dependencies (Tesseract probe, signer, catalog engine) are built here, before the process reports
     ready, so the first document does not pay for them and a broken installation fails at start."""
     q = setup()
-    metrics.instrument_stages()
     import cv2
 
     cv2.setNumThreads(int(os.environ.get("OMP_THREAD_LIMIT", "0") or 0) or -1)
     from pipeline.logs import setup_worker_logging
 
     setup_worker_logging(q.cfg.log_level)
-    _PREBUILT.append(build_deps(q.cfg))
+    _PREBUILT.append(_worker_deps(q.cfg))
 
 
 # --- the actor ---------------------------------------------------------------------------------------
@@ -201,13 +194,16 @@ def thread_deps(cfg: AppConfig) -> Deps:
         try:
             deps = _PREBUILT.pop()
         except IndexError:
-            deps = build_deps(cfg)
+            deps = _worker_deps(cfg)
         _THREAD_DEPS.deps = deps
     return deps
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+def _worker_deps(cfg: AppConfig) -> Deps:
+    """A worker's dependencies: those of any run, plus the Prometheus stage histogram as a stage observer."""
+    deps = build_deps(cfg)
+    deps.stage_observers = (*deps.stage_observers, metrics.observe_stage)
+    return deps
 
 
 def process_item(batch_id: str, item_id: int) -> None:
@@ -216,180 +212,29 @@ def process_item(batch_id: str, item_id: int) -> None:
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message is not None else 0
     final = retries >= q.cfg.queue.max_retries
-    status = handle_item(thread_deps(q.cfg), batch_id, item_id, final_attempt=final, lease_s=q.cfg.queue.lease_s)
-    if status == cq.RETRYING or (status == FAILED and message is not None):
+    try:
+        handled = handle_item(
+            thread_deps(q.cfg),
+            batch_id,
+            item_id,
+            final_attempt=final,
+            lease_s=q.cfg.queue.lease_s,
+            on_page=metrics.PAGES.inc,
+        )
+    except Exception as e:
+        f = describe(e)
+        if f.systemic:  # the item is recorded failed; the message goes to the dead letters at once
+            raise SystemicFailure(f.en) from e
+        raise
+    status = handled.status
+    if status == Status.RETRYING or (status == Status.FAILED and message is not None):
         min_b, max_b = q.cfg.queue.min_backoff_ms, q.cfg.queue.max_backoff_ms
         _, delay = compute_backoff(retries, factor=min_b, max_backoff=max_b)
         raise TransientFailure(f"item {item_id} of {batch_id}: transient failure", delay=delay)
-    if status == "busy":  # another worker holds the document: look again later, without using up a retry
+    if handled.busy:  # another worker or run holds the document: look again later, without using up a retry
         limit = message.options.get("time_limit") if message is not None else None
         q.process_item.send_with_options(args=(batch_id, item_id), delay=_busy_ms(q), time_limit=limit)
 
 
 def _busy_ms(q: Queue) -> int:
     return int(min(q.cfg.queue.lease_s, 30) * 1000)
-
-
-def planned_item(batch_input_dir: str, item: Any, catalogue: Any) -> PlannedItem:
-    """The item as planned when it was enqueued (or re-planned from the input folder for an in-process batch)."""
-    plan = item.plan
-    if plan is None:
-        from pipeline.plan import plan_batch
-
-        items, _ = plan_batch(Path(batch_input_dir), None, catalogue)
-        for it in items:
-            if it.ordinal == item.ordinal and it.input == item.input:
-                return it
-        return PlannedItem(
-            item.ordinal,
-            item.input,
-            (),
-            problem=(
-                "missing_file",
-                f"{item.input}: no longer in the input folder",
-                f"{item.input}: không còn trong thư mục đầu vào",
-            ),
-        )
-    problem = tuple(plan["problem"]) if plan.get("problem") else None
-    return PlannedItem(
-        item.ordinal,
-        item.input,
-        tuple(plan.get("files") or ()),
-        Declared(**(plan.get("declared") or {})),
-        problem,  # type: ignore[arg-type]
-        int(plan.get("pages_hint") or 1),
-    )
-
-
-def plan_json(item: PlannedItem) -> dict[str, Any]:
-    d = item.declared
-    return {
-        "files": list(item.files),
-        "declared": {
-            "dossier": d.dossier,
-            "kind": d.kind,
-            "owner_id": d.owner_id,
-            "procedure": d.procedure,
-            "type_code": d.type_code,
-            "agency": d.agency,
-        },
-        "problem": list(item.problem) if item.problem else None,
-        "pages_hint": item.pages_hint,
-    }
-
-
-def _document_key(item: PlannedItem, root: Path) -> str | None:
-    from pipeline import stages
-
-    if item.problem is not None:
-        return None
-    try:
-        return stages.document_key([s.sha256 for s in stages.hash_sources(item.files, root)])
-    except OSError:
-        return None
-
-
-class InputUnreachable(Exception):
-    """This worker does not see the batch's input folder (not mounted here): another worker may."""
-
-    reason_code = "input_unreachable"
-    retryable = True
-
-
-@contextmanager
-def held_lease(deps: Deps, name: str, holder: str, seconds: float) -> Iterator[bool]:
-    """Hold the lease ``name`` while the block runs, renewing it every third of its life."""
-    if not cq.acquire_lease(deps.catalog, name, holder, seconds):
-        yield False
-        return
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(seconds / 3):
-            try:
-                if not cq.renew_lease(deps.catalog, name, holder, seconds):
-                    log.error("lease %s lost", name)
-                    return
-            except Exception as e:  # the catalog blinked: try again at the next tick
-                log.warning("lease %s not renewed: %s", name, describe(e).reason_code)
-
-    t = threading.Thread(target=renew, name=f"lease-{name[:16]}", daemon=True)
-    t.start()
-    try:
-        yield True
-    finally:
-        stop.set()
-        t.join(timeout=5)
-        try:
-            cq.release_lease(deps.catalog, name, holder)
-        except Exception:  # it expires by itself
-            log.warning("lease %s not released", name)
-
-
-def handle_item(
-    deps: Deps, batch_id: str, item_id: int, *, final_attempt: bool, lease_s: float, attempts: int | None = 1
-) -> str:
-    """Process one item; return its new status ("skipped" when it was already done, "busy" when another worker
-    holds the document). Used by the actor and by ``batch retry`` without a broker."""
-    catalog = deps.catalog
-    item = cq.get_item(catalog, item_id)
-    if item is None or item.batch_id != batch_id:
-        log.warning("batch %s item %s: unknown item, message dropped", batch_id, item_id)
-        return "skipped"
-    if item.status in cq.FINAL_ITEM_STATUSES:
-        log.info("batch %s item %s already %s: duplicate delivery ignored", batch_id, item_id, item.status)
-        metrics.DUPLICATE_DELIVERIES.inc()
-        return "skipped"
-    batch = catalog.get_batch(batch_id)
-    planned = planned_item(batch.input_dir, item, deps.catalogue)
-    ctx = BatchContext(batch_id, Path(batch.input_dir), batch.operator, batch.agency)
-    if planned.files and not ctx.root.is_dir():
-        raise InputUnreachable(f"input folder {ctx.root} is not visible on this worker")
-    key = _document_key(planned, ctx.root)
-    holder = worker_name()
-    with held_lease(deps, f"doc:{key}" if key else f"item:{item_id}", holder, lease_s) as held:
-        if not held:
-            log.info("batch %s item %s: document held by another worker, later", batch_id, item_id)
-            return "busy"
-        if cq.start_item(catalog, item_id, holder) is None:  # finished while we waited for the lease
-            metrics.DUPLICATE_DELIVERIES.inc()
-            return "skipped"
-        try:
-            outcome = run_document(planned, ctx, deps, metrics.PAGES.inc, attempts=attempts)
-        except BaseException as e:  # systemic error, time limit, shutdown: the item stays open or fails
-            f = describe(e)
-            reason_code = "time_limit" if type(e).__name__ == "TimeLimitExceeded" else f.reason_code
-            status = FAILED if (final_attempt or f.systemic) else cq.RETRYING
-            cq.finish_item(catalog, item_id, status=status, reason_code=reason_code, reason=f.message, doc_key=key)
-            metrics.FAILURES.labels(reason_code).inc()
-            if status == FAILED:
-                cq.maybe_finish_batch(catalog, batch_id)
-            log.warning("batch %s item %s: %s (%s)", batch_id, item_id, reason_code, status)
-            if f.systemic:
-                raise SystemicFailure(f.en) from e
-            raise
-    status = outcome.status
-    if status == DUPLICATE and outcome.key:
-        doc = catalog.get(outcome.key)
-        if doc is not None and doc.batch_id == batch_id and doc.input == item.input:
-            status = doc.status  # archived by an earlier delivery of this very item (its worker died after)
-    if status == FAILED:
-        metrics.FAILURES.labels(outcome.reason_code or "failed").inc()
-        if not final_attempt:
-            status = cq.RETRYING
-    elif status == "quarantined":
-        metrics.FAILURES.labels(outcome.reason_code or "quarantined").inc()
-    metrics.DOCUMENTS.labels(status).inc()
-    cq.finish_item(
-        catalog,
-        item_id,
-        status=status,
-        reason_code=outcome.reason_code,
-        reason=outcome.reason,
-        doc_key=outcome.key,
-        pages=outcome.pages,
-    )
-    if status != cq.RETRYING:
-        cq.maybe_finish_batch(catalog, batch_id)
-    log.info("batch %s item %s: %s", batch_id, item_id, status)
-    return status

@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
 from pipeline.cli_archive import export_cmd
-from pipeline.cli_batchq import batchq_commands
+from pipeline.cli_batch import batch_app
 from pipeline.cli_pki import pki_app
 from pipeline.cli_report import kpi_cmd, report_cmd
 from pipeline.cli_review import review_app
@@ -23,12 +21,8 @@ from pipeline.cli_targets import targets_app
 from pipeline.cli_verify import verify_cmd
 from pipeline.cli_worker import worker_cmd
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
-from pipeline.config import load_config
-from pipeline.deps import build_deps
 from pipeline.errors import ExitCode, describe
-from pipeline.model import Outcome, PlannedItem
 from pipeline.nightly import JobReport, nightly_app
-from pipeline.run import Progress as ProgressSink
 
 app = typer.Typer(
     help="sohoa — số hóa hồ sơ, giấy tờ và kho dữ liệu điện tử / digitization and e-archive",
@@ -36,14 +30,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 app.add_typer(nightly_app, name="nightly")
 app.add_typer(apikey_app, name="apikey")
 app.command("serve")(serve)
 app.command("lookup")(lookup)
 app.command("audit")(audit_cmd)
-batch_app.registered_commands += batchq_commands  # sohoa batch status|failed|retry (pipeline/cli_batchq.py)
 app.command("worker")(worker_cmd)
 app.add_typer(targets_app, name="targets")
 app.command("report")(report_cmd)
@@ -52,80 +44,6 @@ app.add_typer(review_app, name="review")
 app.add_typer(pki_app, name="pki")
 app.command("verify")(verify_cmd)
 app.command("export")(export_cmd)
-
-
-class RichProgress(ProgressSink):
-    def __init__(self, console: Console) -> None:
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-            disable=not console.is_terminal,
-        )
-        self.docs = self.pages = None
-
-    def __enter__(self) -> RichProgress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(*exc)  # type: ignore[arg-type]
-
-    def batch_planned(self, items: int, pages: int) -> None:
-        self.docs = self.bar.add_task("Tài liệu / documents", total=items)
-        self.pages = self.bar.add_task("Trang / pages", total=pages)
-
-    def item_started(self, item: PlannedItem) -> None:
-        self.bar.update(self.docs, description=f"Tài liệu / documents [dim]{item.input[-40:]}[/]")
-
-    def page_done(self) -> None:
-        self.bar.advance(self.pages)
-
-    def item_done(self, outcome: Outcome) -> None:
-        self.bar.advance(self.docs)
-
-
-@batch_app.command("run")
-@guarded
-def batch_run(
-    input_dir: Annotated[Path, typer.Argument(help="Thư mục ảnh quét / folder of scans")],
-    manifest: Annotated[Path | None, typer.Option(help="manifest.csv (mặc định: INPUT_DIR/manifest.csv)")] = None,
-    operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
-    agency: Annotated[str | None, typer.Option(help="Mã cơ quan tiếp nhận / receiving agency code")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="In một đối tượng JSON / print one JSON object")] = False,
-    queue: Annotated[bool, typer.Option("--queue", help="Gửi cho các worker / enqueue for workers")] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="Với --queue: theo dõi đến khi xong / follow until done")
-    ] = False,
-) -> None:
-    """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
-    from pipeline.report import batch_json, exit_code, print_summary
-    from pipeline.run import run_batch
-
-    cfg = cli_config()
-    if agency:
-        cfg = load_config(agency=agency)
-    if queue:
-        from pipeline.cli_batchq import run_queued
-
-        return run_queued(cfg, input_dir, manifest, operator, wait, as_json)
-    deps = build_deps(cfg)
-    try:
-        with RichProgress(err) as progress:
-            report = run_batch(
-                input_dir, manifest, deps, operator=operator_name(cfg, operator), agency=cfg.agency, progress=progress
-            )
-        data = batch_json(report, deps.catalog, deps.store)
-        if as_json:
-            print_json(data)
-        else:
-            print_summary(out, data, deps.store, str(cfg.quarantine_dir))
-    finally:
-        deps.close()
-    raise typer.Exit(exit_code(report))
 
 
 @app.command("ocr")
@@ -155,9 +73,9 @@ def ocr_cmd(
 @guarded
 def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Danh mục loại giấy tờ / the document-type catalogue."""
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
 
-    catalogue = default_catalogue()
+    doc_types = default_document_types()
     if as_json:
         print_json(
             [
@@ -176,16 +94,16 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "titles": list(t.titles),
                     "keywords": list(t.keywords),
                     "labels": {k: list(v) for k, v in t.labels.items()},
-                    "catalogue_version": catalogue.version,
+                    "catalogue_version": doc_types.version,
                 }
-                for t in catalogue.types
+                for t in doc_types.types
             ]
         )
         return
-    table = Table(title=f"Danh mục loại giấy tờ (phiên bản {catalogue.version})")
+    table = Table(title=f"Danh mục loại giấy tờ (phiên bản {doc_types.version})")
     for col in ("Mã", "Tên", "Name", "Hiệu lực / Validity", "Lưu trữ / Retention"):
         table.add_column(col)
-    for t in catalogue.types:
+    for t in doc_types.types:
         v = t.validity
         validity = {"permanent": "vĩnh viễn", "printed": "theo ngày in"}.get(v.kind, f"{v.n} {v.kind}")
         table.add_row(

@@ -14,8 +14,8 @@ from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
 
 def app_factory():
     """uvicorn factory (``--workers`` > 1 imports this by name in each worker process)."""
-    from catalog.api import create_app
     from pipeline.config import load_config
+    from pipeline.web import create_app
 
     return create_app(load_config())
 
@@ -63,17 +63,17 @@ def lookup(
     from catalog import lookup as lk
     from catalog.db import Catalog
     from catalog.errors import InvalidCode
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
 
     cfg = cli_config()
     try:
-        day = date.fromisoformat(on_date) if on_date else lk.today(cfg.catalog.timezone)
+        day = date.fromisoformat(on_date) if on_date else lk.today(cfg.timezone)
     except ValueError:
         raise InvalidCode(f"--on {on_date!r} is not YYYY-MM-DD", f"--on {on_date!r} sai dạng YYYY-MM-DD") from None
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     try:
         if procedure is None and not type_:
-            papers = lk.owner_documents(catalog, default_catalogue(), owner, valid_on=None)
+            papers = lk.owner_documents(catalog, default_document_types(), owner, valid_on=None)
             audit.record(
                 catalog,
                 audit.OWNER_DOCUMENTS,
@@ -94,7 +94,7 @@ def lookup(
             out.print(table)
             return
         ans = lk.reuse_check(
-            catalog, default_catalogue(), owner, procedure_code=procedure, type_codes=type_, on_date=day
+            catalog, default_document_types(), owner, procedure_code=procedure, type_codes=type_, on_date=day
         )
         audit.record(
             catalog,

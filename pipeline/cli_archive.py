@@ -23,7 +23,7 @@ def export_cmd(
     from pipeline.errors import ExitCode
 
     if verify is not None:
-        from archive.export import verify_bag
+        from pipeline.export import verify_bag
 
         result = verify_bag(verify)
         if as_json:
@@ -38,9 +38,9 @@ def export_cmd(
     if out_dir is None or bool(owner) == bool(dossier):
         err.print("Dùng / use: sohoa export --owner ID OUT | --dossier CODE OUT | --verify BAG")
         raise typer.Exit(ExitCode.USAGE)
-    from archive.export import export_bag
     from archive.store import open_store
     from catalog.db import Catalog
+    from pipeline.export import export_bag
 
     cfg = cli_config()
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ def _report(quarter: str | None, agency: str | None, level: str | None) -> dict:
     from catalog.kpi import compute_report, current_period, load_targets, parse_period
 
     cfg = cli_config()
-    period = parse_period(quarter) if quarter else current_period()
+    period = parse_period(quarter, cfg.timezone) if quarter else current_period(tz=cfg.timezone)
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     try:
         return compute_report(catalog, period, load_targets(cfg.kpi_targets), level=level, agency=agency)

@@ -15,10 +15,10 @@ review_app = typer.Typer(help="Hàng đợi duyệt / review queue", no_args_is_
 
 def _open():
     from catalog.db import Catalog
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
 
     cfg = cli_config()
-    return cfg, Catalog(cfg.catalog_config.url), default_catalogue()  # type: ignore[arg-type]
+    return cfg, Catalog(cfg.catalog_config.url), default_document_types()  # type: ignore[arg-type]
 
 
 def _doc_json(d) -> dict:
@@ -122,9 +122,9 @@ def review_accept(
     """Xác nhận đúng và cho phép tái sử dụng / confirm as read and release for reuse."""
     from catalog.review import accept
 
-    cfg, catalog, catalogue = _open()
+    cfg, catalog, doc_types = _open()
     try:
-        d = accept(catalog, catalogue, ref, operator_name(cfg, operator), templates=cfg.templates, agency=cfg.agency)
+        d = accept(catalog, doc_types, ref, operator_name(cfg, operator), templates=cfg.templates, agency=cfg.agency)
     finally:
         catalog.close()
     if as_json:
@@ -158,12 +158,12 @@ def review_correct(
         if not sep:
             raise InvalidCode(f"--field needs key=value, got {item!r}", f"--field cần dạng key=value, nhận {item!r}")
         fields[key.strip()] = value
-    cfg, catalog, catalogue = _open()
+    cfg, catalog, doc_types = _open()
     op = operator_name(cfg, operator)
     try:
-        d = correct(catalog, catalogue, ref, op, type_code=type_code, fields=fields, owner_id=owner, agency=cfg.agency)
+        d = correct(catalog, doc_types, ref, op, type_code=type_code, fields=fields, owner_id=owner, agency=cfg.agency)
         if accept_after:
-            d = accept(catalog, catalogue, d.key, op, templates=cfg.templates, agency=cfg.agency)
+            d = accept(catalog, doc_types, d.key, op, templates=cfg.templates, agency=cfg.agency)
     finally:
         catalog.close()
     if as_json:

@@ -80,11 +80,11 @@ def verify_cmd(
     if as_json:
         print_json({**source, **report.as_dict()})
     else:
-        print_report(source, report)
+        print_report(source, report, cfg.timezone)
     raise typer.Exit(int(report.verdict))
 
 
-def print_report(source: dict, r: VerifyReport) -> None:
+def print_report(source: dict, r: VerifyReport, tz: str) -> None:
     v = r.verdict
     colour = "green" if v == Verdict.VALID else "red"
     out.print(f"[bold {colour}]{VERDICT_VI[v]} / {v.name.lower()}[/] ({int(v)}) — {next(iter(source.values()))}")
@@ -100,16 +100,16 @@ def print_report(source: dict, r: VerifyReport) -> None:
         table.add_row("  tin cậy / trusted chain", _yn(s.trusted))
         table.add_row("  thu hồi / revoked", "có / yes" if s.revoked else "không / no")
         table.add_row("  người ký / signer", s.signer)
-        table.add_row("  thời gian ký / signing time", vn_time(s.signing_time) if s.signing_time else "")
+        table.add_row("  thời gian ký / signing time", vn_time(s.signing_time, tz) if s.signing_time else "")
         if s.timestamp:
             t = s.timestamp
-            table.add_row("  dấu thời gian / timestamp", f"{vn_time(t.time)} {_yn(t.trusted)} ({t.tsa})")
+            table.add_row("  dấu thời gian / timestamp", f"{vn_time(t.time, tz)} {_yn(t.trusted)} ({t.tsa})")
         table.add_row("  LTV", f"{_yn(s.ltv)} {s.ltv_detail}")
         table.add_row("  mức / level", s.level)
     for t in r.doc_timestamps:
         table.add_row(
             "dấu thời gian tài liệu / document timestamp",
-            f"{vn_time(t.time)} {_yn(t.intact and t.valid and t.trusted)} TSA cert → {t.tsa_cert_expires.date()}",
+            f"{vn_time(t.time, tz)} {_yn(t.intact and t.valid and t.trusted)} TSA cert → {t.tsa_cert_expires.date()}",
         )
     table.add_row("mức / level", r.level or "")
     table.add_row("PDF/A", "; ".join(r.pdfa_problems) or "✓")

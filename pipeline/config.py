@@ -14,7 +14,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,6 +32,8 @@ from pipeline.queue_config import QueueConfig
 from signing.config import SigningConfig
 
 AGENCY_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+_ZONED_SECTIONS = ("catalog", "queue", "signing")
 
 
 class AppConfig(BaseSettings):
@@ -66,6 +68,11 @@ class AppConfig(BaseSettings):
 
     log_level: str = "WARNING"
 
+    timezone: str = DEFAULT_TIMEZONE
+    """The one time zone of the installation (``SOHOA_TIMEZONE``): the day in dossier codes, the signing time
+    shown on signatures, KPI periods, validity checks, the nightly schedule. Each section that needs it gets
+    this value; the older ``[catalog] timezone`` / ``[queue] timezone`` are read as this setting."""
+
     kpi_targets: Path | None = None
     """TOML file of the plan's KPI targets; default the bundled ``catalog/data/kpi.toml``."""
 
@@ -75,6 +82,31 @@ class AppConfig(BaseSettings):
     store: StoreConfig = Field(default_factory=StoreConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_timezone(cls, data: object) -> object:
+        """Give every section the one time zone (an older per-section setting counts when the top one is unset)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+
+        def section_tz(name: str) -> str | None:
+            sec = data.get(name)
+            tz = sec.get("timezone") if isinstance(sec, dict) else getattr(sec, "timezone", None)
+            return tz if isinstance(tz, str) and tz != DEFAULT_TIMEZONE else None
+
+        tz = data.get("timezone") or section_tz("queue") or section_tz("catalog") or DEFAULT_TIMEZONE
+        data["timezone"] = tz
+        for name in _ZONED_SECTIONS:
+            sec = data.get(name)
+            if sec is None:
+                data[name] = {"timezone": tz}
+            elif isinstance(sec, dict):
+                data[name] = {**sec, "timezone": tz}
+            elif isinstance(sec, BaseModel):
+                data[name] = sec.model_copy(update={"timezone": tz})
+        return data
 
     @field_validator("agency")
     @classmethod

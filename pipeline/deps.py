@@ -1,13 +1,14 @@
-"""Build, once per entry point, everything the stages are given: catalogue, catalog, store, OCR, signer."""
+"""Build, once per entry point, everything the stages are given: document types, catalog, store, OCR, signer."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from archive.store import ObjectStore, open_store
 from catalog.db import Catalog
-from catalog.types import Catalogue, default_catalogue
+from catalog.types import DocumentTypes, default_document_types
 from ocr.document import PagePool
 from ocr.tesseract import TesseractEngine
 from pipeline.config import AppConfig
@@ -17,13 +18,15 @@ from signing.sign import DocumentSigner, build_signer
 @dataclass
 class Deps:
     config: AppConfig
-    catalogue: Catalogue
+    doc_types: DocumentTypes
     catalog: Catalog
     store: ObjectStore
     engine: TesseractEngine
     signer: DocumentSigner
     pages: PagePool | None = None
     """Worker processes that read pages (of this and the coming documents); None = in this process."""
+    stage_observers: tuple[Callable[[str, float], None], ...] = ()
+    """Told every stage's name and seconds (``pipeline.stages.run_stages``); workers add the Prometheus histogram."""
 
     def close(self) -> None:
         if self.pages is not None:
@@ -32,14 +35,14 @@ class Deps:
 
 
 def build_deps(cfg: AppConfig) -> Deps:
-    catalogue = default_catalogue()
+    doc_types = default_document_types()
     engine = TesseractEngine(cfg.ocr)
     engine.probe()  # before any work: Tesseract and the 'vie' model must be there
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     store = open_store(cfg.store_config)
     organisation = cfg.signing.organisation or cfg.agency_name
     signer = build_signer(cfg.signing, cfg.pki_dir, organisation)
-    return Deps(cfg, catalogue, catalog, store, engine, signer, PagePool(engine, cfg.ocr))
+    return Deps(cfg, doc_types, catalog, store, engine, signer, PagePool(engine, cfg.ocr))
 
 
 def setup_logging(level: str) -> None:

@@ -9,9 +9,7 @@ reason codes, stage and queue names only.
 
 from __future__ import annotations
 
-import functools
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,39 +28,11 @@ STAGE_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 
-STAGES = (
-    "ingest",
-    "ocr_pages",
-    "classify_and_extract",
-    "assign_codes",
-    "build_pdf",
-    "sign_pdf",
-    "store_document",
-    "catalog_document",
-)
 
-
-def _timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            STAGE_SECONDS.labels(name).observe(time.perf_counter() - t0)
-
-    wrapper.__sohoa_timed__ = True  # type: ignore[attr-defined]
-    return wrapper
-
-
-def instrument_stages() -> None:
-    """Time every stage of ``pipeline.stages`` (``run.process`` looks them up on the module at each call)."""
-    from pipeline import stages
-
-    for name in STAGES:
-        fn = getattr(stages, name)
-        if not getattr(fn, "__sohoa_timed__", False):
-            setattr(stages, name, _timed(name, fn))
+def observe_stage(stage: str, seconds: float) -> None:
+    """A stage observer (``pipeline.stages.run_stages``): the ``sohoa_stage_seconds{stage}`` histogram, labelled
+    with the stage's name from ``catalog.status.STAGES``."""
+    STAGE_SECONDS.labels(stage).observe(seconds)
 
 
 class QueueDepthCollector:

@@ -4,15 +4,15 @@ image bytes; page images live in the job's work folder until the document is sto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from catalog.fields import FieldValue
+from catalog.status import Status
 from ocr.model import PageText
 from ocr.sources import SourceInfo
 
-Status = Literal["archived", "needs_review", "quarantined", "duplicate", "failed"]
 Kind = Literal["result", "component"]
 
 
@@ -39,6 +39,28 @@ class PlannedItem:
     problem: tuple[str, str, str] | None = None
     """(reason_code, en, vi) when the item is unusable before any file is read."""
     pages_hint: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan kept with the batch item in the catalog (``batch_items.plan``): what any run or worker
+        needs to process the item later, on any machine that sees the input folder."""
+        return {
+            "files": list(self.files),
+            "declared": asdict(self.declared),
+            "problem": list(self.problem) if self.problem else None,
+            "pages_hint": self.pages_hint,
+        }
+
+    @classmethod
+    def from_json(cls, ordinal: int, input_name: str, plan: Mapping[str, Any]) -> PlannedItem:
+        problem = plan.get("problem")
+        return cls(
+            ordinal,
+            input_name,
+            tuple(plan.get("files") or ()),
+            Declared(**(plan.get("declared") or {})),
+            (problem[0], problem[1], problem[2]) if problem else None,
+            int(plan.get("pages_hint") or 1),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +101,9 @@ class DocumentJob:
     work_dir: str
     sources: tuple[SourceFile, ...]
     declared: Declared = Declared()
+    holder: str = ""
+    """The run's claim on the document (``Catalog.claim``): its catalog writes name it, so they change nothing
+    once another run has taken the document over."""
     pages: tuple[PageRecord, ...] = ()
     text: str | None = None
     ocr_confidence: float | None = None
@@ -104,7 +129,7 @@ class DocumentJob:
 
     @property
     def status(self) -> Status:
-        return "needs_review" if self.review else "archived"
+        return Status.NEEDS_REVIEW if self.review else Status.ARCHIVED
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from catalog.codes import (
     validate_procedure_code,
 )
 from catalog.errors import InvalidCode
-from catalog.types import Catalogue
+from catalog.types import DocumentTypes
 from pipeline.errors import InputError
 from pipeline.model import Declared, PlannedItem
 
@@ -91,7 +91,7 @@ def _read_manifest(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def from_manifest(root: Path, manifest: Path, catalogue: Catalogue) -> tuple[list[PlannedItem], list[str]]:
+def from_manifest(root: Path, manifest: Path, doc_types: DocumentTypes) -> tuple[list[PlannedItem], list[str]]:
     """Planned items for each manifest row, and the files in ``root`` the manifest does not list."""
     rows = _read_manifest(manifest)
     items: list[PlannedItem] = []
@@ -120,7 +120,7 @@ def from_manifest(root: Path, manifest: Path, catalogue: Catalogue) -> tuple[lis
         declared = Declared()
         if problem is None:
             try:
-                declared = _declared(row, catalogue)
+                declared = _declared(row, doc_types)
             except InvalidCode as e:
                 problem = (e.reason_code, str(e), e.vi)
             except InputError as e:
@@ -137,7 +137,7 @@ def from_manifest(root: Path, manifest: Path, catalogue: Catalogue) -> tuple[lis
     return items, unlisted
 
 
-def _declared(row: dict[str, str], catalogue: Catalogue) -> Declared:
+def _declared(row: dict[str, str], doc_types: DocumentTypes) -> Declared:
     kind = (row.get("kind") or "result").lower()
     if kind not in ("result", "component"):
         raise InputError(
@@ -153,7 +153,7 @@ def _declared(row: dict[str, str], catalogue: Catalogue) -> Declared:
     if procedure:
         validate_procedure_code(procedure)
     type_code = (row.get("type") or "").upper() or None
-    if type_code and catalogue.get(type_code) is None:
+    if type_code and doc_types.get(type_code) is None:
         raise InputError(
             f"type {type_code!r} is not in the document-type catalogue",
             f"loại giấy tờ {type_code!r} không có trong danh mục",
@@ -164,7 +164,7 @@ def _declared(row: dict[str, str], catalogue: Catalogue) -> Declared:
     return Declared(dossier, kind, owner, procedure, type_code, agency)  # type: ignore[arg-type]
 
 
-def plan_batch(root: Path, manifest: Path | None, catalogue: Catalogue) -> tuple[list[PlannedItem], list[str]]:
+def plan_batch(root: Path, manifest: Path | None, doc_types: DocumentTypes) -> tuple[list[PlannedItem], list[str]]:
     root = root.resolve()
     if not root.is_dir():
         raise InputError(f"input folder {root} does not exist", f"thư mục đầu vào {root} không tồn tại")
@@ -173,5 +173,5 @@ def plan_batch(root: Path, manifest: Path | None, catalogue: Catalogue) -> tuple
     if manifest is not None:
         if not manifest.is_file():
             raise InputError(f"manifest {manifest} does not exist", f"tệp kê khai {manifest} không tồn tại")
-        return from_manifest(root, manifest, catalogue)
+        return from_manifest(root, manifest, doc_types)
     return discover(root), []

@@ -53,4 +53,4 @@ class QueueConfig(BaseModel):
     run ``sohoa nightly`` (the nightly lock makes sure only one of them runs it)."""
 
     timezone: str = "Asia/Ho_Chi_Minh"
-    """Time zone of ``schedule``."""
+    """Time zone of ``schedule``; the application sets it from its one ``timezone`` setting."""

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from archive.store import ObjectStore
 from catalog.codes import mask_id
 from catalog.db import Catalog
+from catalog.status import FINAL_DOCUMENT_STATUSES, STATUS_VI, Status
+from pipeline.batch import BatchReport
 from pipeline.errors import ExitCode
 from pipeline.model import Outcome
-from pipeline.run import BatchReport
 from pipeline.stages import fields_as_json
 
-STATUSES = ("archived", "needs_review", "quarantined", "duplicate", "failed")
+REPORTED = (Status.ARCHIVED, Status.NEEDS_REVIEW, Status.QUARANTINED, Status.DUPLICATE, Status.FAILED, Status.ELSEWHERE)
+"""The statuses an item of a finished in-process batch can have, in the order the totals list them."""
 
 
 def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str, Any]:
@@ -58,7 +61,7 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
             paper_code=j.paper_code,
             review=list(j.review),
         )
-    elif o.status == "duplicate" and o.key:
+    elif o.status == Status.DUPLICATE and o.key:
         d = catalog.get(o.key)
         if d is not None:
             out.update(
@@ -82,8 +85,8 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
 
 def batch_json(report: BatchReport, catalog: Catalog, store: ObjectStore) -> dict[str, Any]:
     totals: dict[str, Any] = {"documents": len(report.outcomes)}
-    totals.update({s: report.count(s) for s in STATUSES})
-    totals["pages"] = sum(o.pages for o in report.outcomes if o.status in ("archived", "needs_review"))
+    totals.update({str(s): report.count(s) for s in REPORTED})
+    totals["pages"] = sum(o.pages for o in report.outcomes if o.status in FINAL_DOCUMENT_STATUSES)
     totals["unlisted"] = report.unlisted
     return {
         "batch_id": report.batch_id,
@@ -96,13 +99,22 @@ def exit_code(report: BatchReport) -> int:
     return ExitCode.ITEMS_FAILED if report.failed_items else ExitCode.OK
 
 
-STATUS_VI = {
-    "archived": "[green]đã lưu trữ[/]",
-    "needs_review": "[yellow]cần kiểm tra[/]",
-    "quarantined": "[red]cách ly[/]",
-    "duplicate": "[cyan]trùng[/]",
-    "failed": "[red]lỗi tạm thời[/]",
+COLOUR = {
+    Status.ARCHIVED: "green",
+    Status.NEEDS_REVIEW: "yellow",
+    Status.QUARANTINED: "red",
+    Status.DUPLICATE: "cyan",
+    Status.FAILED: "red",
+    Status.ELSEWHERE: "cyan",
 }
+
+
+def _status_label(status: str) -> str:
+    try:
+        st = Status(status)
+    except ValueError:
+        return escape(status)
+    return f"[{COLOUR.get(st, 'white')}]{STATUS_VI[st]}[/]"
 
 
 def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, quarantine: str) -> None:
@@ -122,12 +134,12 @@ def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, qu
         conf = f" ({d['type_confidence']:.2f})" if d["type_confidence"] is not None else ""
         table.add_row(
             str(n),
-            d["input"],
-            STATUS_VI.get(d["status"], d["status"]),
+            escape(d["input"]),  # a file name is text, never markup: "a[/]x.png" must not break the table
+            _status_label(d["status"]),
             (d["type_code"] or "-") + conf,
             mask_id(d["owner_id"]),
-            d["doc_code"] or "-",
-            note or "",
+            escape(d["doc_code"] or "-"),
+            escape(note or ""),
         )
     console.print(table)
     t = data["totals"]
@@ -135,9 +147,12 @@ def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, qu
         f"Tổng / Totals: {t['documents']} tài liệu, {t['pages']} trang — "
         f"đã lưu trữ {t['archived']}, cần kiểm tra {t['needs_review']}, trùng {t['duplicate']}, "
         f"cách ly {t['quarantined']}, lỗi tạm thời {t['failed']}"
+        + (f", đang xử lý ở lượt khác {t['elsewhere']}" if t["elsewhere"] else "")
     )
     if t["unlisted"]:
-        console.print(f"[yellow]Tệp không có trong tệp kê khai / not in the manifest:[/] {', '.join(t['unlisted'])}")
-    console.print(f"Kho lưu trữ / Warehouse: {store.url}")
+        console.print(
+            f"[yellow]Tệp không có trong tệp kê khai / not in the manifest:[/] {escape(', '.join(t['unlisted']))}"
+        )
+    console.print(f"Kho lưu trữ / Warehouse: {escape(store.url)}")
     if t["quarantined"]:
-        console.print(f"Cách ly / Quarantine: {quarantine}/{data['batch_id']}")
+        console.print(f"Cách ly / Quarantine: {escape(quarantine)}/{data['batch_id']}")

@@ -1,5 +1,6 @@
-"""The stages, each a plain function over a frozen ``DocumentJob``. A stage receives what it needs
-(engine, catalogue, catalog, store, signer, config) as arguments and reads no globals.
+"""The stages, each a plain function over a frozen ``DocumentJob``, and ``STAGES``, the one table of them that
+the runner iterates. A stage function receives what it needs (engine, document types, catalog, store, signer,
+config) as arguments and reads no globals; its entry in the table says which of the run's dependencies those are.
 
     ingest → ocr (preprocess + Tesseract) → classify/extract → code → PDF/A → sign → store → catalog
 """
@@ -10,17 +11,18 @@ import functools
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import cv2
 
 from archive.errors import ObjectConflict
 from archive.layout import document_keys, dossier_entry_key
-from archive.ledger import record_objects
 from archive.store import ObjectStore, StoredObject, durable_group, put_file, write_together
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
@@ -29,7 +31,10 @@ from catalog.db import Catalog
 from catalog.errors import InvalidCode
 from catalog.fields import FieldValue
 from catalog.owners import record_owner
-from catalog.types import Catalogue
+from catalog.status import STAGES as STAGE_NAMES
+from catalog.status import Status
+from catalog.types import DocumentTypes
+from catalog.warehouse import record_objects
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine
 from ocr.page import read_page
@@ -39,6 +44,9 @@ from pipeline.model import DocumentJob, PageRecord, SourceFile
 from signing.config import SigningConfig
 from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 from signing.sign import DocumentSigner, signed_time
+
+if TYPE_CHECKING:
+    from pipeline.deps import Deps
 
 CHUNK = 1 << 20
 
@@ -132,7 +140,7 @@ def ocr_pages(
 
 
 def classify_and_extract(
-    job: DocumentJob, catalogue: Catalogue, cfg: CatalogConfig, ocr: OcrConfig, engine: OcrEngine | None = None
+    job: DocumentJob, doc_types: DocumentTypes, cfg: CatalogConfig, ocr: OcrConfig, engine: OcrEngine | None = None
 ) -> DocumentJob:
     """Type, fields and owner, with the reasons a clerk must confirm them (if any).
 
@@ -149,7 +157,7 @@ def classify_and_extract(
         reread = Rereader(engine, ocr, pages, words)
     a = assess(
         job.text or "",
-        catalogue,
+        doc_types,
         cfg,
         words=words,
         ocr_confidence=job.ocr_confidence or 0.0,
@@ -188,7 +196,7 @@ def today_in(tz: str) -> date:
 
 
 def assign_codes(
-    job: DocumentJob, catalog: Catalog, catalogue: Catalogue, templates: CodeTemplates, cfg: CatalogConfig
+    job: DocumentJob, catalog: Catalog, doc_types: DocumentTypes, templates: CodeTemplates, cfg: CatalogConfig
 ) -> DocumentJob:
     """Dossier code, document code (archive file name) and digitized-paper code.
 
@@ -215,14 +223,16 @@ def assign_codes(
     ordinal = catalog.next_sequence(f"document:{dossier}")
     doc_code = templates.document_code(dossier, ordinal)
     paper_code = None
-    t = catalogue.get(job.type_code) if job.type_code else None
+    t = doc_types.get(job.type_code) if job.type_code else None
     if t is not None and job.owner_id and not job.review:
         nn = catalog.next_sequence(f"paper:{job.owner_id}:{t.code}")
         try:
             paper_code = templates.paper_code(job.owner_id, t.result_code, t.notation, nn)
         except InvalidCode:  # e.g. a 100th paper of one type for one owner: the code waits, the document does not
             paper_code = None
-    catalog.update_document(job.key, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
+    catalog.update_document(
+        job.key, holder=job.holder, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code
+    )
     return replace(job, dossier_code=dossier, ordinal=ordinal, doc_code=doc_code, paper_code=paper_code)
 
 
@@ -252,7 +262,7 @@ def build_pdf(job: DocumentJob, cfg: SigningConfig, agency_name: str) -> Documen
         title=f"{job.type_name or 'Tài liệu số hóa'} — {job.doc_code}",
         doc_code=job.doc_code or "",
         creator=agency_name,
-        created=datetime.now(UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")),
+        created=datetime.now(ZoneInfo(cfg.timezone)),
         subject=job.type_name or "",
         nd30=nd30_metadata(job, agency_name),
     )
@@ -275,8 +285,8 @@ def sign_pdf(job: DocumentJob, signer: DocumentSigner) -> DocumentJob:
     )
 
 
-def retain_until(catalogue: Catalogue, type_code: str | None, from_: datetime) -> datetime | None:
-    t = catalogue.get(type_code) if type_code else None
+def retain_until(doc_types: DocumentTypes, type_code: str | None, from_: datetime) -> datetime | None:
+    t = doc_types.get(type_code) if type_code else None
     years = t.retention_years if t else 10
     if years is None:
         return None
@@ -292,15 +302,15 @@ def pdf_already_stored(job: DocumentJob, store: ObjectStore) -> bool:
 
 
 def store_document(
-    job: DocumentJob, store: ObjectStore, catalogue: Catalogue, catalog: Catalog | None = None
+    job: DocumentJob, store: ObjectStore, doc_types: DocumentTypes, catalog: Catalog | None = None
 ) -> DocumentJob:
     """Originals, OCR text, signed PDF/A, then the metadata sidecar — the sidecar last, so its presence
     means the document is complete in the store. Each object is retained for its document type's period
     (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256."""
     keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
     now = datetime.now(UTC)
-    retain = retain_until(catalogue, job.type_code, now)
-    t = catalogue.get(job.type_code) if job.type_code else None
+    retain = retain_until(doc_types, job.type_code, now)
+    t = doc_types.get(job.type_code) if job.type_code else None
     hold = t is not None and t.retention_years is None  # permanent: no end date, so a legal hold
     meta = {"doc-code": job.doc_code or "", "source-sha256": job.key}
     objects: dict[str, str] = {}
@@ -402,6 +412,7 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
     f = job.fields
     catalog.update_document(
         job.key,
+        holder=job.holder,
         status=job.status,
         reason_code=None,
         reason=None,
@@ -425,10 +436,10 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         timestamp_expires_at=job.timestamp_expires_at,
         archived_at=datetime.now(UTC),
     )
-    if job.status == "archived" and job.owner_id:
+    if job.status == Status.ARCHIVED and job.owner_id:
         record_owner(catalog, job.owner_id, f)
     catalog.record_event(
-        "archived" if job.status == "archived" else "needs_review",
+        str(job.status),
         job.operator,
         agency=job.agency,
         doc_key=job.key,
@@ -461,3 +472,65 @@ def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, obje
         }
         for k, v in fields.items()
     }
+
+
+# --- the table the runner iterates -------------------------------------------------------------------
+OnPage = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage: its name (``catalog.status.STAGES``: timing events, KPIs, the ``sohoa_stage_seconds`` metric)
+    and how it is called with the run's dependencies. ``needed`` says whether it runs for this job at all."""
+
+    name: str
+    run: Callable[[DocumentJob, Deps, OnPage], DocumentJob]
+    needed: Callable[[DocumentJob, Deps], bool] = lambda job, deps: True
+
+
+# The lambdas look the stage functions up when called, so a test may replace one on this module.
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", lambda job, d, on_page: ingest(job, d.config.ocr)),
+    Stage(
+        "ocr",
+        lambda job, d, on_page: ocr_pages(
+            job, d.engine, d.config.ocr, d.config.signing.image_quality, on_page, pool=d.pages
+        ),
+    ),
+    Stage(
+        "classify",
+        lambda job, d, on_page: classify_and_extract(job, d.doc_types, d.config.catalog, d.config.ocr, d.engine),
+    ),
+    Stage(
+        "codes",
+        lambda job, d, on_page: assign_codes(job, d.catalog, d.doc_types, d.config.templates, d.config.catalog),
+    ),
+    # A signed copy left by an interrupted run of this same document is kept: no second PDF, no second signature.
+    Stage(
+        "pdf",
+        lambda job, d, on_page: build_pdf(job, d.config.signing, d.config.agency_name),
+        needed=lambda job, d: not pdf_already_stored(job, d.store),
+    ),
+    Stage("sign", lambda job, d, on_page: sign_pdf(job, d.signer), needed=lambda job, d: job.pdf_path is not None),
+    Stage("store", lambda job, d, on_page: store_document(job, d.store, d.doc_types, d.catalog)),
+    Stage("catalog", lambda job, d, on_page: catalog_document(job, d.catalog)),
+)
+assert tuple(st.name for st in STAGES) == STAGE_NAMES, "the stage table and catalog.status.STAGES differ"
+
+StageObserver = Callable[[str, float], None]
+"""Told each stage's name and seconds once it returns (the ``stage_timings`` event, the Prometheus histogram)."""
+
+
+def run_stages(
+    job: DocumentJob, deps: Deps, on_page: OnPage = lambda: None, observers: tuple[StageObserver, ...] = ()
+) -> DocumentJob:
+    """Every stage of ``STAGES`` in order, each timed and reported to ``observers``."""
+    for stage in STAGES:
+        if not stage.needed(job, deps):
+            continue
+        t0 = time.monotonic()
+        job = stage.run(job, deps, on_page)
+        seconds = time.monotonic() - t0
+        for observe in observers:
+            observe(stage.name, seconds)
+    return job

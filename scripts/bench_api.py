@@ -90,9 +90,9 @@ def ocr_text(rng: random.Random, type_name: str, issued: str) -> str:
 
 def doc_rows(n_docs: int, n_owners: int, seed: int = 1, text: bool = False):
     """Rows of the documents table, as tuples in DOC_COLUMNS order (with OCR-like text when ``text``)."""
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
 
-    types = [t for t in default_catalogue().types if t.owner_field == "id_number"]
+    types = [t for t in default_document_types().types if t.owner_field == "id_number"]
     rng = random.Random(seed)
     now = "2026-11-22 00:00:00+00"
     for i in range(n_docs):
@@ -401,9 +401,9 @@ def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, 
 
 
 def load(port, key, n_owners, concurrency, duration, rate, warmup) -> dict:
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
 
-    procedures = sorted({p for t in default_catalogue().types for p in t.procedures})
+    procedures = sorted({p for t in default_document_types().types for p in t.procedures})
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     p = ctx.Process(

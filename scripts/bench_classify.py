@@ -132,12 +132,12 @@ def prepare(out: Path, types: list[str], levels: list[str], per_type: int, dpi: 
 def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -> dict:
     from catalog.assess import assess
     from catalog.config import CatalogConfig
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
     from ocr.config import OcrConfig
     from ocr.reread import Rereader
     from ocr.tesseract import TesseractEngine
 
-    catalogue = default_catalogue()
+    doc_types = default_document_types()
     cfg = CatalogConfig(second_read=second_read)
     if threshold is not None:
         cfg = cfg.model_copy(update={"review_threshold": threshold})
@@ -163,7 +163,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         truth = json.loads(truth_path.read_text())
         text, words, ocr_conf, images = _load_ocr(cache)
         reread = Rereader(engine, ocr_cfg, images, words)
-        a = assess(text, catalogue, cfg, words=words, ocr_confidence=ocr_conf, reread=reread)
+        a = assess(text, doc_types, cfg, words=words, ocr_confidence=ocr_conf, reread=reread)
         second_reads += reread.reads
         lv = per_level[truth["level"]]
         lv["documents"] += 1

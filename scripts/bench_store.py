@@ -42,11 +42,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.ledger import record_objects
 from archive.local import LocalStore
 from archive.s3 import S3Store
 from archive.store import put_file, write_together
 from catalog.db import Catalog
+from catalog.warehouse import record_objects
 
 PER_DOCUMENT = 4  # objects per document (scan, text, PDF, sidecar): store_document records them together
 

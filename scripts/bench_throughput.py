@@ -52,14 +52,14 @@ def _sohoa(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def _batch_seconds(home: Path, batch_id: str) -> tuple[float, int, int]:
-    from catalog import queue as cq
+    from catalog import batches, leases
     from catalog.db import Catalog
 
     c = Catalog(f"sqlite:///{home / 'catalog.db'}")
     try:
         b = c.get_batch(batch_id)
-        st = cq.batch_status(c, batch_id)
-        created, finished = cq._aware(b.created_at), cq._aware(b.finished_at)
+        st = batches.batch_status(c, batch_id)
+        created, finished = leases.aware(b.created_at), leases.aware(b.finished_at)
         pages = sum(it.pages or 0 for it in c.batch_items(batch_id))
         if not pages:  # in-process batches do not record pages per item
             pages = sum((c.get(it.doc_key).pages or 0) for it in c.batch_items(batch_id) if it.doc_key)
@@ -70,14 +70,14 @@ def _batch_seconds(home: Path, batch_id: str) -> tuple[float, int, int]:
 
 def _wait_done(home: Path, batch_id: str, timeout: float = 3600) -> None:
     """Poll the catalog from here (a CLI call per poll would steal a core from the workers being measured)."""
-    from catalog import queue as cq
+    from catalog import batches
     from catalog.db import Catalog
 
     c = Catalog(f"sqlite:///{home / 'catalog.db'}")
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if cq.batch_status(c, batch_id).state == "done":
+            if batches.batch_status(c, batch_id).state == "done":
                 return
             time.sleep(0.5)
     finally:
@@ -120,12 +120,12 @@ def _fresh_home(root: Path, name: str, pki: Path) -> Path:
 def run_inprocess(home: Path, scans: Path) -> dict:
     """In this process, with every stage timed (the same code the workers run)."""
     from pipeline import metrics
+    from pipeline.batch import run_batch
     from pipeline.config import AppConfig
     from pipeline.deps import build_deps
-    from pipeline.run import run_batch
 
-    metrics.instrument_stages()
     deps = build_deps(AppConfig(home=home))
+    deps.stage_observers = (metrics.observe_stage,)
     try:
         report = run_batch(scans, None, deps, operator="bench", agency=deps.config.agency)
     finally:

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from catalog import audit
 from catalog import lookup as lk
-from catalog.db import ARCHIVED, Catalog, Document
-from catalog.types import default_catalogue
+from catalog.db import Catalog, Document
+from catalog.status import Status
+from catalog.types import default_document_types
 from pipeline.config import load_config
 
 
@@ -27,24 +28,26 @@ def main() -> None:
     args = ap.parse_args()
     cfg = load_config()
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
-    catalogue = default_catalogue()
-    t, templates = cfg.catalog, cfg.templates
+    doc_types = default_document_types()
+    templates = cfg.templates
     with catalog.session() as s:
         rows = list(
             s.execute(
                 select(Document.owner_id, Document.type_code)
-                .where(Document.status == ARCHIVED, Document.owner_id.is_not(None), Document.type_code.is_not(None))
+                .where(
+                    Document.status == Status.ARCHIVED, Document.owner_id.is_not(None), Document.type_code.is_not(None)
+                )
                 .distinct()
                 .limit(args.owners)
             )
         )
-    day = lk.today(t.timezone)
+    day = lk.today(cfg.timezone)
     for i, (owner, type_code) in enumerate(rows):
         seq = catalog.next_sequence(f"dossier:{cfg.agency}", day.strftime("%Y%m%d"), limit=9999)
         dossier = templates.dossier_code(cfg.agency, day, seq)
         extra = "GXNTTHN" if type_code != "GXNTTHN" else "GKS"
         types = [type_code, extra] if i % 2 == 0 else [extra]  # every other citizen has nothing reusable
-        ans = lk.reuse_check(catalog, catalogue, owner, type_codes=types, on_date=day)
+        ans = lk.reuse_check(catalog, doc_types, owner, type_codes=types, on_date=day)
         audit.record(
             catalog,
             audit.REUSE_CHECK,

@@ -21,7 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from scripts.samplegen import degrade
 from scripts.samplegen.papers import GENERATORS
 from scripts.samplegen.render import render_paper
@@ -69,7 +69,7 @@ def preset(name: str) -> list[Spec]:
 
 def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
     """Write scans and truth files; returns the scan paths. The same seed gives the same bytes."""
-    catalogue = default_catalogue()
+    doc_types = default_document_types()
     (out / "scans").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     written = []
@@ -102,7 +102,7 @@ def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
                 creationDate=FIXED_DATE,  # Pillow would stamp the current time
                 modDate=FIXED_DATE,
             )
-        t = catalogue.get(spec.type_code)
+        t = doc_types.get(spec.type_code)
         truth = {
             "file": path.name,
             "type": spec.type_code,

@@ -57,6 +57,10 @@ class SigningConfig(BaseModel):
     """Fetch OCSP responses and CRLs named in the certificates for B-LT/B-LTA and for renewal. The demo
     PKI never needs it: its CRLs are issued in process."""
 
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """Time zone of the signing time shown in the visible signature (Decree 30/2020: ISO 8601 with the
+    Vietnam offset); the application sets it from its one ``timezone`` setting."""
+
     trust_roots: tuple[Path, ...] = ()
     """PEM/DER root certificates that ``sohoa verify`` trusts (the demo roots under ``<home>/pki`` are
     trusted too while the backend is ``demo``)."""

@@ -46,26 +46,28 @@ class _NoFetchNotice(logging.Filter):
 
 logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchNotice())
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 FIELD_NAME = "SoHoa"
 MARGIN_PT = 18.0
 PADDING_PT = 4.0
 
 
-def vn_time(dt: datetime) -> str:
-    """``2026-11-21T14:05:09+07:00``."""
-    return dt.astimezone(VN_TZ).isoformat(timespec="seconds")
+def vn_time(dt: datetime, tz: str = DEFAULT_TZ) -> str:
+    """``2026-11-21T14:05:09+07:00``: ISO 8601 in the installation's time zone (Vietnam's by default)."""
+    return dt.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
 class VietnamTimeStampStyle(TextStampStyle):
-    """A text stamp whose ``%(ts)s`` is the signing time in Vietnam time, ISO 8601 with ``+07:00``."""
+    """A text stamp whose ``%(ts)s`` is the signing time in ``tz`` (Vietnam time, ``+07:00``), ISO 8601."""
+
+    tz: str = DEFAULT_TZ
 
     def create_stamp(self, writer, box, text_params):
         params = dict(text_params)
         ts = params.get("ts")
         if ts:
-            params["ts"] = vn_time(datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S%z"))
+            params["ts"] = vn_time(datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S%z"), self.tz)
         return super().create_stamp(writer, box, params)
 
 
@@ -158,10 +160,11 @@ class DocumentSigner:
                 "tệp PDF đã được ký; sohoa không ký đè lên tệp đã ký",
             )
         copy_type = copy_type or self.cfg.copy_type
-        sample_time = vn_time(datetime.now(VN_TZ))
+        sample_time = vn_time(datetime.now(ZoneInfo(self.cfg.timezone)), self.cfg.timezone)
         lines = [copy_type, self.organisation, sample_time]
         box = self._box(pdf_bytes, lines)
         style = VietnamTimeStampStyle(
+            tz=self.cfg.timezone,
             stamp_text="%(copy_type)s\n%(org)s\n%(ts)s",
             timestamp_format="%Y-%m-%dT%H:%M:%S%z",
             text_box_style=TextBoxStyle(

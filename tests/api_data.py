@@ -9,11 +9,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from archive.local import LocalStore
-from catalog.api import create_app
 from catalog.api.config import ApiConfig
 from catalog.apikeys import create_key
 from catalog.db import Catalog, Document
 from pipeline.config import AppConfig
+from pipeline.web import create_app
 
 AGENCY = "000.00.16.H42"
 CITIZEN = "037096014589"  # Ninh Bình, male, born 1996

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from catalog.db import NEEDS_REVIEW, Catalog
+from catalog.db import Catalog
+from catalog.status import Status
 
 AGENCY = "000.00.16.H42"
 GOOD_ID = "037203012345"  # Ninh Bình, born 2003, male
@@ -17,12 +18,19 @@ def add_waiting(
     key = hashlib.sha256(str(n).encode()).hexdigest()
     b = catalog.begin_batch("clerk-01", AGENCY, "/in", batch_id=f"B-{n}")
     catalog.claim(
-        key, batch_id=b, input_name=f"{n}.png", agency=AGENCY, operator="clerk-01", kind="result", procedure=None
+        key,
+        holder="seed",
+        batch_id=b,
+        input_name=f"{n}.png",
+        agency=AGENCY,
+        operator="clerk-01",
+        kind="result",
+        procedure=None,
     )
     code = f"{AGENCY}-261121-{n:04d}.01"
     catalog.update_document(
         key,
-        status=NEEDS_REVIEW,
+        status=Status.NEEDS_REVIEW,
         doc_code=code,
         type_code=type_code,
         type_name="Giấy khai sinh" if type_code == "GKS" else None,

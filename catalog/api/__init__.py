@@ -1,6 +1,7 @@
 """The lookup API: reuse checks, owner documents, signed files, full-text search, health and metrics.
 
-``create_app(cfg)`` builds the FastAPI application; routers of other features are added with
+``build_app(ctx)`` builds the FastAPI application over an ``ApiContext`` (``pipeline.web.create_app`` makes
+both from the configuration and adds the dashboard); routers of other features are added with
 ``app.include_router(router, dependencies=[Depends(require_scope("dashboard"))])``.
 
 The names are imported lazily: ``catalog.api.config`` is read by every command's configuration, and
@@ -15,7 +16,7 @@ from typing import Any
 
 _EXPORTS = {
     "ApiContext": "catalog.api.app",
-    "create_app": "catalog.api.app",
+    "build_app": "catalog.api.app",
     "get_context": "catalog.api.app",
     "require_scope": "catalog.api.auth",
 }

@@ -1,8 +1,8 @@
-"""``create_app(cfg)``: the FastAPI application of the lookup API.
+"""``build_app(ctx)``: the FastAPI application of the lookup API over an ``ApiContext``.
 
-``cfg`` is the application configuration (``pipeline.config.AppConfig``; anything with ``catalog_config``,
-``store_config``, ``catalog`` and an optional ``api`` section will do — ``catalog`` never imports
-``pipeline``). Tests and benchmarks may pass the catalog, store and catalogue in directly.
+The context is made from explicit parts (the API settings, the catalog, the document types, a way to open
+the object store, the time zone): ``catalog`` never imports ``pipeline`` or ``archive``. The application
+factory that builds those parts from the configuration, and adds the dashboard, is ``pipeline.web``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import inspect
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
 import anyio
 import anyio.to_thread
@@ -30,7 +32,7 @@ from catalog.api.config import ApiConfig
 from catalog.audit import AuditWriter
 from catalog.db import Catalog
 from catalog.errors import CatalogError
-from catalog.types import Catalogue, default_catalogue
+from catalog.types import DocumentTypes
 
 log = logging.getLogger("sohoa.api")
 
@@ -86,23 +88,57 @@ class Metrics:
         self.in_flight = Gauge("sohoa_api_in_flight", "requests being served", registry=self.registry)
 
 
+class FileSource(Protocol):
+    """What the file route needs of the object store (``archive.store.ObjectStore`` has it)."""
+
+    def get(self, key: str, *, verify: bool = True) -> bytes: ...
+
+    def presigned_get(self, key: str, expires: timedelta) -> str | None: ...
+
+
 @dataclass
 class ApiContext:
     """Everything the routes use, built once per application."""
 
     config: ApiConfig
     catalog: Catalog
-    catalogue: Catalogue
-    store: Any  # archive.store.ObjectStore, opened lazily (the file route is the only user)
-    store_config: Any
+    doc_types: DocumentTypes
+    timezone: str
     keys: KeyCache
     limiter: RateLimiter
     metrics: Metrics
-    timezone: str = "Asia/Ho_Chi_Minh"
+    store_opener: Callable[[], FileSource] | None = None
+    """Opens the object store on first use (the file route is its only user); None: no store."""
+    store: FileSource | None = None
     audit: Any = None  # catalog.audit.AuditWriter
     owns_catalog: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     _db_limiter: Any = None
+
+    @classmethod
+    def make(
+        cls,
+        config: ApiConfig,
+        catalog: Catalog,
+        doc_types: DocumentTypes,
+        timezone: str,
+        *,
+        store: FileSource | None = None,
+        store_opener: Callable[[], FileSource] | None = None,
+        owns_catalog: bool = False,
+    ) -> ApiContext:
+        return cls(
+            config=config,
+            catalog=catalog,
+            doc_types=doc_types,
+            timezone=timezone,
+            keys=KeyCache(config.key_cache_seconds),
+            limiter=RateLimiter(config.rate_per_minute, config.workers),
+            metrics=Metrics(),
+            store_opener=store_opener,
+            store=store,
+            owns_catalog=owns_catalog,
+        )
 
     async def in_thread(self, fn, *args, **kwargs):
         """Run blocking catalog work in a worker thread, at most ``catalog.read_pool_size`` at once: a read
@@ -111,11 +147,11 @@ class ApiContext:
             self._db_limiter = anyio.CapacityLimiter(self.catalog.read_pool_size)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=self._db_limiter)
 
-    def open_store(self):
+    def open_store(self) -> FileSource:
         if self.store is None:
-            from archive.store import open_store
-
-            self.store = open_store(self.store_config)
+            if self.store_opener is None:
+                raise CatalogError("no object store configured", "chưa cấu hình kho lưu trữ")
+            self.store = self.store_opener()
         return self.store
 
 
@@ -166,31 +202,9 @@ class MetricsMiddleware:
             self.metrics.latency.labels(name).observe(time.perf_counter() - start)
 
 
-def create_app(
-    cfg: Any,
-    *,
-    catalog: Catalog | None = None,
-    store: Any = None,
-    catalogue: Catalogue | None = None,
-) -> FastAPI:
-    """The lookup API for this configuration. Add other routers with ``Depends(require_scope(...))``."""
-    api_cfg: ApiConfig = getattr(cfg, "api", None) or ApiConfig()
-    owns = catalog is None
-    if catalog is None:
-        catalog = Catalog(cfg.catalog_config.url, read_pool_size=api_cfg.db_connections)
-    ctx = ApiContext(
-        config=api_cfg,
-        catalog=catalog,
-        catalogue=catalogue or default_catalogue(),
-        store=store,
-        store_config=getattr(cfg, "store_config", None),
-        keys=KeyCache(api_cfg.key_cache_seconds),
-        limiter=RateLimiter(api_cfg.rate_per_minute, api_cfg.workers),
-        metrics=Metrics(),
-        timezone=getattr(getattr(cfg, "catalog", None), "timezone", "Asia/Ho_Chi_Minh"),
-        owns_catalog=owns,
-    )
-    ctx.audit = AuditWriter(catalog)
+def build_app(ctx: ApiContext) -> FastAPI:
+    """The lookup API over ``ctx``. Add other routers with ``Depends(require_scope(...))``."""
+    ctx.audit = AuditWriter(ctx.catalog)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -274,16 +288,5 @@ def create_app(
     from catalog.api.routes import router
 
     app.include_router(router)
-
-    from catalog.api.auth import require_scope
-    from catalog.dashboard.router import dashboard_router  # issue 9: /dashboard (key header or login form)
-
-    app.include_router(
-        dashboard_router(
-            lambda r: get_context(r).catalog,
-            header_auth=require_scope("dashboard"),
-            targets_file=getattr(cfg, "kpi_targets", None),
-        )
-    )
 
     return app

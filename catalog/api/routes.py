@@ -204,7 +204,7 @@ async def reuse_check(
         ctx,
         lookup.reuse_check,
         ctx.catalog,
-        ctx.catalogue,
+        ctx.doc_types,
         body.owner_id,
         procedure_code=body.procedure_code,
         type_codes=body.required_types,
@@ -236,7 +236,7 @@ async def owner_documents(
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     papers = await _call(
-        ctx, lookup.owner_documents, ctx.catalog, ctx.catalogue, owner_id, type_code=type, valid_on=valid_on
+        ctx, lookup.owner_documents, ctx.catalog, ctx.doc_types, owner_id, type_code=type, valid_on=valid_on
     )
     owner = owner_id.strip()
     await _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner, purpose=purpose, result=f"{len(papers)} documents")

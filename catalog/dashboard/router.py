@@ -29,7 +29,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from catalog.dashboard.render import FORMATS, render_html, render_login
 from catalog.db import Catalog
 from catalog.errors import CatalogError
-from catalog.kpi import LEVELS, compute_report, current_period, load_targets, parse_period, trend_periods
+from catalog.kpi import (
+    DEFAULT_TZ,
+    LEVELS,
+    compute_report,
+    current_period,
+    load_targets,
+    parse_period,
+    trend_periods,
+)
 from catalog.kpi_db import list_agencies
 
 SCOPE = "dashboard"
@@ -113,12 +121,14 @@ def dashboard_router(
     targets_file: str | None = None,
     header_auth: Callable[..., Any] | None = None,
     cache_seconds: float = 30.0,
+    timezone: str = DEFAULT_TZ,
 ) -> APIRouter:
     """Build the router. ``secret`` signs session cookies (``SOHOA_DASHBOARD_SECRET``; random per process
     when unset, so sessions end when the server restarts). ``header_auth`` is the API app's own key
     dependency (``require_scope("dashboard")``): when given, a request with ``X-API-Key`` gets exactly the
     API's answers (401/403/429 in JSON, rate limit, ``request.state.key``). Figures are kept
-    ``cache_seconds`` per (period, level, agency); access is checked on every request."""
+    ``cache_seconds`` per (period, level, agency); access is checked on every request. Periods are bounded by
+    midnights in ``timezone`` (the application's setting)."""
     keys = keys or ApiKeyDirectory()
     env_secret = os.environ.get("SOHOA_DASHBOARD_SECRET")
     signer = SessionSigner(
@@ -157,7 +167,7 @@ def dashboard_router(
         return HTMLResponse(_page("Không được phép", e.message), status_code=e.status)
 
     def params(period: str | None, level: str | None, agency: str | None) -> tuple[Any, str | None, str | None]:
-        p = parse_period(period) if period else current_period()
+        p = parse_period(period, timezone) if period else current_period(tz=timezone)
         level = level or None
         if level and level not in LEVELS:
             raise _Denied(400, f"Cấp không hợp lệ: {level}")
@@ -197,7 +207,7 @@ def dashboard_router(
             return denied(request, e)
         except CatalogError as e:
             return HTMLResponse(_page("Yêu cầu không hợp lệ", getattr(e, "vi", str(e))), status_code=400)
-        now = current_period()
+        now = current_period(tz=timezone)
         choices = [*(x.label for x in reversed(trend_periods(now, 8))), str(now.year), str(now.year - 1)]
         if p.label not in choices:
             choices.insert(0, p.label)

@@ -17,17 +17,17 @@ if TYPE_CHECKING:
 
 
 def mark_expired(deps: Deps, today: str | None = None, dry_run: bool = False) -> JobReport:
-    from catalog import queue as cq
+    from catalog import expiry
     from pipeline.stages import today_in
 
-    day = today or today_in(deps.config.catalog.timezone).isoformat()
-    docs = cq.documents_to_expire(deps.catalog, day)
+    day = today or today_in(deps.config.timezone).isoformat()
+    docs = expiry.documents_to_expire(deps.catalog, day)
     now = datetime.now(UTC)
     marked = 0
     for d in docs:
         if dry_run:
             continue
-        if cq.mark_expired(deps.catalog, d.key, now):
+        if expiry.mark_expired(deps.catalog, d.key, now):
             marked += 1
             deps.catalog.record_event(
                 "expired",

@@ -19,7 +19,7 @@ ORDER = 20  # after repair-type jobs, before the KPI snapshot
 
 
 def run_fixity(deps: Deps, sample: int | None = None, repair: bool = True, actor: str = "nightly") -> JobReport:
-    from archive.fixity import audit
+    from pipeline.fixity import audit
 
     report = audit(deps.catalog, deps.store, sample=sample, repair=repair, actor=actor)
     summary = {

@@ -36,18 +36,18 @@ def snapshot(catalog, periods, targets_file=None, now: datetime | None = None) -
     return JobReport("kpi", ok=True, summary=summary)
 
 
-def periods_for(now: datetime) -> list:
+def periods_for(now: datetime, tz: str) -> list:
     from catalog.kpi import current_period
 
-    cur = current_period(now)
-    prev = current_period(now - timedelta(days=LATE_DAYS))
+    cur = current_period(now, tz)
+    prev = current_period(now - timedelta(days=LATE_DAYS), tz)
     return [prev, cur] if prev != cur else [cur]
 
 
 @job("kpi", order=90)
 def kpi_job(deps: Deps) -> JobReport:
     now = datetime.now(UTC)
-    return snapshot(deps.catalog, periods_for(now), deps.config.kpi_targets, now)
+    return snapshot(deps.catalog, periods_for(now, deps.config.timezone), deps.config.kpi_targets, now)
 
 
 @nightly_app.command("kpi")
@@ -70,7 +70,7 @@ def kpi_cmd(
         catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
         try:
             now = datetime.now(UTC)
-            periods = [parse_period(quarter)] if quarter else periods_for(now)
+            periods = [parse_period(quarter, cfg.timezone)] if quarter else periods_for(now, cfg.timezone)
             report = snapshot(catalog, periods, cfg.kpi_targets, now)
         finally:
             catalog.close()

@@ -42,19 +42,13 @@ def holder_name(what: str) -> str:
 @contextmanager
 def nightly_lock(catalog: Catalog, cfg: AppConfig, what: str = "all") -> Iterator[str]:
     """Hold the nightly lock while the block runs, or raise NightlyBusy naming who holds it."""
-    from catalog import queue as cq
-    from pipeline.actors import held_lease
+    from catalog.leases import lease_info
+    from pipeline.run import held_lease
 
     holder = holder_name(what)
-
-    class _Deps:  # held_lease needs only ``.catalog``
-        pass
-
-    d = _Deps()
-    d.catalog = catalog  # type: ignore[attr-defined]
-    with held_lease(d, LOCK_NAME, holder, cfg.queue.nightly_lock_s) as held:  # type: ignore[arg-type]
+    with held_lease(catalog, LOCK_NAME, holder, cfg.queue.nightly_lock_s) as held:
         if not held:
-            info = cq.lease_info(catalog, LOCK_NAME)
+            info = lease_info(catalog, LOCK_NAME)
             who = f"{info.holder} (since {info.acquired_at:%Y-%m-%d %H:%M:%S} UTC)" if info else "another run"
             raise NightlyBusy(
                 f"another nightly run holds the lock: {who}",

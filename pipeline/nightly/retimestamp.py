@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from sqlalchemy import or_, select, update
 
-from catalog.db import FINAL_STATUSES, Document, Event
+from catalog.db import Document, Event
+from catalog.status import FINAL_DOCUMENT_STATUSES
 from pipeline.errors import describe
 from pipeline.nightly.registry import JobReport, job, nightly_app
 from signing.errors import TimestampUnavailable
@@ -55,7 +56,7 @@ def candidates(deps: Deps, horizon: datetime, limit: int | None) -> list[Documen
     """Archived copies whose timestamp expiry is unknown or before ``horizon``, soonest first."""
     q = (
         select(Document)
-        .where(Document.status.in_(FINAL_STATUSES), Document.pdf_key.is_not(None))
+        .where(Document.status.in_(FINAL_DOCUMENT_STATUSES), Document.pdf_key.is_not(None))
         .where(or_(Document.timestamp_expires_at.is_(None), Document.timestamp_expires_at <= horizon))
         .where(or_(Document.signature_level.is_(None), Document.signature_level != "B-B"))
         .order_by(Document.timestamp_expires_at.is_(None), Document.timestamp_expires_at, Document.key)

@@ -14,19 +14,19 @@ if TYPE_CHECKING:
 
 
 def retry_failures(deps: Deps, include_open: bool = False) -> JobReport:
-    from catalog import queue as cq
-    from pipeline.batchq import retry_batch
+    from catalog import batches as cb
+    from pipeline.batch import retry_batch
 
     queue = None
     if deps.config.broker_url:
         from pipeline.actors import setup
 
         queue = setup(deps.config)
-    batches = cq.batches_with_failures(deps.catalog)
+    batches = cb.batches_with_failures(deps.catalog)
     retried = 0
     for batch_id in batches:
         retried += len(retry_batch(deps, batch_id, queue, include_open=include_open))
-    still = 0 if queue is not None else sum(len(cq.failed_items(deps.catalog, b)) for b in batches)
+    still = 0 if queue is not None else sum(len(cb.failed_items(deps.catalog, b)) for b in batches)
     return JobReport(
         "retry",
         ok=still == 0,

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from archive.config import StoreConfig
 from archive.layout import document_keys
-from archive.ledger import record_object
 from archive.store import open_store
-from catalog.db import ARCHIVED, Catalog
+from catalog.db import Catalog
+from catalog.status import Status
+from catalog.warehouse import record_object
 from pipeline.cli import app
 
 
@@ -46,6 +47,7 @@ def _archive(catalog: Catalog, store, owner: str, dossier: str, n: int) -> str:
     keys = document_keys(owner, doc_code)
     catalog.claim(
         key,
+        holder="seed",
         batch_id="B1",
         input_name=f"scan{n}.png",
         agency="000.00.00.H42",
@@ -66,7 +68,7 @@ def _archive(catalog: Catalog, store, owner: str, dossier: str, n: int) -> str:
         objects[k] = obj.sha256
     catalog.update_document(
         key,
-        status=ARCHIVED,
+        status=Status.ARCHIVED,
         owner_id=owner,
         doc_code=doc_code,
         dossier_code=dossier,

@@ -3,15 +3,15 @@
 import pytest
 from typer.testing import CliRunner
 
-from catalog.db import ARCHIVED, NEEDS_REVIEW
 from catalog.errors import InvalidCode, NotFound
 from catalog.owners import get_owner, list_owners, record_owner
 from catalog.review import ReviewError, accept, correct, find, queue, show
-from catalog.types import default_catalogue
+from catalog.status import Status
+from catalog.types import default_document_types
 from tests.review_data import GOOD_ID, add_waiting
 
 pytest_plugins = ["tests.fixtures_review"]
-CATALOGUE = default_catalogue()
+CATALOGUE = default_document_types()
 
 
 def test_queue_lists_waiting_documents_oldest_first(review_catalog):
@@ -36,13 +36,13 @@ def test_correct_records_every_change_then_accept_releases_for_reuse(review_cata
     code = add_waiting(review_catalog, 1)
     d = correct(review_catalog, CATALOGUE, code, "clerk-09", fields={"full_name": "NGUYỄN THỊ MỸ"})
     assert d.fields["full_name"] == {"value": "Nguyễn Thị Mỹ", "confidence": 1.0, "source": "operator"}
-    assert d.status == NEEDS_REVIEW  # corrected, not yet confirmed
+    assert d.status == Status.NEEDS_REVIEW  # corrected, not yet confirmed
     ev = review_catalog.events(doc_key=d.key, action="review_corrected")
     assert len(ev) == 1 and ev[0].actor == "clerk-09" and ev[0].at is not None
     assert ev[0].detail["changes"]["fields.full_name"] == {"from": "Nguyễn Thị My", "to": "Nguyễn Thị Mỹ"}
 
     d = accept(review_catalog, CATALOGUE, code, "clerk-10")
-    assert d.status == ARCHIVED and d.reviewed_by == "clerk-10" and d.reviewed_at is not None
+    assert d.status == Status.ARCHIVED and d.reviewed_by == "clerk-10" and d.reviewed_at is not None
     assert d.paper_code == f"{GOOD_ID}.KQ.G15.000031.STP-GKS.01"
     assert [e.actor for e in review_catalog.events(doc_key=d.key, action="review_accepted")] == ["clerk-10"]
     owner = get_owner(review_catalog, GOOD_ID)
@@ -79,7 +79,7 @@ def test_accept_needs_a_type_and_an_owner(review_catalog):
         accept(review_catalog, CATALOGUE, no_owner, "clerk-09")
     d = correct(review_catalog, CATALOGUE, no_owner, "clerk-09", fields={"id_number": "037203012345"})
     assert d.owner_id == "037203012345"
-    assert accept(review_catalog, CATALOGUE, no_owner, "clerk-09").status == ARCHIVED
+    assert accept(review_catalog, CATALOGUE, no_owner, "clerk-09").status == Status.ARCHIVED
 
 
 def test_owners_kinds_and_refresh(review_catalog):
@@ -105,7 +105,7 @@ def test_review_cli(review_catalog, tmp_path, monkeypatch):
     assert r.exit_code == 0 and "full_name" in r.output
     r = runner.invoke(app, ["review", "correct", code, "--field", "full_name=Nguyễn Thị Mỹ", "--operator", "clerk-09"])
     assert r.exit_code == 0, r.output
-    assert find(review_catalog, code).status == ARCHIVED
+    assert find(review_catalog, code).status == Status.ARCHIVED
     r = runner.invoke(app, ["review", "correct", code, "--field", "nonsense"])
     assert r.exit_code == 3
     r = runner.invoke(app, ["review", "accept", "000.00.16.H42-261121-0404.01"])

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipeline.batch import run_batch
 from pipeline.config import AppConfig
 from pipeline.deps import build_deps
 from pipeline.report import batch_json
-from pipeline.run import run_batch
 
 
 def run_inprocess(config: AppConfig, scans: Path, manifest: Path | None = None, operator: str = "clerk-01"):

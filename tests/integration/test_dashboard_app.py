@@ -5,18 +5,19 @@ headless Chromium, with a screenshot kept in test-artifacts/."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog.api import create_app
 from catalog.apikeys import create_key, revoke_key
 from catalog.dashboard.charts import fmt_pct
 from catalog.dashboard.router import COOKIE
 from catalog.db import Catalog, Document, Dossier
-from catalog.kpi import VN, compute_report, current_period, parse_period
+from catalog.kpi import DEFAULT_TZ, compute_report, current_period, parse_period
 from catalog.kpi_db import upsert_agency
 from pipeline.config import AppConfig
+from pipeline.web import create_app
 from tests.kpi_seed import D, P, seed_kpi
 
 pytest_plugins = ["tests.fixtures_kpi", "tests.fixtures_dashboard"]
@@ -50,7 +51,7 @@ def test_dashboard_in_the_api_app(kpi_catalog, tmp_path):
 def test_reuse_checks_made_through_the_api_count_in_the_reuse_rate(tmp_path):
     catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
     upsert_agency(catalog, D, name="UBND huyện Hoa Lư", level="district")
-    today = datetime.now(VN).strftime("%y%m%d")
+    today = datetime.now(ZoneInfo(DEFAULT_TZ)).strftime("%y%m%d")
     first, second = f"{D}-{today}-0001", f"{D}-{today}-0002"
     citizen = "037096014589"
     with catalog.session() as s:

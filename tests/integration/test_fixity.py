@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from archive.config import StoreConfig
-from archive.fixity import audit
-from archive.ledger import FixityRun, WarehouseObject, record_object
 from archive.store import open_store, sha256_hex
 from catalog.db import Catalog
+from catalog.warehouse import FixityRun, WarehouseObject, record_object
+from pipeline.fixity import audit
 
 pytest_plugins = ["tests.fixtures_s3"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import queue as cq
+from catalog import batches, leases
 from catalog.db import Catalog
 from tests import badfiles
 from tests.integration.helpers import pdf_keys
@@ -26,10 +26,10 @@ def _catalog(home: Path) -> Catalog:
     return Catalog(f"sqlite:///{home / 'catalog.db'}")
 
 
-def _status(home: Path, batch_id: str) -> cq.BatchStatus:
+def _status(home: Path, batch_id: str) -> batches.BatchStatus:
     c = _catalog(home)
     try:
-        return cq.batch_status(c, batch_id)
+        return batches.batch_status(c, batch_id)
     finally:
         c.close()
 
@@ -44,7 +44,7 @@ def _enqueue(env, inbox: Path) -> str:
     return json.loads(proc.stdout)["batch_id"]
 
 
-def _assert_exactly_once(home: Path, batch_id: str, n: int) -> cq.BatchStatus:
+def _assert_exactly_once(home: Path, batch_id: str, n: int) -> batches.BatchStatus:
     st = _status(home, batch_id)
     assert st.state == "done"
     assert st.totals["archived"] + st.totals["needs_review"] == n, st.totals
@@ -80,7 +80,7 @@ def test_two_worker_processes_share_a_batch(broker_env, inbox: Path, home: Path,
         float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith("sohoa_documents_total{")
     )
     assert done == n  # summed over both worker processes
-    assert "sohoa_pages_total" in metrics and 'sohoa_stage_seconds_count{stage="ocr_pages"}' in metrics
+    assert "sohoa_pages_total" in metrics and 'sohoa_stage_seconds_count{stage="ocr"}' in metrics
     assert 'sohoa_queue_messages{queue="' in metrics and 'state="dead"' in metrics
 
 
@@ -171,13 +171,13 @@ def _flaky_store(monkeypatch, failures: int | None) -> dict:
 def test_transient_store_failure_is_retried_by_the_queue(
     redis_env, one_doc: Path, home: Path, queue_setup, monkeypatch
 ):
-    from catalog.types import default_catalogue
-    from pipeline.batchq import enqueue_batch
+    from catalog.types import default_document_types
+    from pipeline.batch import enqueue_batch
 
     q = queue_setup(redis_env)
     calls = _flaky_store(monkeypatch, 1)  # the first delivery finds the store down
     c = _catalog(home)
-    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    enq = enqueue_batch(one_doc, None, c, default_document_types(), q, operator="t", agency=q.cfg.agency)
     _run_worker(q, lambda: _done(home, enq.batch_id))
     st = _status(home, enq.batch_id)
     assert st.totals["archived"] + st.totals["needs_review"] == 1
@@ -189,14 +189,14 @@ def test_transient_store_failure_is_retried_by_the_queue(
 
 
 def test_retries_run_out_then_dead_letter_is_listed_and_retried(redis_env, one_doc, home, queue_setup, monkeypatch):
-    from catalog.types import default_catalogue
-    from pipeline.batchq import enqueue_batch, retry_batch
+    from catalog.types import default_document_types
+    from pipeline.batch import enqueue_batch, retry_batch
     from pipeline.deadletters import dead_letters
 
     q = queue_setup(redis_env, SOHOA_QUEUE__MAX_RETRIES="1")
     store = _flaky_store(monkeypatch, None)
     c = _catalog(home)
-    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    enq = enqueue_batch(one_doc, None, c, default_document_types(), q, operator="t", agency=q.cfg.agency)
     _run_worker(q, lambda: _done(home, enq.batch_id) and len(dead_letters(q, enq.batch_id)) == 1)
     st = _status(home, enq.batch_id)
     assert st.totals["failed"] == 1
@@ -215,15 +215,15 @@ def test_retries_run_out_then_dead_letter_is_listed_and_retried(redis_env, one_d
 
 
 def test_bad_input_is_quarantined_once_never_retried(redis_env, one_doc, home, queue_setup):
-    from catalog.types import default_catalogue
-    from pipeline.batchq import enqueue_batch
+    from catalog.types import default_document_types
+    from pipeline.batch import enqueue_batch
     from pipeline.deadletters import dead_letters
 
     badfiles.empty(one_doc / "empty.png")
     badfiles.truncated_jpeg(one_doc / "truncated.jpg")
     q = queue_setup(redis_env)
     c = _catalog(home)
-    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    enq = enqueue_batch(one_doc, None, c, default_document_types(), q, operator="t", agency=q.cfg.agency)
     _run_worker(q, lambda: _done(home, enq.batch_id))
     st = _status(home, enq.batch_id)
     assert st.totals["quarantined"] == 2 and st.totals["archived"] + st.totals["needs_review"] == 1
@@ -238,9 +238,9 @@ def test_bad_input_is_quarantined_once_never_retried(redis_env, one_doc, home, q
 def test_a_document_over_its_page_time_limit_is_interrupted(redis_env, one_doc, home, queue_setup, monkeypatch):
     import time
 
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
     from pipeline import stages
-    from pipeline.batchq import enqueue_batch
+    from pipeline.batch import enqueue_batch
     from pipeline.deadletters import dead_letters
 
     q = queue_setup(
@@ -258,7 +258,7 @@ def test_a_document_over_its_page_time_limit_is_interrupted(redis_env, one_doc, 
 
     monkeypatch.setattr(stages, "ocr_pages", stuck_ocr)
     c = _catalog(home)
-    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
+    enq = enqueue_batch(one_doc, None, c, default_document_types(), q, operator="t", agency=q.cfg.agency)
     _run_worker(q, lambda: _done(home, enq.batch_id) and len(dead_letters(q, enq.batch_id)) == 1, timeout=90)
     item = c.batch_items(enq.batch_id)[0]
     assert (item.status, item.reason_code) == ("failed", "time_limit")
@@ -271,16 +271,16 @@ def test_a_document_held_by_another_worker_waits_for_it(redis_env, one_doc, home
     import hashlib
     import threading
 
-    from catalog.types import default_catalogue
-    from pipeline.batchq import enqueue_batch
+    from catalog.types import default_document_types
+    from pipeline.batch import enqueue_batch
     from pipeline.deadletters import dead_letters
 
     q = queue_setup(redis_env, SOHOA_QUEUE__LEASE_S="2", SOHOA_QUEUE__MAX_RETRIES="0")
     key = hashlib.sha256(next(one_doc.iterdir()).read_bytes()).hexdigest()
     c = _catalog(home)
-    assert cq.acquire_lease(c, f"doc:{key}", "worker-elsewhere", 60)  # another worker has the document
-    enq = enqueue_batch(one_doc, None, c, default_catalogue(), q, operator="t", agency=q.cfg.agency)
-    released = threading.Timer(3, lambda: cq.release_lease(c, f"doc:{key}", "worker-elsewhere"))
+    assert leases.acquire_lease(c, f"doc:{key}", "worker-elsewhere", 60)  # another worker has the document
+    enq = enqueue_batch(one_doc, None, c, default_document_types(), q, operator="t", agency=q.cfg.agency)
+    released = threading.Timer(3, lambda: leases.release_lease(c, f"doc:{key}", "worker-elsewhere"))
     released.start()
     try:
         _run_worker(q, lambda: _done(home, enq.batch_id))

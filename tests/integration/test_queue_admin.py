@@ -52,7 +52,7 @@ def test_in_worker_schedule(monkeypatch):
 def test_a_scheduled_tick_skips_when_the_lock_is_held(home, monkeypatch, caplog):
     import logging
 
-    from catalog import queue as cq
+    from catalog import leases
     from catalog.db import Catalog
     from pipeline.config import AppConfig
     from pipeline.scheduler import nightly_tick
@@ -60,11 +60,11 @@ def test_a_scheduled_tick_skips_when_the_lock_is_held(home, monkeypatch, caplog)
     monkeypatch.setenv("SOHOA_HOME", str(home))
     cfg = AppConfig()
     c = Catalog(cfg.catalog_config.url)
-    assert cq.acquire_lease(c, "nightly", "elsewhere", 60)
+    assert leases.acquire_lease(c, "nightly", "elsewhere", 60)
     with caplog.at_level(logging.INFO, logger="sohoa.scheduler"):
         nightly_tick()
     assert "nightly skipped" in caplog.text
-    cq.release_lease(c, "nightly", "elsewhere")
+    leases.release_lease(c, "nightly", "elsewhere")
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="sohoa.scheduler"):
         nightly_tick()
@@ -77,7 +77,7 @@ def test_one_nightly_job_alone_takes_and_releases_the_lock(home, monkeypatch):
 
     from typer.testing import CliRunner
 
-    from catalog import queue as cq
+    from catalog import leases
     from catalog.db import Catalog
     from pipeline.cli import app
     from pipeline.config import AppConfig
@@ -88,7 +88,7 @@ def test_one_nightly_job_alone_takes_and_releases_the_lock(home, monkeypatch):
     assert json.loads(result.stdout)[0]["name"] == "expiry"
     c = Catalog(AppConfig().catalog_config.url)
     try:
-        assert cq.lease_info(c, "nightly") is None  # released when the command ended
+        assert leases.lease_info(c, "nightly") is None  # released when the command ended
         started = c.events(action="nightly_started")
         assert [e.detail["jobs"] for e in started] == ["expiry"] and c.events(action="nightly_finished")
     finally:
@@ -100,11 +100,11 @@ def test_nightly_retry_takes_up_an_in_process_batch_failure(config, home, tmp_pa
     import shutil
 
     from archive.errors import StorageUnavailable
-    from catalog import queue as cq
+    from catalog import batches
     from pipeline import run, stages
+    from pipeline.batch import run_batch
     from pipeline.deps import build_deps
     from pipeline.nightly.retry import retry_failures
-    from pipeline.run import run_batch
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -126,7 +126,7 @@ def test_nightly_retry_takes_up_an_in_process_batch_failure(config, home, tmp_pa
         down["yes"] = False
         r = retry_failures(deps)
         assert r.ok and r.summary["retried"] == 1 and not r.summary["queued"]
-        st = cq.batch_status(deps.catalog, report.batch_id)
+        st = batches.batch_status(deps.catalog, report.batch_id)
         assert st.state == "done" and st.totals["archived"] + st.totals["needs_review"] == 1
         assert retry_failures(deps).summary["batches"] == 0  # nothing left to retry
     finally:

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from archive.config import StoreConfig
-from archive.ledger import objects_of
 from archive.s3 import S3Store
 from catalog.db import Catalog
+from catalog.warehouse import objects_of
 from pipeline import run as run_module
 from pipeline.config import AppConfig
 from tests.integration.helpers import run_inprocess, truths

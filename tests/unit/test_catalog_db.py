@@ -5,13 +5,15 @@ import threading
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import catalog.apikeys
+import catalog.batches
+import catalog.kpi_db
+import catalog.leases
+import catalog.owners
+
 # every module that adds tables to the catalog's metadata, so the comparison sees the whole schema even
 # when this file runs alone
-import archive.ledger  # noqa: F401
-import catalog.apikeys
-import catalog.kpi_db
-import catalog.owners
-import catalog.queue  # noqa: F401
+import catalog.warehouse  # noqa: F401
 from catalog.db import Base, Catalog
 from catalog.search import include_name
 
@@ -49,7 +51,15 @@ def test_claim_is_idempotent(catalog_url):
     c = Catalog(catalog_url)
     b = c.begin_batch("op", "000.00.00.H42", "/in")
     key = "a" * 64
-    kw = dict(batch_id=b, input_name="x.png", agency="000.00.00.H42", operator="op", kind="result", procedure=None)
+    kw = dict(
+        holder="h1",
+        batch_id=b,
+        input_name="x.png",
+        agency="000.00.00.H42",
+        operator="op",
+        kind="result",
+        procedure=None,
+    )
     assert c.claim(key, **kw).kind == "new"
     assert c.claim(key, **kw).kind == "resume"  # still processing: taken up again
     c.update_document(key, status="archived", doc_code="000.00.00.H42-261121-0001.01")

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import CatalogueDataError
-from catalog.types import Validity, default_catalogue, load_catalogue
+from catalog.types import Validity, default_document_types, load_document_types
 
 
 def test_catalogue_has_the_common_types():
-    c = default_catalogue()
+    c = default_document_types()
     codes = {t.code for t in c.types}
     assert len(codes) >= 20
     for code in (
@@ -48,7 +48,7 @@ def test_invalid_catalogue_is_refused(tmp_path: Path):
     bad = tmp_path / "types.toml"
     bad.write_text('version = "x"\n[[type]]\ncode = "lower"\nname_vi = "x"\n')
     with pytest.raises(CatalogueDataError):
-        load_catalogue(bad)
+        load_document_types(bad)
 
 
 def test_errors_name_the_type_and_the_problem(tmp_path: Path):
@@ -70,13 +70,13 @@ def test_errors_name_the_type_and_the_problem(tmp_path: Path):
         bad = tmp_path / "types.toml"
         bad.write_text(good.replace(old, new, 1), encoding="utf-8")
         with pytest.raises(CatalogueDataError) as e:
-            load_catalogue(bad)
+            load_document_types(bad)
         assert "type GKS (#1)" in str(e.value) and expected in str(e.value)
         assert "không hợp lệ" in e.value.vi
 
 
 def test_every_type_has_labels_for_its_owner_and_name():
-    for t in default_catalogue().types:
+    for t in default_document_types().types:
         if t.code == "BSCT":  # a certified copy carries whatever the copied paper carries
             continue
         assert t.owner_field in t.labels and "full_name" in t.labels, t.code

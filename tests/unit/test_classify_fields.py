@@ -6,11 +6,11 @@ import pytest
 
 from catalog.classify import classify
 from catalog.fields import extract_fields, parse_date
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from ocr.text import unaccent
 from scripts.samplegen.papers import GENERATORS
 
-CATALOGUE = default_catalogue()
+CATALOGUE = default_document_types()
 
 
 @pytest.mark.parametrize("type_code", sorted(GENERATORS))

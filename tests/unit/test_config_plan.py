@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, InputError
 from pipeline.plan import plan_batch
@@ -53,7 +53,7 @@ def test_discovery_skips_hidden_and_manifest(tmp_path: Path):
     outside = tmp_path.parent / "outside.png"
     outside.write_bytes(b"x")
     (tmp_path / "link.png").symlink_to(outside)
-    items, unlisted = plan_batch(tmp_path, None, default_catalogue())
+    items, unlisted = plan_batch(tmp_path, None, default_document_types())
     assert [i.input for i in items] == ["a.png", "link.png", "sub/b.jpg"]
     assert items[1].problem and items[1].problem[0] == "outside_input"
     assert unlisted == []
@@ -74,7 +74,7 @@ def test_manifest_rows(tmp_path: Path):
         "a.png;;other;;;;\n",
         encoding="utf-8",
     )
-    items, unlisted = plan_batch(tmp_path, None, default_catalogue())
+    items, unlisted = plan_batch(tmp_path, None, default_document_types())
     assert items[0].problem is None and len(items[0].files) == 2
     assert items[0].declared.owner_id == "037096014589" and items[0].declared.type_code == "TK"
     assert [i.problem[0] for i in items[1:]] == [
@@ -90,6 +90,6 @@ def test_manifest_rows(tmp_path: Path):
 def test_manifest_without_file_column(tmp_path: Path):
     (tmp_path / "manifest.csv").write_text("name,owner\nx,y\n")
     with pytest.raises(InputError):
-        plan_batch(tmp_path, None, default_catalogue())
+        plan_batch(tmp_path, None, default_document_types())
     with pytest.raises(InputError):
-        plan_batch(tmp_path / "absent", None, default_catalogue())
+        plan_batch(tmp_path / "absent", None, default_document_types())

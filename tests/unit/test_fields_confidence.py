@@ -7,10 +7,10 @@ import pytest
 from catalog.assess import assess
 from catalog.config import CatalogConfig
 from catalog.fields import extract_fields, is_vietnamese_name, parse_date, title_case
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from tests.fields_data import TEXT, words
 
-CATALOGUE = default_catalogue()
+CATALOGUE = default_document_types()
 GKS = CATALOGUE.get("GKS")
 
 

@@ -6,26 +6,26 @@ import threading
 import time
 from types import SimpleNamespace
 
-from catalog import queue as cq
+from catalog import batches, leases
 from catalog.db import Catalog, Document
 
 
 def test_a_lease_has_one_holder_until_it_expires(catalog_url):
     c = Catalog(catalog_url)
     try:
-        assert cq.acquire_lease(c, "doc:x", "a", 30)
-        assert not cq.acquire_lease(c, "doc:x", "b", 30)
-        assert cq.acquire_lease(c, "doc:x", "a", 30)  # the holder renews by taking it again
-        assert cq.renew_lease(c, "doc:x", "a", 0.2)
-        assert not cq.renew_lease(c, "doc:x", "b", 30)
+        assert leases.acquire_lease(c, "doc:x", "a", 30)
+        assert not leases.acquire_lease(c, "doc:x", "b", 30)
+        assert leases.acquire_lease(c, "doc:x", "a", 30)  # the holder renews by taking it again
+        assert leases.renew_lease(c, "doc:x", "a", 0.2)
+        assert not leases.renew_lease(c, "doc:x", "b", 30)
         time.sleep(0.4)  # expired: a holder that died frees it
-        assert cq.acquire_lease(c, "doc:x", "b", 30)
-        assert not cq.renew_lease(c, "doc:x", "a", 30)  # "a" lost it
-        assert cq.lease_info(c, "doc:x").holder == "b"
-        cq.release_lease(c, "doc:x", "a")  # not the holder: nothing happens
-        assert cq.lease_info(c, "doc:x").holder == "b"
-        cq.release_lease(c, "doc:x", "b")
-        assert cq.lease_info(c, "doc:x") is None
+        assert leases.acquire_lease(c, "doc:x", "b", 30)
+        assert not leases.renew_lease(c, "doc:x", "a", 30)  # "a" lost it
+        assert leases.lease_info(c, "doc:x").holder == "b"
+        leases.release_lease(c, "doc:x", "a")  # not the holder: nothing happens
+        assert leases.lease_info(c, "doc:x").holder == "b"
+        leases.release_lease(c, "doc:x", "b")
+        assert leases.lease_info(c, "doc:x") is None
     finally:
         c.close()
 
@@ -37,7 +37,7 @@ def test_racing_holders_one_wins(catalog_url):
 
     def take(name: str) -> None:
         barrier.wait()
-        if cq.acquire_lease(c, "nightly", name, 60):
+        if leases.acquire_lease(c, "nightly", name, 60):
             wins.append(name)
 
     threads = [threading.Thread(target=take, args=(f"run{i}",)) for i in range(6)]
@@ -53,26 +53,26 @@ def test_batch_status_counts_items_and_finishes_once(catalog_url):
     c = Catalog(catalog_url)
     try:
         b = c.begin_batch("clerk", "000.00.00.H42", "/in")
-        cq.set_batch_mode(c, b, "queue")
+        batches.set_batch_mode(c, b, "queue")
         c.set_batch_items_total(b, 3)
-        ids = [cq.add_planned_item(c, b, n, f"f{n}.png", {"files": [f"/in/f{n}.png"]}) for n in (1, 2, 3)]
-        st = cq.batch_status(c, b)
+        ids = [batches.add_planned_item(c, b, n, f"f{n}.png", {"files": [f"/in/f{n}.png"]}) for n in (1, 2, 3)]
+        st = batches.batch_status(c, b)
         assert st.state == "running" and st.totals["pending"] == 3 and st.mode == "queue"
-        assert cq.start_item(c, ids[0], "w1").status == "processing"
-        cq.finish_item(c, ids[0], status="archived", pages=2)
-        assert cq.start_item(c, ids[0], "w2") is None  # done: a second delivery does nothing
-        cq.finish_item(c, ids[1], status="quarantined")
-        assert not cq.maybe_finish_batch(c, b)
-        cq.finish_item(c, ids[2], status="failed")
-        assert cq.maybe_finish_batch(c, b) and not cq.maybe_finish_batch(c, b)
-        st = cq.batch_status(c, b)
+        assert batches.start_item(c, ids[0], "w1").status == "processing"
+        batches.finish_item(c, ids[0], status="archived", pages=2)
+        assert batches.start_item(c, ids[0], "w2") is None  # done: a second delivery does nothing
+        batches.finish_item(c, ids[1], status="quarantined")
+        assert not batches.maybe_finish_batch(c, b)
+        batches.finish_item(c, ids[2], status="failed")
+        assert batches.maybe_finish_batch(c, b) and not batches.maybe_finish_batch(c, b)
+        st = batches.batch_status(c, b)
         data = st.as_json()
         assert data["state"] == "done" and data["pages"] == 2 and data["done"] == 3
         assert data["totals"]["archived"] == 1 and data["totals"]["failed"] == 1
-        assert [it.id for it in cq.failed_items(c, b)] == [ids[2]]
-        assert cq.batches_with_failures(c) == [b]
+        assert [it.id for it in batches.failed_items(c, b)] == [ids[2]]
+        assert batches.batches_with_failures(c) == [b]
         assert len(c.events(action="batch_done")) == 1
-        assert cq.batch_status(c, "B-nope") is None
+        assert batches.batch_status(c, "B-nope") is None
     finally:
         c.close()
 

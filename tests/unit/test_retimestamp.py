@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from archive.local import LocalStore
-from catalog.db import ARCHIVED, Catalog
+from catalog.db import Catalog
+from catalog.status import Status
 from pipeline.config import AppConfig
 from pipeline.nightly.registry import JOBS
 from pipeline.nightly.retimestamp import renewed_key, retimestamp
@@ -41,6 +42,7 @@ def archive(catalog: Catalog, store: LocalStore, home: Path, n: int, level: str,
     doc_key = f"{n:064d}"
     catalog.claim(
         doc_key,
+        holder="seed",
         batch_id="B1",
         input_name=f"{n}.png",
         agency="000.00.00.H42",
@@ -50,7 +52,7 @@ def archive(catalog: Catalog, store: LocalStore, home: Path, n: int, level: str,
     )
     catalog.update_document(
         doc_key,
-        status=ARCHIVED,
+        status=Status.ARCHIVED,
         doc_code=code,
         owner_id="037096014589",
         pdf_key=key,

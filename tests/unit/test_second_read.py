@@ -4,11 +4,11 @@ from datetime import date
 
 from catalog.assess import agreeing_confidences, assess
 from catalog.config import CatalogConfig
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from ocr.model import Word
 from tests.fields_data import TEXT, words
 
-CATALOGUE = default_catalogue()
+CATALOGUE = default_document_types()
 TODAY = date(2026, 11, 22)
 LIFT = CatalogConfig(verify_fields=())  # only doubtful fields are read again
 

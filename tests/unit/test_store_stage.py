@@ -8,7 +8,7 @@ import pytest
 from archive.config import StoreConfig
 from archive.layout import document_keys
 from archive.store import open_store
-from catalog.types import default_catalogue
+from catalog.types import default_document_types
 from pipeline.model import DocumentJob, SourceFile
 from pipeline.stages import store_document
 
@@ -75,7 +75,7 @@ def job(tmp_path: Path) -> DocumentJob:
 def test_objects_are_written_together_and_the_sidecar_after_them(tmp_path):
     store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")))
     j = job(tmp_path)
-    done = store_document(j, store, default_catalogue())
+    done = store_document(j, store, default_document_types())
     keys = document_keys(OWNER, j.doc_code)
     sidecar_start = store.log.index(("start", keys.sidecar))
     others = [k for k in done.objects if k != keys.sidecar]
@@ -92,8 +92,8 @@ def test_a_failed_write_leaves_no_sidecar(tmp_path):
     keys = document_keys(OWNER, j.doc_code)
     store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")), fail=keys.text)
     with pytest.raises(OSError, match="disk full"):
-        store_document(j, store, default_catalogue())
+        store_document(j, store, default_document_types())
     assert store.stat(keys.sidecar) is None  # the document is not complete in the store
     assert store.stat(keys.pdf) is not None  # the other writes finished; a re-run keeps them (write-once)
-    done = store_document(j, Recording(store.store), default_catalogue())
+    done = store_document(j, Recording(store.store), default_document_types())
     assert store.stat(keys.sidecar) is not None and done.pdf_sha256 == store.stat(keys.pdf).sha256

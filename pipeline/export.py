@@ -24,17 +24,19 @@ from typing import Any
 import bagit
 from sqlalchemy import select
 
-from archive.errors import ArchiveError, ObjectCorrupted
+from archive.errors import ObjectCorrupted
 from archive.store import ObjectStore, sha256_hex
 from catalog.codes import mask_id
-from catalog.db import FINAL_STATUSES, Catalog, Document, Dossier
+from catalog.db import Catalog, Document, Dossier
+from catalog.status import FINAL_DOCUMENT_STATUSES
+from pipeline.errors import ExitCode, PipelineError
 
-log = logging.getLogger("sohoa.archive.export")
+log = logging.getLogger("sohoa.export")
 
 
-class ExportError(ArchiveError):
+class ExportError(PipelineError):
     reason_code = "export_failed"
-    exit_code = 3
+    exit_code = ExitCode.INPUT
 
 
 @dataclass
@@ -56,7 +58,7 @@ class VerifyResult:
 
 
 def _documents(catalog: Catalog, *, owner_id: str | None = None, dossier: str | None = None) -> list[Document]:
-    q = select(Document).where(Document.status.in_(FINAL_STATUSES)).order_by(Document.doc_code)
+    q = select(Document).where(Document.status.in_(FINAL_DOCUMENT_STATUSES)).order_by(Document.doc_code)
     q = q.where(Document.owner_id == owner_id) if owner_id else q.where(Document.dossier_code == dossier)
     with catalog.session() as s:
         return list(s.scalars(q))

@@ -1,19 +1,22 @@
-"""``sohoa batch run --queue [--wait]``, ``sohoa batch status|failed|retry``: batches processed by workers.
+"""``sohoa batch run [--queue [--wait]]``, ``sohoa batch status|failed|retry``: thin shells over
+``pipeline.batch`` (one driver; in this process, or queued to workers).
 
-Progress and state are read from the catalog, so these commands work on any machine that sees it."""
+Progress and state are read from the catalog, so status, failed and retry work on any machine that sees it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+# The vocabulary is a plain enum (no third-party imports): cheap enough for the CLI's start.
+from catalog.status import Status
 from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
-from pipeline.config import AppConfig
 from pipeline.errors import ExitCode
+
+if TYPE_CHECKING:
+    from pipeline.config import AppConfig
 
 BatchId = Annotated[str, typer.Argument(help="Mã lô / batch id (B…)")]
 AsJson = Annotated[bool, typer.Option("--json", help="In JSON / print JSON")]
@@ -25,13 +28,92 @@ def _catalog(cfg: AppConfig):
     return Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
 
 
+class _RichProgress:
+    """The in-process batch's progress bars (``pipeline.batch.Progress`` callbacks)."""
+
+    def __init__(self, console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal,
+        )
+        self.docs = self.pages = None
+
+    def __enter__(self) -> _RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def batch_planned(self, items: int, pages: int) -> None:
+        self.docs = self.bar.add_task("Tài liệu / documents", total=items)
+        self.pages = self.bar.add_task("Trang / pages", total=pages)
+
+    def item_started(self, item) -> None:
+        from rich.markup import escape
+
+        self.bar.update(self.docs, description=f"Tài liệu / documents [dim]{escape(item.input[-40:])}[/]")
+
+    def page_done(self) -> None:
+        self.bar.advance(self.pages)
+
+    def item_done(self, outcome) -> None:
+        self.bar.advance(self.docs)
+
+
+@guarded
+def batch_run(
+    input_dir: Annotated[Path, typer.Argument(help="Thư mục ảnh quét / folder of scans")],
+    manifest: Annotated[Path | None, typer.Option(help="manifest.csv (mặc định: INPUT_DIR/manifest.csv)")] = None,
+    operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan tiếp nhận / receiving agency code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In một đối tượng JSON / print one JSON object")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Gửi cho các worker / enqueue for workers")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Với --queue: theo dõi đến khi xong / follow until done")
+    ] = False,
+) -> None:
+    """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
+    from pipeline.batch import run_batch
+    from pipeline.config import load_config
+    from pipeline.deps import build_deps
+    from pipeline.report import batch_json, exit_code, print_summary
+
+    cfg = cli_config()
+    if agency:
+        cfg = load_config(agency=agency)
+    if queue:
+        return run_queued(cfg, input_dir, manifest, operator, wait, as_json)
+    deps = build_deps(cfg)
+    try:
+        with _RichProgress(err) as progress:
+            report = run_batch(
+                input_dir, manifest, deps, operator=operator_name(cfg, operator), agency=cfg.agency, progress=progress
+            )
+        data = batch_json(report, deps.catalog, deps.store)
+        if as_json:
+            print_json(data)
+        else:
+            print_summary(out, data, deps.store, str(cfg.quarantine_dir))
+    finally:
+        deps.close()
+    raise typer.Exit(exit_code(report))
+
+
 def run_queued(
     cfg: AppConfig, input_dir: Path, manifest: Path | None, operator: str | None, wait: bool, as_json: bool
 ) -> None:
     """Enqueue the batch; print its id at once (``--json``: ``{"batch_id": …}``), or follow it with ``--wait``."""
-    from catalog.types import default_catalogue
+    from catalog.types import default_document_types
     from pipeline.actors import setup
-    from pipeline.batchq import enqueue_batch
+    from pipeline.batch import enqueue_batch
 
     queue = setup(cfg)
     catalog = _catalog(cfg)
@@ -40,7 +122,7 @@ def run_queued(
             input_dir,
             manifest,
             catalog,
-            default_catalogue(),
+            default_document_types(),
             queue,
             operator=operator_name(cfg, operator),
             agency=cfg.agency,
@@ -61,11 +143,14 @@ def run_queued(
         catalog.close()
         queue.broker.close()
     _print_status(st, as_json)
-    raise typer.Exit(ExitCode.ITEMS_FAILED if st.totals.get("failed") or st.totals.get("quarantined") else ExitCode.OK)
+    failed = st.totals.get(Status.FAILED) or st.totals.get(Status.QUARANTINED)
+    raise typer.Exit(ExitCode.ITEMS_FAILED if failed else ExitCode.OK)
 
 
 def _follow(catalog, batch_id: str, items: int):
-    from pipeline.batchq import wait_for
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline.batch import wait_for
 
     bar = Progress(
         TextColumn("{task.description}"),
@@ -91,6 +176,8 @@ def _follow(catalog, batch_id: str, items: int):
 
 
 def _print_status(st, as_json: bool) -> None:
+    from rich.table import Table
+
     data = st.as_json()
     if as_json:
         print_json(data)
@@ -111,7 +198,7 @@ def _print_status(st, as_json: bool) -> None:
 @guarded
 def batch_status(batch_id: BatchId, as_json: AsJson = False) -> None:
     """Tình trạng một lô / state and totals of a batch (running|done)."""
-    from pipeline.batchq import require_status
+    from pipeline.batch import require_status
 
     cfg = cli_config()
     catalog = _catalog(cfg)
@@ -125,14 +212,16 @@ def batch_status(batch_id: BatchId, as_json: AsJson = False) -> None:
 @guarded
 def batch_failed(batch_id: BatchId, as_json: AsJson = False) -> None:
     """Tài liệu lỗi của một lô và thư chết trong hàng đợi / failed items and dead-lettered messages."""
-    from catalog import queue as cq
-    from pipeline.batchq import require_status
+    from rich.table import Table
+
+    from catalog import batches
+    from pipeline.batch import require_status
 
     cfg = cli_config()
     catalog = _catalog(cfg)
     try:
         require_status(catalog, batch_id)
-        items = cq.failed_items(catalog, batch_id, ("failed", "quarantined"))
+        items = batches.failed_items(catalog, batch_id, (Status.FAILED, Status.QUARANTINED))
     finally:
         catalog.close()
     dead = []
@@ -152,7 +241,7 @@ def batch_failed(batch_id: BatchId, as_json: AsJson = False) -> None:
             "reason": it.reason,
             "attempts": it.attempts or 0,
             "dead_lettered": it.id in dead_items,
-            "retryable": it.status == "failed",
+            "retryable": it.status == Status.FAILED,
         }
         for it in items
     ]
@@ -196,7 +285,7 @@ def batch_retry(
     as_json: AsJson = False,
 ) -> None:
     """Gửi lại các tài liệu lỗi tạm thời / send a batch's failed items (and their dead letters) again."""
-    from pipeline.batchq import retry_batch
+    from pipeline.batch import retry_batch
 
     cfg = cli_config()
     if cfg.broker_url:
@@ -224,12 +313,8 @@ def batch_retry(
         )
 
 
-def _commands() -> list:
-    group = typer.Typer()
-    group.command("status")(batch_status)
-    group.command("failed")(batch_failed)
-    group.command("retry")(batch_retry)
-    return group.registered_commands
-
-
-batchq_commands = _commands()
+batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
+batch_app.command("run")(batch_run)
+batch_app.command("status")(batch_status)
+batch_app.command("failed")(batch_failed)
+batch_app.command("retry")(batch_retry)

@@ -18,12 +18,12 @@ from typing import Any
 
 from archive.errors import ArchiveError, ObjectMissing
 from archive.layout import mask_key
-from archive.ledger import FixityRun, WarehouseObject, backfill, objects_to_check
 from archive.mirror import copies
 from archive.store import ObjectStore, sha256_hex
 from catalog.db import Catalog
+from catalog.warehouse import FixityRun, WarehouseObject, backfill, mark_checked, objects_to_check, save_fixity_run
 
-log = logging.getLogger("sohoa.archive.fixity")
+log = logging.getLogger("sohoa.fixity")
 REPORT_PREFIX = "audits/fixity"
 
 
@@ -179,12 +179,9 @@ def audit(
 
 
 def _record(catalog: Catalog, row: WarehouseObject, check: ObjectCheck, run_id: str, actor: str) -> None:
-    with catalog.session() as s:
-        r = s.get(WarehouseObject, row.key)
-        if r is not None:
-            r.checked_at = datetime.now(UTC)
-            r.status = check.copies.get("primary", check.outcome)
-            r.mirror_status = check.copies.get("mirror")
+    mark_checked(
+        catalog, row.key, check.copies.get("primary", check.outcome), check.copies.get("mirror"), datetime.now(UTC)
+    )
     catalog.record_event(
         "fixity_" + check.outcome,
         actor,
@@ -202,18 +199,18 @@ def _store_report(catalog: Catalog, store: ObjectStore, report: FixityReport, ac
         report.report_key = key
     except ArchiveError as e:  # the catalog row below still keeps it
         log.error("fixity report not written to the store: %s", e)
-    with catalog.session() as s:
-        s.add(
-            FixityRun(
-                id=report.run_id,
-                started_at=datetime.fromisoformat(report.started_at),
-                finished_at=datetime.fromisoformat(report.finished_at),
-                actor=actor,
-                sample=report.sample,
-                checked=report.checked,
-                ok=report.ok,
-                repaired=report.repaired,
-                failed=report.failed,
-                report=report.to_json(),
-            )
-        )
+    save_fixity_run(
+        catalog,
+        FixityRun(
+            id=report.run_id,
+            started_at=datetime.fromisoformat(report.started_at),
+            finished_at=datetime.fromisoformat(report.finished_at),
+            actor=actor,
+            sample=report.sample,
+            checked=report.checked,
+            ok=report.ok,
+            repaired=report.repaired,
+            failed=report.failed,
+            report=report.to_json(),
+        ),
+    )

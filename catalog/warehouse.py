@@ -1,4 +1,4 @@
-"""The warehouse's own tables in the catalog database (Alembic revision 0003):
+"""The warehouse's tables in the catalog database (Alembic revision 0003), and the operations on them:
 
 ``warehouse_objects``  every object written for a document: key, SHA-256, size, S3 version, retention,
                        legal hold, and the outcome of its last fixity check (primary and mirror copy);
@@ -6,20 +6,36 @@
 
 The catalog's ``documents.objects`` (key → SHA-256) stays the document's view; this ledger is the
 store's, so the audit can sample by "longest unchecked" and keep per-copy state.
+
+``catalog`` does not import ``archive``: an object is recorded from anything that has the attributes of
+``ObjectRecord`` (``archive.store.StoredObject`` has them).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.store import StoredObject
 from catalog.db import Base, Catalog, Document, utcnow
+
+
+class ObjectRecord(Protocol):
+    """What the ledger notes of a stored object (``archive.store.StoredObject`` has these attributes)."""
+
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+    version_id: str | None
+    retain_until: datetime | None
+    legal_hold: bool
+    stored_at: datetime | None
 
 
 class WarehouseObject(Base):
@@ -52,12 +68,12 @@ class FixityRun(Base):
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-def record_object(catalog: Catalog, doc_key: str | None, obj: StoredObject) -> None:
+def record_object(catalog: Catalog, doc_key: str | None, obj: ObjectRecord) -> None:
     """Note an object the store now holds (idempotent: a resumed document records it again harmlessly)."""
     record_objects(catalog, doc_key, [obj])
 
 
-def record_objects(catalog: Catalog, doc_key: str | None, objs: list[StoredObject]) -> None:
+def record_objects(catalog: Catalog, doc_key: str | None, objs: Sequence[ObjectRecord]) -> None:
     """Note the objects of one document in one statement (an upsert: recording again is harmless)."""
     if not objs:
         return
@@ -118,3 +134,18 @@ def objects_to_check(catalog: Catalog, sample: int | None) -> list[WarehouseObje
 def objects_of(catalog: Catalog, doc_key: str) -> list[WarehouseObject]:
     with catalog.session() as s:
         return list(s.scalars(select(WarehouseObject).where(WarehouseObject.doc_key == doc_key)))
+
+
+def mark_checked(catalog: Catalog, key: str, status: str, mirror_status: str | None, at: datetime) -> None:
+    """The outcome of a fixity check of one object: per copy, and when."""
+    with catalog.session() as s:
+        r = s.get(WarehouseObject, key)
+        if r is not None:
+            r.checked_at = at
+            r.status = status
+            r.mirror_status = mirror_status
+
+
+def save_fixity_run(catalog: Catalog, run: FixityRun) -> None:
+    with catalog.session() as s:
+        s.add(run)
