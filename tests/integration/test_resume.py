@@ -113,6 +113,10 @@ def test_killed_cli_batch_resumes(home: Path, scans: Path, samples: Path, sig):
     rc = proc.wait(timeout=120)
     assert rc == (-9 if sig == signal.SIGKILL else 130)
     assert _archived(home) < n
+    with sqlite3.connect(home / "catalog.db") as c:
+        (killed,) = c.execute("select id from batches").fetchone()
+    rc, status = cli_json(home, "batch", "status", killed, "--json")
+    assert rc == 0 and status["state"] == "interrupted"  # not "running" forever: its process is gone
 
     rc, data = cli_json(home, "batch", "run", str(scans), "--json")
     assert rc == 0

@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -98,3 +99,26 @@ def test_sqlite_reads_go_through_the_main_engine(tmp_path):
     cat = Catalog(f"sqlite:///{tmp_path / 'c.db'}")
     assert cat.reader is cat.engine and cat.read(sa.text("select 2")) == [(2,)]
     cat.close()
+
+
+def test_a_claim_taken_over_fences_the_old_run_and_final_statuses_never_move_back(catalog_url):
+    from catalog.errors import ClaimLost
+
+    c = Catalog(catalog_url)
+    b = c.begin_batch("op", "000.00.00.H42", "/in")
+    key = "b" * 64
+    kw = dict(batch_id=b, input_name="x.png", agency="000.00.00.H42", operator="op", kind="result", procedure=None)
+    assert c.claim(key, holder="run-a", **kw).kind == "new"
+    c.update_document(key, holder="run-a", doc_code="000.00.00.H42-261206-0001.01")
+    # run-a's lease expired (it died, or its machine paused): run-b, now holding the lease, takes it over
+    assert c.claim(key, holder="run-b", **kw).kind == "resume"
+    with pytest.raises(ClaimLost):
+        c.update_document(key, holder="run-a", status="quarantined", reason_code="internal_error")
+    assert c.get(key).status == "processing"
+    c.update_document(key, holder="run-b", status="archived")
+    for holder in ("run-a", "run-b"):  # nothing a run writes afterwards moves an archived document back
+        with pytest.raises(ClaimLost):
+            c.update_document(key, holder=holder, status="failed")
+    assert c.get(key).status == "archived" and c.get(key).claimed_by == "run-b"
+    assert c.claim(key, holder="run-c", **kw).kind == "duplicate"
+    c.close()
