@@ -15,15 +15,8 @@ from datetime import date
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import (
-    FieldValue,
-    WordConfidence,
-    extract_fields,
-    is_name_syllable,
-    norm_token,
-    printed_no_expiry,
-    same_token,
-)
+from catalog.fields import FieldValue, WordConfidence, extract_fields, printed_no_expiry
+from catalog.names import is_name_syllable, norm_token, same_token
 from catalog.types import DocumentTypes
 from ocr.text import Word, unaccent
 

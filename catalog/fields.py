@@ -12,21 +12,33 @@ province, or whose century/sex and year digits contradict the date of birth and 
 paper; enterprise code with a wrong check digit; a name that is not made of Vietnamese syllables; an
 impossible or implausible date. Invalid values are never accepted silently: they come back with a low
 confidence and a reason, so the document goes to review.
+
+What a Vietnamese name may be is ``catalog.names``; how dates are written, ``catalog.dates``.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from catalog.codes import is_enterprise_code, parse_personal_id
+from catalog.dates import find_date
 from catalog.errors import InvalidCode
-from catalog.types import DATA_DIR, DocumentType
+from catalog.names import (
+    confusable_given_name,
+    confusable_surname,
+    has_vowel,
+    is_syllable,
+    is_vietnamese_name,
+    norm_token,
+    repair_surname,
+    split_run_together_guessing,
+    strip_token,
+    title_case,
+)
+from catalog.types import DocumentType
 from ocr.text import Word, nfc, unaccent
 
 # Word confidence (Tesseract 0-100) at or above which OCR costs a value nothing, and at or below which
@@ -96,21 +108,10 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 SEX_LABELS = ("gioi tinh / sex", "gioi tinh")
 
-_DATE_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
-_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})")
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
-_RHYMES = frozenset(
-    """a ai ao au ay ac ach am an ang anh ap at ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
-    e eo ec em en eng ep et ê êch êm ên ênh êp êt êu i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
-    o oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăt oc oe oen oeo oet oi om on ong
-    oong ooc op ot ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt u ua uân uâng uât uây uc uê uêch uênh ui um un
-    ung uôc uôi uôm uôn uông uôt up ut uy uya uych uyên uyêt uynh uyt uyu uơ ư ưa ưc ưi ưm ưn ưng ưt ưu ươc
-    ươi ươm ươn ương ươp ươt ươu y yêm yên yêng yêt yêu ynh""".split()  # noqa: SIM905  (readable as a table)
-)
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _HONORIFIC = re.compile(r"^(?:ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba)\b[\s:.]*")
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap", "tu do", "hanh phuc")
 _ISSUER_WORDS = (
@@ -143,174 +144,6 @@ _NAME_STOPS = (
 )
 
 
-def parse_date(text: str) -> date | None:
-    """First date written as ``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` or ``ngày … tháng … năm …``."""
-    found = _find_date(text)
-    return found[0] if found else None
-
-
-def _find_date(text: str) -> tuple[date, str] | None:
-    """The first valid date in ``text`` and the raw characters it was read from."""
-    folded = unaccent(nfc(text)).lower()
-    candidates = []
-    for rx in (_DATE_NUMERIC, _DATE_WORDS):
-        candidates += [(m.start(), m) for m in rx.finditer(folded)]
-    for _, m in sorted(candidates, key=lambda c: c[0]):
-        try:
-            d, mth, y = (int(g) for g in m.groups())
-            if 1900 <= y <= 2200:
-                return date(y, mth, d), nfc(text)[m.start() : m.end()]
-        except ValueError:
-            continue
-    return None
-
-
-def title_case(name: str) -> str:
-    """Vietnamese title case in NFC: ``NGUYỄN THỊ MỸ`` → ``Nguyễn Thị Mỹ``."""
-    return " ".join(part[:1].upper() + part[1:].lower() for part in nfc(name).split())
-
-
-@functools.cache
-def _surnames() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
-    """Known family names (lower case), the unaccented forms that point at exactly one of them, and the
-    unaccented forms of the common ones (see ``surnames.toml``)."""
-    data = tomllib.loads((DATA_DIR / "surnames.toml").read_text(encoding="utf-8"))
-    names = [nfc(n) for n in data["surnames"]]
-    unique = {k: v[0] for k, v in _by_fold(names).items() if len(v) == 1}
-    common = {unaccent(nfc(n)).lower(): nfc(n) for n in data.get("common", [])}
-    return frozenset(n.lower() for n in names), unique, common
-
-
-@functools.cache
-def _name_syllables() -> tuple[frozenset[str], dict[str, list[str]]]:
-    data = tomllib.loads((DATA_DIR / "names.toml").read_text(encoding="utf-8"))
-    names = sorted({nfc(n) for n in data["syllables"]})
-    return frozenset(n.lower() for n in names), _by_fold(names)
-
-
-def _by_fold(names: Sequence[str]) -> dict[str, list[str]]:
-    """Names grouped by their unaccented lower-case form ("do" → Đỗ, Đồ)."""
-    by_fold: dict[str, list[str]] = {}
-    for n in names:
-        by_fold.setdefault(unaccent(n).lower(), []).append(n)
-    return by_fold
-
-
-def is_name_syllable(token: str, position: int) -> bool:
-    """A known family name (``position`` 0, ``surnames.toml``) or middle/given name syllable (``names.toml``)."""
-    t = norm_token(token)
-    return t in (_surnames()[0] if position == 0 else _name_syllables()[0])
-
-
-def confusable_given_name(name: str) -> tuple[str, str] | None:
-    """(syllable read, name syllable it may be a misreading of) for the first middle or given name that is
-    not a name syllable while one differing only by its diacritics is: ``Trần Bích Hãng`` → (Hãng, Hằng)."""
-    known, by_fold = _name_syllables()
-    for tok in nfc(name).split()[1:]:
-        if tok.lower() in known:
-            continue
-        near = by_fold.get(unaccent(tok).lower())
-        if near:
-            return title_case(tok), "/".join(near)
-    return None
-
-
-def confusable_surname(name: str) -> str | None:
-    """The common family name a rare one may be a misreading of: ``Đồ Quang Đạt`` → ``Đỗ``; else None."""
-    tokens = name.split()
-    if not tokens:
-        return None
-    first = nfc(tokens[0])
-    common = _surnames()[2].get(unaccent(first).lower())
-    if common is None or common.lower() == first.lower():
-        return None
-    return common
-
-
-def repair_surname(name: str) -> tuple[str, bool]:
-    """``Nguyên Văn An`` → (``Nguyễn Văn An``, True): the family name OCR read with a wrong diacritic."""
-    tokens = name.split()
-    if not tokens:
-        return name, False
-    known, unique, _ = _surnames()
-    first = tokens[0]
-    if first.lower() in known:
-        return name, False
-    canonical = unique.get(unaccent(first).lower())
-    if canonical is None:
-        return name, False
-    fixed = canonical.upper() if first.isupper() else canonical
-    return " ".join([fixed, *tokens[1:]]), True
-
-
-def split_run_together(name: str) -> tuple[str, bool]:
-    """``Xuânan`` → ``Xuân An`` when OCR lost the space between two syllables and only one split reads."""
-    out, changed, _ = _split_syllables(name, guess=False)
-    return out, changed
-
-
-def split_run_together_guessing(name: str) -> tuple[str, bool, bool]:
-    """Like :func:`split_run_together`, and where several splits read, the one into two known name
-    syllables ("Thịuyên" → "Thị Uyên", not "Thịu Yên"): (name, changed, guessed)."""
-    return _split_syllables(name, guess=True)
-
-
-def _split_syllables(name: str, guess: bool) -> tuple[str, bool, bool]:
-    out, changed, guessed = [], False, False
-    for tok in name.split():
-        if is_syllable(tok):
-            out.append(tok)
-            continue
-        splits = [(tok[:i], tok[i:]) for i in range(1, len(tok)) if is_syllable(tok[:i]) and is_syllable(tok[i:])]
-        if len(splits) > 1 and guess:
-            known = _name_syllables()[0]
-            splits = [(a, b) for a, b in splits if a.lower() in known and b.lower() in known]
-            guessed = len(splits) == 1
-        if len(splits) != 1:
-            out.append(tok)
-            continue
-        a, b = splits[0]
-        out += [a, b[:1].upper() + b[1:] if a[:1].isupper() and not a.isupper() else b]
-        changed = True
-    return " ".join(out), changed, guessed
-
-
-def is_vietnamese_name(name: str) -> bool:
-    """2-7 words, each a possible Vietnamese syllable carrying at most one tone mark."""
-    tokens = nfc(name).split()
-    if not 2 <= len(tokens) <= 7:
-        return False
-    return all(is_syllable(tok) for tok in tokens)
-
-
-def _has_vowel(token: str) -> bool:
-    return any(c in "aeiouy" for c in unaccent(token).lower())
-
-
-def is_syllable(token: str) -> bool:
-    """A written Vietnamese syllable: onset + a known rhyme, at most one tone mark.
-
-    The rhyme keeps its vowel marks (ă â ê ô ơ ư), so "Thuanh" (two syllables run together) or "Tuan" for
-    "Tuân" (a circumflex lost by OCR) are refused while "Quanh", "Huỳnh", "Nguyễn" pass.
-    """
-    nfd = unicodedata.normalize("NFD", token.lower())
-    if sum(1 for c in nfd if c in _TONES) > 1:
-        return False
-    plain = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
-    return any(plain[len(onset) :] in _RHYMES for onset in _onsets_of(plain))
-
-
-def _onsets_of(plain: str) -> list[str]:
-    """Every onset the syllable may start with ("gi" + "ang" or "g" + "iang"; "qu" + "a" or "q"…)."""
-    out = [""]
-    for onset in ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu"):
-        if plain.startswith(onset):
-            out.append(onset)
-    if plain[:1] and plain[:1] in "bcdđghklmnprstvx":
-        out.append(plain[:1])
-    return out
-
-
 class WordConfidence:
     """Looks up what Tesseract said about the words a value was read from."""
 
@@ -323,7 +156,7 @@ class WordConfidence:
             for i, w in enumerate(words):
                 if t := norm_token(w.text):
                     self.tokens.append((t, w.conf))
-                    self.exact.append(_strip_token(w.text))
+                    self.exact.append(strip_token(w.text))
                     self.index.append(i)
 
     def _hits(self, raw: str) -> list[tuple[float, int, int]]:
@@ -337,7 +170,7 @@ class WordConfidence:
             return []
         parts = [x for x in raw.split() if norm_token(x)]
         want = [norm_token(x) for x in parts]
-        exact = [_strip_token(x) for x in parts]
+        exact = [strip_token(x) for x in parts]
         n = len(want)
         if not n:
             return []
@@ -371,21 +204,6 @@ class WordConfidence:
         f = (conf - zero) / (full - zero)
         f = max(0.0, min(1.0, f))
         return f, None if f >= 1.0 else f"ocr_word_confidence {conf:.0f}"
-
-
-def _strip_token(s: str) -> str:
-    return nfc(s).strip(".,;:()[]\"'“”‘’*-–—_|/\\!¡`~")
-
-
-def norm_token(s: str) -> str:
-    """An OCR word as compared: NFC, lower case, without surrounding punctuation."""
-    return _strip_token(s).lower()
-
-
-def same_token(a: str, b: str) -> bool:
-    """Two OCR words spell the same thing (case, NFC and surrounding punctuation aside)."""
-    x = norm_token(a)
-    return bool(x) and x == norm_token(b)
 
 
 def _label_regex(label: str) -> re.Pattern[str]:
@@ -535,7 +353,7 @@ def extract_fields(
             else:
                 ok = 1 <= len(name.split()) <= 20
                 problem = None if ok else "implausible_name"
-                odd = [t for t in name.split() if _has_vowel(t) and not is_syllable(t) and len(t) > 3]
+                odd = [t for t in name.split() if has_vowel(t) and not is_syllable(t) and len(t) > 3]
                 if ok and odd:  # "HOALƯ": two syllables run together, or a foreign word: a person decides
                     ok, problem = False, "unusual_word_in_name"
             rule_conf = (0.85 if repaired else 0.92) * rule if ok else 0.4
@@ -546,7 +364,7 @@ def extract_fields(
     dob = None
     if "date_of_birth" in wanted:
         for value, rule in r.candidates("date_of_birth"):
-            found = _find_date(value)
+            found = find_date(value)
             if found:
                 dob, raw = found
                 problem = None
@@ -602,7 +420,7 @@ def extract_fields(
     issued = None
     if "issue_date" in wanted:
         for value, rule in r.candidates("issue_date"):
-            found = _find_date(value)
+            found = find_date(value)
             if found:
                 issued, raw = found
                 out["issue_date"] = r.value("issue_date", issued.isoformat(), raw, 0.93 * rule)
@@ -625,7 +443,7 @@ def extract_fields(
 
     if "valid_until" in wanted:
         for value, rule in r.candidates("valid_until"):
-            found = _find_date(value)
+            found = find_date(value)
             if found:
                 until, raw = found
                 conf, problem = 0.93 * rule, None

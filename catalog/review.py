@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from catalog.codes import CodeTemplates, parse_personal_id, validate_enterprise_code, validate_owner_id
+from catalog.dates import parse_date
 from catalog.db import Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
-from catalog.fields import extract_fields, parse_date, title_case
+from catalog.fields import extract_fields
+from catalog.names import title_case
 from catalog.owners import record_owner
 from catalog.status import Status
 from catalog.types import FIELD_KEYS, DocumentTypes

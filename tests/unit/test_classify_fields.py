@@ -5,7 +5,8 @@ import random
 import pytest
 
 from catalog.classify import classify
-from catalog.fields import extract_fields, parse_date
+from catalog.dates import parse_date
+from catalog.fields import extract_fields
 from catalog.types import default_document_types
 from ocr.text import unaccent
 from scripts.samplegen.papers import GENERATORS

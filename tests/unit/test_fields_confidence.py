@@ -6,7 +6,9 @@ import pytest
 
 from catalog.assess import assess
 from catalog.config import CatalogConfig
-from catalog.fields import extract_fields, is_vietnamese_name, parse_date, title_case
+from catalog.dates import parse_date
+from catalog.fields import extract_fields
+from catalog.names import is_vietnamese_name, title_case
 from catalog.types import default_document_types
 from tests.fields_data import TEXT, words
 
@@ -131,7 +133,7 @@ def test_top_three_with_confidences_and_configurable_threshold():
 
 
 def test_family_name_read_with_a_wrong_diacritic_is_repaired():
-    from catalog.fields import repair_surname, split_run_together
+    from catalog.names import repair_surname, split_run_together
 
     assert repair_surname("NGUYÊN VĂN AN") == ("NGUYỄN VĂN AN", True)  # Tesseract's usual capital Ễ → Ê
     assert repair_surname("Hưỳnh Thị Mai") == ("Huỳnh Thị Mai", True)
@@ -173,7 +175,7 @@ def test_declared_owner_wins_unless_the_paper_clearly_names_another():
 
 
 def test_rare_family_name_one_diacritic_from_a_common_one_goes_to_review():
-    from catalog.fields import confusable_surname
+    from catalog.names import confusable_surname
 
     assert confusable_surname("Đồ Quang Đạt") == "Đỗ"  # a real but rare family name, or Đỗ misread?
     assert confusable_surname("Lường Văn An") == "Lương"
@@ -189,7 +191,7 @@ def test_rare_family_name_one_diacritic_from_a_common_one_goes_to_review():
 
 
 def test_a_name_syllable_one_diacritic_from_a_common_name_goes_to_review():
-    from catalog.fields import confusable_given_name
+    from catalog.names import confusable_given_name
 
     assert confusable_given_name("Trần Bích Hãng") == ("Hãng", "Hằng")
     assert confusable_given_name("Đinh Xuân Quần") == ("Quần", "Quân")

@@ -118,7 +118,7 @@ def test_sure_names_and_id_numbers_are_verified_by_a_second_read():
 
 def test_only_a_plausible_confident_other_reading_contradicts():
     from catalog.assess import contradicts
-    from catalog.fields import is_name_syllable
+    from catalog.names import is_name_syllable
 
     def w(*pairs):
         return [Word(t, 0, 0, 1, 1, c) for t, c in pairs]
