@@ -11,176 +11,24 @@ rebuilt from the object (under legal hold).
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from blake3 import blake3
-
+from archive import digests, fsutil
+from archive.digests import PARALLEL_HASH_BYTES
 from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing, StorageUnavailable
-from archive.store import StoredObject, check_key, sha256_hex
+from archive.store import StoredObject, check_key
 
 META_GRACE_S = 2.0
 """How long after an object is linked a missing metadata file is taken for one still being written."""
-PARALLEL_HASH_BYTES = 256 * 1024
-"""From this size on, an object's digests are computed in helper threads while its bytes are written, copied
-(``put_file``) or read (``get``); also the size of the buffer those threads read a file through."""
-_hasher: ThreadPoolExecutor | None = None
-_lazy_lock = threading.Lock()  # guards what this module opens on first use: the helpers, the folder descriptor
-
-
-def _blake3_hex(data: bytes) -> str:
-    return blake3(data).hexdigest()
-
-
-def _digests(data: bytes) -> tuple[str, str]:
-    """(SHA-256, BLAKE3) of ``data``, hex."""
-    return sha256_hex(data), _blake3_hex(data)
-
-
-def _helpers() -> ThreadPoolExecutor:
-    global _hasher
-    with _lazy_lock:  # a document's writes run on several threads (``write_together``)
-        if _hasher is None:
-            _hasher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
-    return _hasher
-
-
-def _digests_beside(data: bytes) -> tuple[Future[str], Future[str]]:
-    """SHA-256 and BLAKE3 of ``data``, each in a helper thread (hashlib and blake3 release the GIL on large
-    buffers, and so does a file write with its fsync): an upload costs the slowest of the three, not their
-    sum."""
-    helpers = _helpers()
-    return helpers.submit(sha256_hex, data), helpers.submit(_blake3_hex, data)
-
-
-_chunks = threading.local()
-
-
-def _file_digest(fd: int, size: int, use_blake3: bool) -> str | None:
-    """BLAKE3 (or SHA-256) of the ``size`` bytes of the open file ``fd``, read in chunks through one buffer
-    that each helper thread keeps (no fresh memory to fault in); None if the file is shorter."""
-    buf = getattr(_chunks, "buf", None)
-    if buf is None:
-        buf = _chunks.buf = memoryview(bytearray(PARALLEL_HASH_BYTES))
-    h = blake3() if use_blake3 else hashlib.sha256()
-    done = 0
-    while done < size:
-        n = os.preadv(fd, [buf[: min(len(buf), size - done)]], done)
-        if n == 0:
-            return None
-        h.update(buf[:n])
-        done += n
-    return h.hexdigest()
-
-
-def _read_exactly(fd: int, size: int) -> bytes:
-    data = os.pread(fd, size, 0)
-    while len(data) < size:  # a regular file reads whole; a short read is only a signal or a changed file
-        more = os.pread(fd, size - len(data), len(data))
-        if not more:
-            break
-        data += more
-    return data
-
-
-def _matches(data: bytes, sha256: str, blake3_hex: str | None) -> bool:
-    if blake3_hex:
-        return _blake3_hex(data) == blake3_hex
-    return sha256_hex(data) == sha256
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-_NO_KERNEL_COPY = (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.ENOTSOCK)
-"""Refusals of an in-kernel copy: another filesystem, a filesystem without it, an old kernel, or (macOS)
-``sendfile`` only to sockets."""
-
-
-def _copy_file(src: int, dst: int) -> int:
-    """Copy all of ``src`` into ``dst`` inside the kernel where it can (``copy_file_range``, else
-    ``sendfile``), and what it would not copy through a buffer; the number of bytes copied."""
-    size = os.fstat(src).st_size
-    done = 0
-    for copy in (_copy_range, _send_file):
-        try:
-            while done < size and (n := copy(src, dst, done)):
-                done += n
-        except OSError as e:
-            if e.errno not in _NO_KERNEL_COPY:
-                raise
-        if done >= size:
-            break
-    while chunk := os.pread(src, 1 << 20, done):  # not Linux, refused, or the file grew meanwhile
-        os.lseek(dst, done, os.SEEK_SET)
-        _write_all(dst, chunk)
-        done += len(chunk)
-    return done
-
-
-def _copy_range(src: int, dst: int, offset: int) -> int:
-    if not hasattr(os, "copy_file_range"):
-        raise OSError(errno.ENOSYS, "copy_file_range")
-    return os.copy_file_range(src, dst, 1 << 30, offset, offset)
-
-
-def _send_file(src: int, dst: int, offset: int) -> int:
-    if not hasattr(os, "sendfile"):
-        raise OSError(errno.ENOSYS, "sendfile")
-    os.lseek(dst, offset, os.SEEK_SET)
-    return os.sendfile(dst, src, offset, 1 << 30)
-
-
-def _discard(fd: int, tmp: str | None) -> None:
-    """Close a temp file; remove its temp name (once linked, the object has its own)."""
-    os.close(fd)
-    if tmp:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-
-
-_any_dir_fd: int | None = None
-
-
-def _link(source: str, dest: str) -> bool:
-    """Hard-link ``source`` (a path, or ``/proc/self/fd/N`` of an unnamed file) as ``dest``; False if ``dest``
-    exists. The folder descriptor only makes Python call ``linkat`` with ``AT_SYMLINK_FOLLOW`` (it calls plain
-    ``link`` otherwise, which would link the ``/proc`` symlink itself); both paths are absolute, so it names
-    no folder."""
-    global _any_dir_fd
-    if _any_dir_fd is None:
-        with _lazy_lock:
-            if _any_dir_fd is None:
-                _any_dir_fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.link(source, dest, src_dir_fd=_any_dir_fd, follow_symlinks=True)
-    except FileExistsError:
-        return False
-    return True
-
-
-def _fsync_dir(path: str | Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalStore:
@@ -225,7 +73,7 @@ class LocalStore:
         if self._pending_dirs is not None:
             self._pending_dirs.add(folder)
         else:
-            _fsync_dir(folder)
+            fsutil.fsync_dir(folder)
 
     def _make_folders(self, folder: str, sync: bool) -> None:
         """Create ``folder`` and its missing parents; with ``sync``, each new one's entry is made durable too."""
@@ -255,29 +103,29 @@ class LocalStore:
         finally:
             dirs, self._pending_dirs = self._pending_dirs, None
             for d in sorted(dirs):
-                _fsync_dir(d)
+                fsutil.fsync_dir(d)
 
     def _write_named(self, dest: str, data: bytes, sync: bool) -> bool:
         """Write ``data`` to a file without a name (or a temp name), flush it, make it read-only, then give it
         the name ``dest`` by a hard link: False if ``dest`` exists (linking never replaces)."""
         fd, tmp = self._temp_file()
         try:
-            _write_all(fd, data)
+            fsutil.write_all(fd, data)
             if sync:
                 os.fsync(fd)
             return self._publish(fd, tmp, dest, sync)
         finally:
-            _discard(fd, tmp)
+            fsutil.discard(fd, tmp)
 
     def _publish(self, fd: int, tmp: str | None, dest: str, sync: bool) -> bool:
         """Make the written temp file read-only and link it as ``dest``; False if ``dest`` exists."""
         os.fchmod(fd, 0o444)
         source = tmp or f"/proc/self/fd/{fd}"
         try:
-            return _link(source, dest)
+            return fsutil.link(source, dest)
         except FileNotFoundError:  # the owner's or the document's first object (or a writer beside it)
             self._make_folders(os.path.dirname(dest), sync)
-            return _link(source, dest)
+            return fsutil.link(source, dest)
 
     def _temp_file(self) -> tuple[int, str | None]:
         """A new file open for reading and writing in ``tmp/``, and its temp name — None when it has none (Linux
@@ -298,7 +146,7 @@ class LocalStore:
         except OSError:
             return False
         try:
-            _link(f"/proc/self/fd/{fd}", probe)
+            fsutil.link(f"/proc/self/fd/{fd}", probe)
             os.unlink(probe)
             return True
         except OSError:
@@ -316,8 +164,8 @@ class LocalStore:
         retain_until: datetime | None = None,
         legal_hold: bool = False,
     ) -> StoredObject:
-        pending = _digests_beside(data) if len(data) >= PARALLEL_HASH_BYTES else None
-        digest, quick = _digests(data) if pending is None else (None, None)
+        pending = digests.digests_beside(data) if len(data) >= PARALLEL_HASH_BYTES else None
+        digest, quick = digests.digests(data) if pending is None else (None, None)
         try:
             created = self._write_new(self._obj_name(key), data)
         except OSError as e:
@@ -346,7 +194,7 @@ class LocalStore:
         try:
             length = os.fstat(src).st_size
             if length < PARALLEL_HASH_BYTES:
-                data = _read_exactly(src, length)
+                data = fsutil.read_exactly(src, length)
                 return self.put(
                     key,
                     data,
@@ -358,9 +206,12 @@ class LocalStore:
             dest = self._obj_name(key)
             fd, tmp = self._temp_file()
             try:
-                size = _copy_file(src, fd)
-                helpers = _helpers()
-                pending = (helpers.submit(_file_digest, fd, size, False), helpers.submit(_file_digest, fd, size, True))
+                size = fsutil.copy_file(src, fd)
+                helpers = digests.helpers()
+                pending = (
+                    helpers.submit(digests.file_digest, fd, size, False),
+                    helpers.submit(digests.file_digest, fd, size, True),
+                )
                 try:
                     if self.fsync:
                         os.fsync(fd)
@@ -370,7 +221,7 @@ class LocalStore:
                     raise OSError(f"the copy of {path} changed while it was hashed")
                 created = self._publish(fd, tmp, dest, self.fsync)
             finally:
-                _discard(fd, tmp)
+                fsutil.discard(fd, tmp)
         except OSError as e:
             raise StorageUnavailable(f"cannot write {key}: {e}", f"không ghi được {key}: {e}") from e
         finally:
@@ -473,7 +324,7 @@ class LocalStore:
         # Crash between the object and its metadata: the object is complete (fsynced, linked atomically).
         # Its retention is unknown here (the catalog ledger has it), so it is held until a person decides.
         data = path.read_bytes()
-        digest, quick = _digests(data)
+        digest, quick = digests.digests(data)
         obj = StoredObject(
             key,
             digest,
@@ -529,9 +380,9 @@ class LocalStore:
             size = os.fstat(fd).st_size
             beside = None
             if verify and size >= PARALLEL_HASH_BYTES:
-                beside = _helpers().submit(_file_digest, fd, size, quick is not None)
+                beside = digests.helpers().submit(digests.file_digest, fd, size, quick is not None)
             try:
-                data = _read_exactly(fd, size)
+                data = fsutil.read_exactly(fd, size)
             finally:
                 digest = beside.result() if beside is not None else None  # before the file is closed
         except OSError as e:
@@ -541,7 +392,7 @@ class LocalStore:
         if beside is not None:
             intact = len(data) == size and digest == (quick or obj.sha256)
         else:
-            intact = not verify or _matches(data, obj.sha256, quick)
+            intact = not verify or digests.matches(data, obj.sha256, quick)
         if not intact:
             raise ObjectCorrupted(
                 f"{key}: stored bytes do not match the checksum recorded when they were written",
@@ -584,7 +435,7 @@ class LocalStore:
     ) -> StoredObject:
         """The caller has checked ``data`` against the catalog; its SHA-256 becomes the recorded one, and
         the catalog's retention and hold are kept."""
-        digest, quick = _digests(data)
+        digest, quick = digests.digests(data)
         old = self.stat(key) if self._meta(key).exists() else None
         base = old or StoredObject(key, digest, len(data), stored_at=datetime.now(UTC))
         obj = replace(

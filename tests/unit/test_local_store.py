@@ -71,7 +71,7 @@ def test_durable_group_flushes_folders_once_and_resets(store, monkeypatch):
     import archive.local as local
 
     flushed = []
-    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(Path(p)))
+    monkeypatch.setattr(local.fsutil, "fsync_dir", lambda p: flushed.append(Path(p)))
     with store.durable_group(), store.durable_group():  # nested: the outer one flushes
         store.put("owners/1/d/a", b"a")
         store.put("owners/1/d/b", b"b")
@@ -94,7 +94,7 @@ def test_writes_leave_no_temp_files_and_flush_new_folders(store, monkeypatch, un
         pytest.skip("this filesystem has no O_TMPFILE (the named-temp case covers the write)")
     monkeypatch.setattr(store, "_unnamed", unnamed)
     flushed = []
-    monkeypatch.setattr(local, "_fsync_dir", lambda p: flushed.append(Path(p)))
+    monkeypatch.setattr(local.fsutil, "fsync_dir", lambda p: flushed.append(Path(p)))
     store.put("owners/9/d/a", b"a")
     objects = store.root / "objects"
     # the new folders' entries in their parents, and the object's own entry
