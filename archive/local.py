@@ -25,13 +25,13 @@ from pathlib import Path
 from archive import digests, fsutil
 from archive.digests import PARALLEL_HASH_BYTES
 from archive.errors import ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing, StorageUnavailable
-from archive.store import StoredObject, check_key
+from archive.store import ObjectStore, StoredObject, check_key
 
 META_GRACE_S = 2.0
 """How long after an object is linked a missing metadata file is taken for one still being written."""
 
 
-class LocalStore:
+class LocalStore(ObjectStore):
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
         self.root = root.resolve()
         self.url = "file://" + str(self.root)

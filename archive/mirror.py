@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from archive.errors import ArchiveError, ObjectCorrupted, ObjectMissing
 from archive.layout import mask_key
-from archive.store import ObjectStore, StoredObject, durable_group
+from archive.store import ObjectStore, StoredObject
 
 log = logging.getLogger("sohoa.archive.mirror")
 
 
-class MirroredStore:
+class MirroredStore(ObjectStore):
     def __init__(self, primary: ObjectStore, mirror: ObjectStore, *, required: bool = False) -> None:
         self.primary = primary
         self.mirror = mirror
@@ -90,8 +90,8 @@ class MirroredStore:
     @contextmanager
     def durable_group(self) -> Iterator[None]:
         with ExitStack() as stack:
-            stack.enter_context(durable_group(self.primary))
-            stack.enter_context(durable_group(self.mirror))
+            stack.enter_context(self.primary.durable_group())
+            stack.enter_context(self.mirror.durable_group())
             yield
 
 

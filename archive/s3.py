@@ -47,7 +47,7 @@ from archive.errors import (
     UploadDigestMismatch,
 )
 from archive.layout import mask_key
-from archive.store import StoredObject, check_key, sha256_hex
+from archive.store import ObjectStore, StoredObject, check_key, sha256_hex
 
 log = logging.getLogger("sohoa.archive.s3")
 T = TypeVar("T")
@@ -115,7 +115,7 @@ class _Client(Minio):
         return headers, date
 
 
-class S3Store:
+class S3Store(ObjectStore):
     """Write-once, checksummed, retained objects in one bucket of an S3 server."""
 
     def __init__(

@@ -36,7 +36,10 @@ class StoredObject:
 
 
 class ObjectStore(Protocol):
-    """Write-once object storage: a key, once written, keeps its bytes."""
+    """Write-once object storage: a key, once written, keeps its bytes.
+
+    Every store subclasses this protocol, so the optional capabilities (``put_file``, ``durable_group``) are
+    methods with defaults here that a store overrides where it can do better, never attributes to probe for."""
 
     url: str
 
@@ -54,6 +57,30 @@ class ObjectStore(Protocol):
 
         ``retain_until``: no delete or overwrite before then; ``legal_hold``: none until the hold is lifted."""
         ...
+
+    def put_file(
+        self,
+        key: str,
+        path: str | Path,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
+        retain_until: datetime | None = None,
+        legal_hold: bool = False,
+    ) -> StoredObject:
+        """``put`` of a file's content. By default the file's bytes are read and put (S3; a mirrored pair, whose
+        two copies must come from the same bytes); the local store copies the file without reading it into
+        memory."""
+        data = Path(path).read_bytes()
+        return self.put(
+            key, data, content_type=content_type, metadata=metadata, retain_until=retain_until, legal_hold=legal_hold
+        )
+
+    def durable_group(self) -> AbstractContextManager[None]:
+        """Group a document's writes so the store may flush them together (see ``LocalStore.durable_group``);
+        every object is durable when the block ends. By default nothing is grouped: each write is durable when
+        it returns (S3)."""
+        return nullcontext()
 
     def get(self, key: str, *, verify: bool = True) -> bytes:
         """The object's bytes, checked against the digest recorded when they were written (ObjectCorrupted
@@ -88,34 +115,6 @@ class ObjectStore(Protocol):
         given retention and hold. Only the fixity audit calls this; it bypasses write-once for the damaged
         copy, never for the retained original (on S3 that stays as an older version)."""
         ...
-
-
-def durable_group(store: ObjectStore) -> AbstractContextManager[None]:
-    """Group a document's writes so the store may flush them together (see ``LocalStore.durable_group``);
-    every object is durable when the block ends. A store without the notion (S3: each PUT is durable
-    when it returns) gives a no-op."""
-    group = getattr(store, "durable_group", None)
-    return group() if group is not None else nullcontext()
-
-
-def put_file(
-    store: ObjectStore,
-    key: str,
-    path: str | Path,
-    *,
-    content_type: str = "application/octet-stream",
-    metadata: dict[str, str] | None = None,
-    retain_until: datetime | None = None,
-    legal_hold: bool = False,
-) -> StoredObject:
-    """``store.put`` of a file's content. The local store copies it without reading it into memory
-    (``LocalStore.put_file``); a store without that (S3, a mirrored pair: both copies from the same bytes) is
-    given the bytes."""
-    kw = dict(content_type=content_type, metadata=metadata, retain_until=retain_until, legal_hold=legal_hold)
-    from_file = getattr(store, "put_file", None)
-    if from_file is not None:
-        return from_file(key, path, **kw)
-    return store.put(key, Path(path).read_bytes(), **kw)  # type: ignore[arg-type]
 
 
 T = TypeVar("T")

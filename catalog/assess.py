@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
@@ -39,9 +40,16 @@ class Assessment:
     """Fields whose OCR doubt a second read of their words lifted (both reads agree)."""
 
 
-Reread = Callable[[Sequence[int]], Sequence[Word]]
-"""Reads the words at these positions of ``words`` again, on their own (``ocr.reread.Rereader``), and returns
-what it read (nothing when it cannot)."""
+class Reread(Protocol):
+    """A second read of a document's words (``ocr.reread.Rereader``)."""
+
+    def __call__(self, positions: Sequence[int]) -> Sequence[Word]:
+        """The words at these positions of ``words`` read again, on their own (nothing when it cannot)."""
+        ...
+
+    def prefetch(self, spans: Sequence[Sequence[int]]) -> None:
+        """Start reading these spans ahead, all at once (a reader that cannot needs nothing here)."""
+        return None
 
 
 def assess(
@@ -78,13 +86,11 @@ def assess(
     first = once(words=words)
     if reread is None or not words or not cfg.second_read:
         return first
-    prefetch = getattr(reread, "prefetch", None)
-    if prefetch is not None:  # every line this decision may read again, in one go
-        index = WordConfidence(words)
-        keys = [k for k in REVIEWED_FIELDS if _doubted_by_ocr(first.fields.get(k), cfg)] + [
-            k for k in cfg.verify_fields if _verifiable(first.fields.get(k), cfg)
-        ]
-        prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
+    index = WordConfidence(words)  # every line this decision may read again, in one go
+    keys = [k for k in REVIEWED_FIELDS if _doubted_by_ocr(first.fields.get(k), cfg)] + [
+        k for k in cfg.verify_fields if _verifiable(first.fields.get(k), cfg)
+    ]
+    reread.prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
     return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread)
 
 

@@ -23,7 +23,7 @@ import cv2
 
 from archive.errors import ObjectConflict
 from archive.layout import document_keys, dossier_entry_key
-from archive.store import ObjectStore, StoredObject, durable_group, put_file, write_together
+from archive.store import ObjectStore, StoredObject, write_together
 from catalog.assess import assess
 from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
@@ -332,9 +332,9 @@ def store_document(
 
     def _put_file(key: str, path: str, content_type: str) -> Callable[[], StoredObject]:
         kw = dict(content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
-        return lambda: _kept(key, lambda: put_file(store, key, path, **kw))  # type: ignore[arg-type]
+        return lambda: _kept(key, lambda: store.put_file(key, path, **kw))  # type: ignore[arg-type]
 
-    with durable_group(store):  # every object durable before the catalog hears of it
+    with store.durable_group():  # every object durable before the catalog hears of it
         originals = []
         writes: list[Callable[[], StoredObject]] = []
         for n, src in enumerate(job.sources, 1):

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive.local import LocalStore
 from archive.s3 import S3Store
-from archive.store import put_file, write_together
+from archive.store import write_together
 from catalog.db import Catalog
 from catalog.warehouse import record_objects
 
@@ -137,7 +137,7 @@ def bench_local(work: Path, payloads: list[bytes], rounds: int, catalog: Catalog
                         kw = dict(content_type="image/png", metadata={"doc-code": f"D.{start:04d}"}, retain_until=until)
                         if in_memory:  # the stage's sidecar: bytes it has just built
                             return store.put(key, files[i].read_bytes(), **kw)  # type: ignore[arg-type]
-                        return put_file(store, key, files[i], **kw)  # type: ignore[arg-type]
+                        return store.put_file(key, files[i], **kw)  # type: ignore[arg-type]
 
                     *first, last = range(start, min(start + PER_DOCUMENT, n))
                     with store.durable_group():

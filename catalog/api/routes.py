@@ -291,8 +291,7 @@ async def get_document_file(
 
     def fetch() -> tuple[str | None, bytes | None]:
         store = ctx.open_store()
-        presign = getattr(store, "presigned_get", None)  # S3 store (issue 6); None on the local store
-        url = presign(rec.pdf_key, timedelta(seconds=expires)) if presign is not None else None
+        url = store.presigned_get(rec.pdf_key, timedelta(seconds=expires))  # None on the local store
         return (url, None) if url else (None, store.get(rec.pdf_key))
 
     try:

@@ -12,7 +12,7 @@ import pytest
 from archive.config import StoreConfig
 from archive.errors import InvalidKey, ObjectConflict, ObjectCorrupted, ObjectLocked, ObjectMissing
 from archive.mirror import MirroredStore
-from archive.store import ObjectStore, open_store, put_file, sha256_hex
+from archive.store import ObjectStore, open_store, sha256_hex
 
 pytest_plugins = ["tests.fixtures_s3"]
 
@@ -63,13 +63,13 @@ def test_put_file_stores_the_file_write_once(store: ObjectStore, tmp_path: Path,
     data = os.urandom(size)
     src = tmp_path / "scan.tif"
     src.write_bytes(data)
-    obj = put_file(store, KEY, src, content_type="image/tiff", metadata={"doc-code": "x.01"})
+    obj = store.put_file(KEY, src, content_type="image/tiff", metadata={"doc-code": "x.01"})
     assert obj.sha256 == sha256_hex(data) and obj.size == size and obj.content_type == "image/tiff"
     assert store.get(KEY) == data and store.stat(KEY).sha256 == obj.sha256
-    assert put_file(store, KEY, src).sha256 == obj.sha256  # the same file again: a no-op
+    assert store.put_file(KEY, src).sha256 == obj.sha256  # the same file again: a no-op
     src.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     with pytest.raises(ObjectConflict):
-        put_file(store, KEY, src)
+        store.put_file(KEY, src)
     assert store.get(KEY) == data
 
 

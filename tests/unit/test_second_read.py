@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from catalog.assess import agreeing_confidences, assess
+from catalog.assess import Reread, agreeing_confidences, assess
 from catalog.config import CatalogConfig
 from catalog.types import default_document_types
 from ocr.model import Word
@@ -13,7 +13,7 @@ TODAY = date(2026, 11, 22)
 LIFT = CatalogConfig(verify_fields=())  # only doubtful fields are read again
 
 
-class FakeReread:
+class FakeReread(Reread):
     """Answers a second read with the given words (or the first read's words at a new confidence)."""
 
     def __init__(self, first: list[Word], answer=None, conf: float = 96.0) -> None:
