@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StoreConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     url: str | None = None
     """``file:///path`` (embedded local store) or ``s3://BUCKET`` (MinIO or any S3 server); set from

@@ -30,7 +30,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -414,6 +413,8 @@ class Catalog:
     def next_sequence(self, scope: str, period: str = "", limit: int | None = None) -> int:
         """Atomically take the next number of a counter (safe across processes and machines)."""
         table = CodeSequence.__table__
+        from sqlalchemy.dialects import postgresql, sqlite  # the engine has loaded its own already
+
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         stmt = (
             dialect.insert(table)
@@ -481,11 +482,3 @@ class Catalog:
         with self.session() as s:
             rows = s.execute(select(Document.status, func.count()).group_by(Document.status))
             return {status: n for status, n in rows}
-
-
-# Tables kept in their own modules register on ``Base`` when imported; import them so the metadata is complete.
-import catalog.apikeys  # noqa: E402
-import catalog.batches  # noqa: E402  (the batch-items index)
-import catalog.leases  # noqa: E402
-import catalog.owners  # noqa: E402  (owners: citizens and businesses)
-import catalog.warehouse  # noqa: E402, F401  (the warehouse ledger, fixity runs)

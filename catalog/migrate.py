@@ -1,24 +1,62 @@
-"""Run the Alembic migrations programmatically (no alembic.ini needed at run time)."""
+"""Run the Alembic migrations programmatically (no alembic.ini needed at run time).
+
+Every command opens the catalog, so whether the schema is current is found without Alembic: the heads are
+read from the migration files' ``revision``/``down_revision`` lines, the current revisions from the
+``alembic_version`` table. Alembic itself (a tenth of a second to import) is loaded only to upgrade.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _ADVISORY_LOCK = 7_406_011  # any constant; serialises concurrent upgrades on PostgreSQL
 
 
+_REVISION = re.compile(r"^revision\s*=\s*[\"'](?P<rev>[^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(?P<down>.+)$", re.M)
+
+
+@functools.cache
+def script_heads() -> frozenset[str]:
+    """The heads of the migration files: revisions no other revision revises."""
+    revisions, revised = set(), set()
+    for f in (MIGRATIONS / "versions").glob("*.py"):
+        src = f.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(src), _DOWN.search(src)
+        if rev is None:
+            continue
+        revisions.add(rev["rev"])
+        if down is not None:
+            revised.update(re.findall(r"[\"']([^\"']+)[\"']", down["down"]))
+    return frozenset(revisions - revised)
+
+
+def stored_revisions(engine: Engine) -> set[str] | None:
+    """The revisions the database says it is at; None when it has no version table yet."""
+    try:
+        with engine.connect() as conn:
+            return {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:
+        return None
+
+
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -27,10 +65,14 @@ def alembic_config(engine: Engine) -> Config:
 
 def head_revisions(engine: Engine) -> set[str]:
     """Every head: independent features each add their own migration after 0001, so there may be several."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
 
@@ -56,6 +98,10 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
+    if revision == "heads" and stored_revisions(engine) == script_heads():
+        return  # current: nothing of Alembic is needed
+    from alembic import command
+
     if revision == "heads" and current_revisions(engine) == head_revisions(engine):
         return
     cfg = alembic_config(engine)

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class OcrConfig(BaseModel):
     """How pages are read, rasterized, prepared and recognised."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     lang: str = "vie"
     """Tesseract language model(s), e.g. ``vie`` or ``vie+eng``."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from pipeline.cli_api import audit_cmd, lookup, serve
 from pipeline.cli_apikey import apikey_app
@@ -20,8 +20,9 @@ from pipeline.cli_review import review_app
 from pipeline.cli_targets import targets_app
 from pipeline.cli_verify import verify_cmd
 from pipeline.cli_worker import worker_cmd
-from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, err, guarded, new_table, operator_name, out, print_json
 from pipeline.errors import ExitCode, describe
+from pipeline.logs import quiet_third_party_warnings
 from pipeline.nightly import JobReport, nightly_app
 
 app = typer.Typer(
@@ -100,7 +101,7 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             ]
         )
         return
-    table = Table(title=f"Danh mục loại giấy tờ (phiên bản {doc_types.version})")
+    table = new_table(title=f"Danh mục loại giấy tờ (phiên bản {doc_types.version})")
     for col in ("Mã", "Tên", "Name", "Hiệu lực / Validity", "Lưu trữ / Retention"):
         table.add_column(col)
     for t in doc_types.types:
@@ -120,7 +121,6 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Xem một tài liệu đã số hóa (có ghi nhật ký) / show one document (the lookup is audited)."""
-    from archive.store import open_store
     from catalog.db import Catalog
     from catalog.errors import NotFound
 
@@ -139,7 +139,12 @@ def show_cmd(
             owner_id=d.owner_id,
             detail={"via": "cli show"},
         )
-        store = open_store(cfg.store_config)
+        if d.pdf_key:
+            from archive.store import open_store
+
+            pdf = open_store(cfg.store_config).locate(d.pdf_key)
+        else:
+            pdf = None
         data = {
             "doc_code": d.doc_code,
             "dossier_code": d.dossier_code,
@@ -162,7 +167,7 @@ def show_cmd(
             "operator": d.operator,
             "signed_at": d.signed_at,
             "archived_at": d.archived_at,
-            "pdf": store.locate(d.pdf_key) if d.pdf_key else None,
+            "pdf": pdf,
             "pdf_sha256": d.pdf_sha256,
             "objects": d.objects,
         }
@@ -171,7 +176,7 @@ def show_cmd(
     if as_json:
         print_json(data)
         return
-    table = Table(show_header=False, title=f"Tài liệu {doc_code}")
+    table = new_table(show_header=False, title=f"Tài liệu {doc_code}")
     table.add_column("", style="bold")
     table.add_column("")
     for k, v in data.items():
@@ -227,7 +232,7 @@ def doctor_cmd() -> None:
             )
         ),
     )
-    table = Table(title="sohoa doctor")
+    table = new_table(title="sohoa doctor")
     for col in ("", "check", "result"):
         table.add_column(col)
     for name, result, ok in rows:
@@ -264,7 +269,7 @@ def print_job_reports(reports: list[JobReport], as_json: bool) -> None:
     if not reports:
         out.print("Không có việc nào / no nightly jobs registered")
         return
-    table = Table(title="sohoa nightly")
+    table = new_table(title="sohoa nightly")
     for col in ("", "job", "seconds", "summary"):
         table.add_column(col)
     for r in reports:
@@ -279,6 +284,10 @@ def _sigterm(_signum: int, _frame: object) -> None:
 
 def console_main() -> None:
     signal.signal(signal.SIGTERM, _sigterm)
+    quiet_third_party_warnings()
+    # pydantic looks for plugins among every installed distribution's entry points at its first model; sohoa
+    # uses none, and the search is a noticeable part of a command's start (an operator may still set it).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

@@ -7,9 +7,8 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
 
 def app_factory():
@@ -88,7 +87,7 @@ def lookup(
             if as_json:
                 print_json(data)
                 return
-            table = Table("doc_code", "type", "issued", "valid until", "signature", "status")
+            table = new_table("doc_code", "type", "issued", "valid until", "signature", "status")
             for p in papers:
                 table.add_row(p.doc_code, p.type_code, p.issue_date, p.valid_until or "∞", p.signature, p.status)
             out.print(table)
@@ -112,7 +111,7 @@ def lookup(
     if as_json:
         print_json(ans.as_dict())
         return
-    table = Table("type", "status", "doc_code", "issued", "valid until", "signature", title=f"on {ans.on_date}")
+    table = new_table("type", "status", "doc_code", "issued", "valid until", "signature", title=f"on {ans.on_date}")
     for p in ans.papers:
         d = p.document
         table.add_row(
@@ -150,7 +149,7 @@ def audit_cmd(
     if as_json:
         print_json([asdict(r) for r in rows])
         return
-    table = Table("time (UTC)", "who", "client", "agency", "what", "document", "purpose", "result", "via")
+    table = new_table("time (UTC)", "who", "client", "agency", "what", "document", "purpose", "result", "via")
     for r in rows:
         table.add_row(
             f"{r.at:%Y-%m-%d %H:%M:%S}",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
 apikey_app = typer.Typer(help="Khóa API của hệ thống tra cứu / API keys of client systems", no_args_is_help=True)
 
@@ -70,7 +69,7 @@ def list_cmd(
     if as_json:
         print_json([k.as_dict() for k in keys])
         return
-    table = Table("id", "client", "agency", "scopes", "rate/min", "created", "revoked")
+    table = new_table("id", "client", "agency", "scopes", "rate/min", "created", "revoked")
     for k in keys:
         table.add_row(
             k.id,

@@ -12,7 +12,7 @@ import typer
 
 # The vocabulary is a plain enum (no third-party imports): cheap enough for the CLI's start.
 from catalog.status import Status
-from pipeline.clikit import cli_config, err, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, err, guarded, new_table, operator_name, out, print_json
 from pipeline.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -176,13 +176,11 @@ def _follow(catalog, batch_id: str, items: int):
 
 
 def _print_status(st, as_json: bool) -> None:
-    from rich.table import Table
-
     data = st.as_json()
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"Lô {st.batch_id} — {'xong / done' if st.state == 'done' else st.state}")
+    table = new_table(title=f"Lô {st.batch_id} — {'xong / done' if st.state == 'done' else st.state}")
     table.add_column("Trạng thái / Status")
     table.add_column("Số / Count", justify="right")
     for k, n in st.totals.items():
@@ -212,8 +210,6 @@ def batch_status(batch_id: BatchId, as_json: AsJson = False) -> None:
 @guarded
 def batch_failed(batch_id: BatchId, as_json: AsJson = False) -> None:
     """Tài liệu lỗi của một lô và thư chết trong hàng đợi / failed items and dead-lettered messages."""
-    from rich.table import Table
-
     from catalog import batches
     from pipeline.batch import require_status
 
@@ -257,7 +253,7 @@ def batch_failed(batch_id: BatchId, as_json: AsJson = False) -> None:
             }
         )
         return
-    table = Table(title=f"Lô {batch_id}: lỗi / failures")
+    table = new_table(title=f"Lô {batch_id}: lỗi / failures")
     for col in ("#", "Tệp / Input", "Trạng thái / Status", "Lý do / Reason", "Lần / Attempts", "DLQ"):
         table.add_column(col, overflow="fold")
     for r in rows:

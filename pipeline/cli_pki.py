@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, out, print_json
-from signing.keys import PASSPHRASE_ENV, PIN_ENV, trust_roots
-from signing.pki import ensure_demo_pki
-from signing.sign import build_signer
+from pipeline.clikit import cli_config, guarded, new_table, out, print_json
 
 pki_app = typer.Typer(help="Khóa ký số / signing keys and the demo PKI", no_args_is_help=True)
 
@@ -27,6 +23,8 @@ def init_demo(
     from cryptography import x509
 
     cfg = cli_config()
+    from signing.pki import ensure_demo_pki
+
     pki = ensure_demo_pki(cfg.pki_dir, cfg.signing.organisation or cfg.agency_name, force=force)
     rows = []
     for role, path in (("root", pki.root_cert), ("signer", pki.signer_cert), ("tsa", pki.tsa_cert)):
@@ -37,7 +35,7 @@ def init_demo(
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"PKI DEMO — {cfg.pki_dir} (không có giá trị pháp lý / not for production)")
+    table = new_table(title=f"PKI DEMO — {cfg.pki_dir} (không có giá trị pháp lý / not for production)")
     for col in ("role", "file", "subject", "expires"):
         table.add_column(col)
     for r in rows:
@@ -51,6 +49,9 @@ def show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Khóa ký đang cấu hình / the configured key, level, TSA and trust roots (opens the key: checks the PIN)."""
     cfg = cli_config()
     s = cfg.signing
+    from signing.keys import trust_roots
+    from signing.sign import build_signer
+
     signer = build_signer(s, cfg.pki_dir, cfg.agency_name)
     cert = signer.signer.signing_cert
     data = {
@@ -65,7 +66,7 @@ def show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         print_json(data)
         return
-    table = Table(show_header=False, title="sohoa pki")
+    table = new_table(show_header=False, title="sohoa pki")
     for k, v in data.items():
         table.add_row(k, "\n".join(v) if isinstance(v, list) else str(v))
     out.print(table)
@@ -82,6 +83,7 @@ def token_import(
     """Chép khóa PKCS#12 vào thiết bị ký / move a PKCS#12 key onto a PKCS#11 token (PIN in SOHOA_SIGNING_PIN)."""
     from signing.errors import SignerUnavailable
     from signing.hsm import import_pkcs12
+    from signing.keys import PASSPHRASE_ENV, PIN_ENV
 
     cfg = cli_config()
     pin = os.environ.get(PIN_ENV)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, err, guarded, out, print_json
+from pipeline.clikit import cli_config, err, guarded, new_table, out, print_json
 
 Quarter = Annotated[
     str | None, typer.Option("--quarter", "--period", help="Kỳ: quý 2026Q4 hoặc năm 2026 (mặc định: quý hiện tại)")
@@ -86,7 +85,7 @@ def kpi_cmd(
         mark = "[green]✓[/]" if met else ("[red]✗[/]" if met is False else " ")
         return f"{mark} {value} / {target}"
 
-    table = Table(title=f"Chỉ tiêu số hóa — {report['period_vi']} (giá trị / chỉ tiêu)")
+    table = new_table(title=f"Chỉ tiêu số hóa — {report['period_vi']} (giá trị / chỉ tiêu)")
     for col in ("Cấp", "Tỷ lệ số hóa", "Tỷ lệ tái sử dụng", "Hồ sơ/cán bộ (kỳ)", "Trang số hóa"):
         table.add_column(col)
     dig = {r["level"]: r for r in report["digitization"]["by_level"]}

@@ -6,9 +6,8 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
 review_app = typer.Typer(help="Hàng đợi duyệt / review queue", no_args_is_help=True)
 
@@ -58,7 +57,7 @@ def review_list(
     if as_json:
         print_json([{**asdict(i), "owner_id": mask_id(i.owner_id)} for i in items])
         return
-    table = Table(title=f"Chờ duyệt / waiting for review: {len(items)}")
+    table = new_table(title=f"Chờ duyệt / waiting for review: {len(items)}")
     for col in ("Mã / code", "Loại / type", "Độ tin cậy", "Chủ sở hữu / owner", "Lý do / reasons", "Tệp / input"):
         table.add_column(col)
     for i in items:
@@ -92,7 +91,7 @@ def review_show(
     if as_json:
         print_json(data)
         return
-    table = Table(show_header=False, title=f"Duyệt / review {data['doc_code'] or data['key']}")
+    table = new_table(show_header=False, title=f"Duyệt / review {data['doc_code'] or data['key']}")
     table.add_column("", style="bold")
     table.add_column("")
     for k, v in data.items():

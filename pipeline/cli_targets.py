@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
 targets_app = typer.Typer(
     help="Cơ quan, cán bộ và mẫu số chỉ tiêu / agencies, operators and KPI denominators", no_args_is_help=True
@@ -147,7 +146,7 @@ def list_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Cơ quan và mẫu số chỉ tiêu")
+    table = new_table(title="Cơ quan và mẫu số chỉ tiêu")
     for col in ("Mã", "Tên", "Cấp", "Tổ chức", "Năm: kết quả giấy / cán bộ"):
         table.add_column(col)
     for r in rows:

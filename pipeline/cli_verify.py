@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from pipeline.clikit import cli_config, guarded, operator_name, out, print_json
-from pipeline.config import AppConfig
-from signing.config import LEVELS
-from signing.sign import vn_time
-from signing.verify import VERDICT_VI, Verdict, VerifyReport, verify_configured
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
+from signing.levels import LEVELS
+
+if TYPE_CHECKING:
+    from pipeline.config import AppConfig
+    from signing.verify import VerifyReport
 
 
 def load_target(cfg: AppConfig, target: str, operator: str) -> tuple[bytes, dict]:
@@ -73,6 +73,8 @@ def verify_cmd(
     """
     if min_level is not None and min_level not in LEVELS:
         raise typer.BadParameter(f"--min-level must be one of {', '.join(LEVELS)}")
+    from signing.verify import verify_configured
+
     cfg = cli_config()
     data, source = load_target(cfg, target, operator_name(cfg, operator))
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # problems are in the report, not as tracebacks
@@ -85,12 +87,15 @@ def verify_cmd(
 
 
 def print_report(source: dict, r: VerifyReport, tz: str) -> None:
+    from signing.sign import vn_time
+    from signing.verify import VERDICT_VI, Verdict
+
     v = r.verdict
     colour = "green" if v == Verdict.VALID else "red"
     out.print(f"[bold {colour}]{VERDICT_VI[v]} / {v.name.lower()}[/] ({int(v)}) — {next(iter(source.values()))}")
     if r.error:
         out.print(r.error)
-    table = Table(show_header=False)
+    table = new_table(show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     for s in r.signatures:

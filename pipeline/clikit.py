@@ -11,15 +11,20 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from pipeline.config import AppConfig, load_config
-from pipeline.deps import setup_logging
 from pipeline.errors import ExitCode, describe
+from pipeline.logs import setup_logging
 
+if TYPE_CHECKING:
+    from pipeline.config import AppConfig
+
+# Modules of the command line import only typer, rich and this module at start; everything heavy (the
+# configuration's models, SQLAlchemy, OpenCV, pyHanko, FastAPI) is imported by the command that uses it, so
+# `sohoa --help` and `sohoa show` start at once.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
@@ -45,6 +50,8 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
 
 
 def cli_config() -> AppConfig:
+    from pipeline.config import load_config
+
     cfg = load_config()
     setup_logging(cfg.log_level)
     return cfg
@@ -52,6 +59,13 @@ def cli_config() -> AppConfig:
 
 def operator_name(cfg: AppConfig, operator: str | None) -> str:
     return operator or cfg.operator or getpass.getuser()
+
+
+def new_table(*args: Any, **kwargs: Any) -> Any:
+    """A ``rich.table.Table``; rich's table module is imported by the commands that print one."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
 
 
 def print_json(data: Any) -> None:

@@ -5,45 +5,95 @@ Each package owns its frozen section (``OcrConfig``, ``SigningConfig``, ``Catalo
 Nested settings use ``__`` in variable names, e.g. ``SOHOA_OCR__PDF_DPI=200``. Secrets (the PKCS#12
 passphrase, S3 keys) are never read from the file, only from the environment, by the code that needs them.
 Building the configuration does no I/O beyond reading that one file.
+
+Precedence, highest first: values given to ``AppConfig(...)``, ``SOHOA_*`` variables, the TOML file; sections
+are merged key by key. Variables are read here rather than through pydantic-settings: importing it costs
+0.1 s of CPU (asyncio and its cloud providers), a quarter of what a command may take to start (issue 16), for
+what these forty lines do. Names are case-insensitive; a value that starts with ``[`` or ``{`` is JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from archive.config import StoreConfig
 from catalog.api.config import ApiConfig
-from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
 from pipeline.queue_config import QueueConfig
 from signing.config import SigningConfig
 
+if TYPE_CHECKING:
+    from catalog.codes import CodeTemplates
+
 AGENCY_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 _ZONED_SECTIONS = ("catalog", "queue", "signing")
+ENV_PREFIX = "SOHOA_"
+NESTED = "__"
 
 
-class AppConfig(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="SOHOA_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-    )
+def _deep_merge(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(low)
+    for k, v in high.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+def _env_value(value: str) -> Any:
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
+def environment_settings(fields: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """``SOHOA_*`` variables that name a setting, as nested data (``SOHOA_OCR__PDF_DPI`` → ``ocr.pdf_dpi``);
+    other ``SOHOA_*`` variables (``SOHOA_CONFIG``, the secrets) are not settings and are left alone."""
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split(NESTED)
+        if path[0] not in fields or not all(path):
+            continue
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = _env_value(value)
+    return out
+
+
+def file_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The TOML file named by ``SOHOA_CONFIG`` (none: no settings)."""
+    path = environ.get("SOHOA_CONFIG")
+    if not path:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ValueError(f"{path}: {e}") from e
+
+
+class AppConfig(BaseModel):
+    # Each setting's docstring documents it in the source; pydantic is not asked to copy them into the fields
+    # (``use_attribute_docstrings`` reads the source of every section at start: 17 ms of every command).
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     home: Path = Path("sohoa-data")
     """Folder of the embedded defaults: catalog.db, warehouse/, pki/, work/, quarantine/."""
@@ -85,11 +135,15 @@ class AppConfig(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _one_timezone(cls, data: object) -> object:
-        """Give every section the one time zone (an older per-section setting counts when the top one is unset)."""
+    def _sources(cls, data: object) -> object:
+        """The file and the environment under what was given, then the one time zone given to every section
+        (an older per-section setting counts when the top one is unset)."""
         if not isinstance(data, dict):
             return data
-        data = dict(data)
+        environ = os.environ
+        data = _deep_merge(
+            _deep_merge(file_settings(environ), environment_settings(cls.model_fields, environ)), dict(data)
+        )
 
         def section_tz(name: str) -> str | None:
             sec = data.get(name)
@@ -114,21 +168,6 @@ class AppConfig(BaseSettings):
         if not AGENCY_RE.match(v):
             raise ValueError(f"agency code {v!r} is not of the form 000.00.00.H42")
         return v
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = os.environ.get("SOHOA_CONFIG")
-        if path:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
-        return tuple(sources)
 
     # --- derived places and sections -------------------------------------------------------------
     @cached_property
@@ -159,6 +198,8 @@ class AppConfig(BaseSettings):
 
     @property
     def templates(self) -> CodeTemplates:
+        from catalog.codes import CodeTemplates
+
         c = self.catalog
         return CodeTemplates(c.dossier_template, c.document_template, c.paper_template)
 

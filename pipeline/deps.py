@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,13 +42,3 @@ def build_deps(cfg: AppConfig) -> Deps:
     organisation = cfg.signing.organisation or cfg.agency_name
     signer = build_signer(cfg.signing, cfg.pki_dir, organisation)
     return Deps(cfg, doc_types, catalog, store, engine, signer, PagePool(engine, cfg.ocr))
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.WARNING), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Font subsetting chatter from fontTools is not the operator's concern.
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    # pyHanko warns about what our own verification reports (e.g. demo revocation data issued in process).
-    logging.getLogger("pyhanko").setLevel(logging.ERROR)

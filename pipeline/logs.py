@@ -1,4 +1,4 @@
-"""Structured (JSON lines) logs for workers; never personal data.
+"""Logging set-up of every entry point, and structured (JSON lines) logs for workers; never personal data.
 
 The pipeline's own messages only carry batch ids, item numbers, statuses, reason codes and masked owner
 IDs (``catalog.codes.mask_id``); this formatter adds no record attributes beyond those, so what a log
@@ -11,7 +11,30 @@ import json
 import logging
 import os
 import socket
+import warnings
 from datetime import UTC, datetime
+
+OUR_PACKAGES = ("pipeline", "ocr", "signing", "archive", "catalog", "scripts")
+
+
+def quiet_third_party_warnings() -> None:
+    """Deprecation notices of the libraries we use (e.g. cryptography's about DSA, printed when pyHanko is
+    imported) are for their developers and ours, not for a clerk: they are not shown. Our own warnings are."""
+    ours = "|".join(OUR_PACKAGES)
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+        # a third party's deprecation (cryptography's CryptographyDeprecationWarning is a UserWarning)
+        warnings.filterwarnings("ignore", message=r".*deprecat", category=category, module=rf"(?!({ours})(\.|$))")
+
+
+def setup_logging(level: str) -> None:
+    """Plain logs for the command line at ``level``, without the libraries' chatter."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Font subsetting chatter from fontTools is not the operator's concern.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # pyHanko warns about what our own verification reports (e.g. demo revocation data issued in process).
+    logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
 
 class JsonFormatter(logging.Formatter):

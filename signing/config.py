@@ -5,15 +5,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from signing.levels import LEVELS, Level
+
 LIBERATION_SERIF = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 SOFTHSM2_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 
-Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
-LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
+__all__ = ["LEVELS", "Level", "SigningConfig"]
 
 
 class SigningConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: Literal["demo", "pkcs12", "pkcs11"] = "demo"
     """Where the agency key lives: ``demo`` (generated demo PKI, not legally valid), ``pkcs12`` (a file)

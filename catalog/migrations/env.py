@@ -1,11 +1,11 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from catalog.db import Base
+from catalog.schema import metadata
 from catalog.search import include_name
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection) -> None:

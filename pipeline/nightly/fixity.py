@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from archive.store import ObjectStore
-from catalog.db import Catalog
 from pipeline.nightly.registry import JobReport, job, nightly_app
 
 if TYPE_CHECKING:
+    from archive.store import ObjectStore
+    from catalog.db import Catalog
     from pipeline.deps import Deps
 
 ORDER = 20  # after repair-type jobs, before the KPI snapshot
@@ -54,12 +54,10 @@ def fixity_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Kiểm tra toàn vẹn kho lưu trữ / fixity audit of the warehouse (SHA-256 of every copy)."""
-    from pipeline.clikit import cli_config, guarded, operator_name
+    from pipeline.clikit import cli_config, guarded, new_table, operator_name
 
     @guarded
     def run() -> None:
-        from rich.table import Table
-
         from archive.store import open_store
         from catalog.db import Catalog
         from pipeline.clikit import out, print_json
@@ -78,7 +76,7 @@ def fixity_cmd(
             mark = "[green]✓[/]" if report.ok else "[red]✗[/]"
             out.print(f"{mark} fixity " + ", ".join(f"{k}={v}" for k, v in report.summary.items()))
             if problems:
-                table = Table(title="Đối tượng có vấn đề / objects with problems")
+                table = new_table(title="Đối tượng có vấn đề / objects with problems")
                 for col in ("key", "outcome", "copies", "detail"):
                     table.add_column(col)
                 for p in problems:

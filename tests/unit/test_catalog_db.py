@@ -6,16 +6,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import catalog.apikeys
-import catalog.batches
-import catalog.kpi_db
-import catalog.leases
-import catalog.owners
-
-# every module that adds tables to the catalog's metadata, so the comparison sees the whole schema even
-# when this file runs alone
-import catalog.warehouse  # noqa: F401
-from catalog.db import Base, Catalog
+from catalog.db import Catalog
+from catalog.schema import metadata  # every module that adds tables, so the comparison sees the whole schema
 from catalog.search import include_name
 
 
@@ -23,7 +15,7 @@ def test_migrations_match_the_models(catalog_url):
     c = Catalog(catalog_url)
     with c.engine.connect() as conn:
         opts = {"compare_type": True, "include_name": include_name}
-        assert compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts=opts), metadata) == []
     Catalog(catalog_url).close()  # a second start finds the schema current
     c.close()
 

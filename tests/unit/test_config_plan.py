@@ -93,3 +93,27 @@ def test_manifest_without_file_column(tmp_path: Path):
         plan_batch(tmp_path, None, default_document_types())
     with pytest.raises(InputError):
         plan_batch(tmp_path / "absent", None, default_document_types())
+
+
+def test_environment_settings_nested_json_and_precedence(tmp_path: Path, monkeypatch):
+    from pipeline.config import AppConfig
+
+    toml = tmp_path / "sohoa.toml"
+    toml.write_text('[queue]\nlease_s = 50\nmax_retries = 2\n[signing]\nlevel = "B-T"\n', encoding="utf-8")
+    monkeypatch.setenv("SOHOA_CONFIG", str(toml))
+    monkeypatch.setenv("sohoa_queue__max_retries", "9")  # names are case-insensitive
+    monkeypatch.setenv("SOHOA_SIGNING__CHAIN_PATHS", '["/etc/ca/a.pem", "/etc/ca/b.pem"]')  # JSON for a list
+    monkeypatch.setenv("SOHOA_SIGNING_PASSPHRASE", "secret")  # a secret, not a setting: left alone
+    monkeypatch.setenv("SOHOA_TIMEZONE", "Asia/Bangkok")
+    cfg = AppConfig(queue={"lease_s": 70})
+    # given > environment > file, section by section
+    assert (cfg.queue.lease_s, cfg.queue.max_retries, cfg.signing.level) == (70, 9, "B-T")
+    assert cfg.signing.chain_paths == (Path("/etc/ca/a.pem"), Path("/etc/ca/b.pem"))
+    # the one time zone reaches every section that needs it
+    assert cfg.timezone == cfg.catalog.timezone == cfg.queue.timezone == cfg.signing.timezone == "Asia/Bangkok"
+
+
+def test_an_older_section_time_zone_still_counts(monkeypatch):
+    monkeypatch.setenv("SOHOA_QUEUE__TIMEZONE", "Asia/Bangkok")
+    cfg = load_config()
+    assert cfg.timezone == cfg.signing.timezone == "Asia/Bangkok"

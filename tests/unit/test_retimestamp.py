@@ -16,7 +16,7 @@ from catalog.db import Catalog
 from catalog.status import Status
 from pipeline.config import AppConfig
 from pipeline.nightly.registry import JOBS
-from pipeline.nightly.retimestamp import renewed_key, retimestamp
+from pipeline.renewal import renewed_key, retimestamp
 from signing.config import SigningConfig
 from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 from signing.sign import build_signer

@@ -1,0 +1,18 @@
+"""The whole catalog schema: every module that defines tables, imported so ``metadata`` is complete.
+
+Only migrations (``catalog/migrations/env.py``) and the schema test need all tables at once; a command that
+reads documents imports ``catalog.db`` alone and starts faster for it.
+"""
+
+import catalog.apikeys
+import catalog.batches
+import catalog.db
+import catalog.kpi_db
+import catalog.leases
+import catalog.owners
+import catalog.search
+import catalog.warehouse
+
+metadata = catalog.db.Base.metadata
+
+__all__ = ["catalog", "metadata"]
