@@ -1,281 +1,76 @@
-"""The ``sohoa`` command line: thin shells over the stages; errors become exit codes in ``main``."""
+"""The ``sohoa`` command line: thin shells over the stages; errors become exit codes in ``clikit.guarded``.
+
+Every command and command group lives in its own ``pipeline/cli_<topic>.py`` and is loaded only when named
+(``sohoa --help`` loads them all to list them): a command pays at start for itself alone.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
-import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from pipeline.cli_api import audit_cmd, lookup, serve
-from pipeline.cli_apikey import apikey_app
-from pipeline.cli_archive import export_cmd
-from pipeline.cli_batch import batch_app
-from pipeline.cli_pki import pki_app
-from pipeline.cli_report import kpi_cmd, report_cmd
-from pipeline.cli_review import review_app
-from pipeline.cli_targets import targets_app
-from pipeline.cli_verify import verify_cmd
-from pipeline.cli_worker import worker_cmd
-from pipeline.clikit import cli_config, err, guarded, new_table, operator_name, out, print_json
-from pipeline.errors import ExitCode, describe
 from pipeline.logs import quiet_third_party_warnings
-from pipeline.nightly import JobReport, nightly_app
+
+COMMANDS = {
+    "batch": ("pipeline.cli_batch", "batch_app"),
+    "ocr": ("pipeline.cli_docs", "ocr_cmd"),
+    "types": ("pipeline.cli_docs", "types_cmd"),
+    "show": ("pipeline.cli_docs", "show_cmd"),
+    "doctor": ("pipeline.cli_docs", "doctor_cmd"),
+    "review": ("pipeline.cli_review", "review_app"),
+    "verify": ("pipeline.cli_verify", "verify_cmd"),
+    "export": ("pipeline.cli_archive", "export_cmd"),
+    "serve": ("pipeline.cli_api", "serve"),
+    "lookup": ("pipeline.cli_api", "lookup"),
+    "audit": ("pipeline.cli_api", "audit_cmd"),
+    "apikey": ("pipeline.cli_apikey", "apikey_app"),
+    "worker": ("pipeline.cli_worker", "worker_cmd"),
+    "nightly": ("pipeline.nightly.cli_support", "nightly_app"),
+    "report": ("pipeline.cli_report", "report_cmd"),
+    "kpi": ("pipeline.cli_report", "kpi_cmd"),
+    "targets": ("pipeline.cli_targets", "targets_app"),
+    "pki": ("pipeline.cli_pki", "pki_app"),
+}
+"""Command name -> (module, attribute): a ``typer.Typer`` group or a command function."""
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group: the commands of ``COMMANDS``, each built the first time it is named."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):
+        cmd = self.commands.get(cmd_name)
+        if cmd is None and cmd_name in COMMANDS:
+            module, attr = COMMANDS[cmd_name]
+            target = getattr(importlib.import_module(module), attr)
+            if not isinstance(target, typer.Typer):  # a command function: a one-command app gives its command
+                single = typer.Typer(add_completion=False)
+                single.command(cmd_name)(target)
+                target = single
+            cmd = typer.main.get_command(target)
+            cmd.name = cmd_name
+            self.commands[cmd_name] = cmd
+        return cmd
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     help="sohoa — số hóa hồ sơ, giấy tờ và kho dữ liệu điện tử / digitization and e-archive",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(batch_app, name="batch")
-app.add_typer(nightly_app, name="nightly")
-app.add_typer(apikey_app, name="apikey")
-app.command("serve")(serve)
-app.command("lookup")(lookup)
-app.command("audit")(audit_cmd)
-app.command("worker")(worker_cmd)
-app.add_typer(targets_app, name="targets")
-app.command("report")(report_cmd)
-app.command("kpi")(kpi_cmd)
-app.add_typer(review_app, name="review")
-app.add_typer(pki_app, name="pki")
-app.command("verify")(verify_cmd)
-app.command("export")(export_cmd)
 
 
-@app.command("ocr")
-@guarded
-def ocr_cmd(
-    file: Annotated[Path, typer.Argument(help="Ảnh quét hoặc PDF / a scan or PDF")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    debug_dir: Annotated[
-        Path | None,
-        typer.Option("--debug-dir", help="Ghi ảnh sau từng bước tiền xử lý / write the image after every step"),
-    ] = None,
-) -> None:
-    """Đọc chữ một tệp ảnh quét / OCR one scan and print its text."""
-    from ocr.document import read_document
-
-    cfg = cli_config()
-    result = read_document(file, cfg.ocr, debug_dir=debug_dir)
-    if as_json:
-        print_json(result.as_json())
-    else:
-        sys.stdout.write(result.text + "\n")
-        for warning in result.warnings():
-            err.print(f"[yellow]{warning}[/]")
-
-
-@app.command("types")
-@guarded
-def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Danh mục loại giấy tờ / the document-type catalogue."""
-    from catalog.types import default_document_types
-
-    doc_types = default_document_types()
-    if as_json:
-        print_json(
-            [
-                {
-                    "code": t.code,
-                    "name_vi": t.name_vi,
-                    "name_en": t.name_en,
-                    "kind": t.kind,
-                    "owner_field": t.owner_field,
-                    "fields": list(t.fields),
-                    "validity": t.validity.model_dump(),
-                    "retention": t.retention,
-                    "result_code": t.result_code,
-                    "notation": t.notation,
-                    "procedures": list(t.procedures),
-                    "titles": list(t.titles),
-                    "keywords": list(t.keywords),
-                    "labels": {k: list(v) for k, v in t.labels.items()},
-                    "catalogue_version": doc_types.version,
-                }
-                for t in doc_types.types
-            ]
-        )
-        return
-    table = new_table(title=f"Danh mục loại giấy tờ (phiên bản {doc_types.version})")
-    for col in ("Mã", "Tên", "Name", "Hiệu lực / Validity", "Lưu trữ / Retention"):
-        table.add_column(col)
-    for t in doc_types.types:
-        v = t.validity
-        validity = {"permanent": "vĩnh viễn", "printed": "theo ngày in"}.get(v.kind, f"{v.n} {v.kind}")
-        table.add_row(
-            t.code, t.name_vi, t.name_en, validity, "vĩnh viễn" if t.retention == "permanent" else f"{t.retention} năm"
-        )
-    out.print(table)
-
-
-@app.command("show")
-@guarded
-def show_cmd(
-    doc_code: Annotated[str, typer.Argument(help="Mã tài liệu / document code")],
-    operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Xem một tài liệu đã số hóa (có ghi nhật ký) / show one document (the lookup is audited)."""
-    from catalog.db import Catalog
-    from catalog.errors import NotFound
-
-    cfg = cli_config()
-    catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
-    try:
-        d = catalog.by_code(doc_code)
-        if d is None:
-            raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
-        catalog.record_event(
-            "viewed",
-            operator_name(cfg, operator),
-            agency=cfg.agency,
-            doc_key=d.key,
-            doc_code=d.doc_code,
-            owner_id=d.owner_id,
-            detail={"via": "cli show"},
-        )
-        if d.pdf_key:
-            from archive.store import open_store
-
-            pdf = open_store(cfg.store_config).locate(d.pdf_key)
-        else:
-            pdf = None
-        data = {
-            "doc_code": d.doc_code,
-            "dossier_code": d.dossier_code,
-            "paper_code": d.paper_code,
-            "status": d.status,
-            "review": d.review_reasons,
-            "reason": d.reason,
-            "type_code": d.type_code,
-            "type_name": d.type_name,
-            "type_confidence": d.type_confidence,
-            "owner_id": d.owner_id,
-            "fields": d.fields,
-            "issue_date": d.issue_date,
-            "valid_until": d.valid_until,
-            "pages": d.pages,
-            "ocr_confidence": d.ocr_confidence,
-            "input": d.input,
-            "sha256": d.key,
-            "agency": d.agency,
-            "operator": d.operator,
-            "signed_at": d.signed_at,
-            "archived_at": d.archived_at,
-            "pdf": pdf,
-            "pdf_sha256": d.pdf_sha256,
-            "objects": d.objects,
-        }
-    finally:
-        catalog.close()
-    if as_json:
-        print_json(data)
-        return
-    table = new_table(show_header=False, title=f"Tài liệu {doc_code}")
-    table.add_column("", style="bold")
-    table.add_column("")
-    for k, v in data.items():
-        if k == "fields":
-            v = "\n".join(f"{fk}: {fv['value']} ({fv['confidence']:.2f})" for fk, fv in (v or {}).items())
-        elif k == "objects":
-            v = "\n".join(v or {})
-        table.add_row(k, "" if v is None else str(v))
-    out.print(table)
-
-
-@app.command("doctor")
-@guarded
-def doctor_cmd() -> None:
-    """Kiểm tra cài đặt / check that everything the pipeline calls is installed and reachable."""
-    import shutil as _sh
-
-    from archive.store import open_store
-    from catalog.db import Catalog
-    from ocr.tesseract import probe
-    from signing.sign import build_signer
-
-    cfg = cli_config()
-    rows: list[tuple[str, str, bool]] = []
-
-    def check(name: str, fn) -> None:
-        try:
-            rows.append((name, str(fn()), True))
-        except Exception as e:
-            f = describe(e)
-            rows.append((name, f.message, False))
-
-    check("Tesseract + vie", lambda: f"{probe(cfg.ocr.lang).version}")
-    check(
-        "poppler (pdftoppm)",
-        lambda: (
-            _sh.which("pdftoppm")
-            or (_ for _ in ()).throw(FileNotFoundError("pdftoppm not found: apt install poppler-utils"))
-        ),
-    )
-    check("catalog", lambda: Catalog(cfg.catalog_config.url).dialect)  # type: ignore[arg-type]
-    check("store", lambda: open_store(cfg.store_config).url)
-    check(
-        "signing key", lambda: f"{cfg.signing.level}: {build_signer(cfg.signing, cfg.pki_dir, cfg.agency_name).subject}"
-    )
-    check(
-        "font",
-        lambda: (
-            cfg.signing.font_path
-            if cfg.signing.font_path.exists()
-            else (_ for _ in ()).throw(
-                FileNotFoundError(f"{cfg.signing.font_path} missing: apt install fonts-liberation2")
-            )
-        ),
-    )
-    table = new_table(title="sohoa doctor")
-    for col in ("", "check", "result"):
-        table.add_column(col)
-    for name, result, ok in rows:
-        table.add_row("[green]✓[/]" if ok else "[red]✗[/]", name, result)
-    out.print(table)
-    if not all(ok for _, _, ok in rows):
-        raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
-
-
-@nightly_app.callback()
-@guarded
-def nightly_all(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Run every nightly job in order under the nightly lock; exit 1 when one of them found a problem."""
-    from pipeline.nightly.lock import nightly_lock, run_nightly_locked
-
-    cfg = cli_config()
-    if ctx.invoked_subcommand is not None:  # one job alone: under the same lock, released when it ends
-        from catalog.db import Catalog
-
-        catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
-        ctx.call_on_close(catalog.close)
-        ctx.with_resource(nightly_lock(catalog, cfg, ctx.invoked_subcommand))
-        return
-    reports = run_nightly_locked(cfg)
-    print_job_reports(reports, as_json)
-    if not all(r.ok for r in reports):
-        raise typer.Exit(ExitCode.ITEMS_FAILED)
-
-
-def print_job_reports(reports: list[JobReport], as_json: bool) -> None:
-    if as_json:
-        print_json([r.__dict__ for r in reports])
-        return
-    if not reports:
-        out.print("Không có việc nào / no nightly jobs registered")
-        return
-    table = new_table(title="sohoa nightly")
-    for col in ("", "job", "seconds", "summary"):
-        table.add_column(col)
-    for r in reports:
-        summary = r.error or ", ".join(f"{k}={v}" for k, v in r.summary.items())
-        table.add_row("[green]✓[/]" if r.ok else "[red]✗[/]", r.name, f"{r.seconds:.1f}", summary)
-    out.print(table)
+@app.callback()
+def _root() -> None:
+    """sohoa — số hóa hồ sơ, giấy tờ và kho dữ liệu điện tử / digitization and e-archive"""
 
 
 def _sigterm(_signum: int, _frame: object) -> None:

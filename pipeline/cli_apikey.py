@@ -8,7 +8,9 @@ import typer
 
 from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
-apikey_app = typer.Typer(help="Khóa API của hệ thống tra cứu / API keys of client systems", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="Khóa API của hệ thống tra cứu / API keys of client systems", no_args_is_help=True, add_completion=False
+)
 
 
 def _catalog():

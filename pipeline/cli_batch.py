@@ -309,7 +309,7 @@ def batch_retry(
         )
 
 
-batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True)
+batch_app = typer.Typer(help="Lô số hóa / digitization batches", no_args_is_help=True, add_completion=False)
 batch_app.command("run")(batch_run)
 batch_app.command("status")(batch_status)
 batch_app.command("failed")(batch_failed)

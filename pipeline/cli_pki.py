@@ -10,7 +10,7 @@ import typer
 
 from pipeline.clikit import cli_config, guarded, new_table, out, print_json
 
-pki_app = typer.Typer(help="Khóa ký số / signing keys and the demo PKI", no_args_is_help=True)
+pki_app = typer.Typer(help="Khóa ký số / signing keys and the demo PKI", no_args_is_help=True, add_completion=False)
 
 
 @pki_app.command("init-demo")

@@ -9,7 +9,7 @@ import typer
 
 from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
-review_app = typer.Typer(help="Hàng đợi duyệt / review queue", no_args_is_help=True)
+review_app = typer.Typer(help="Hàng đợi duyệt / review queue", no_args_is_help=True, add_completion=False)
 
 
 def _open():

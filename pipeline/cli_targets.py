@@ -10,7 +10,9 @@ import typer
 from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 
 targets_app = typer.Typer(
-    help="Cơ quan, cán bộ và mẫu số chỉ tiêu / agencies, operators and KPI denominators", no_args_is_help=True
+    help="Cơ quan, cán bộ và mẫu số chỉ tiêu / agencies, operators and KPI denominators",
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 

@@ -64,7 +64,7 @@ def kpi_cmd(
 
     @guarded
     def run() -> None:
-        from pipeline.cli import print_job_reports
+        from pipeline.nightly.cli_support import print_job_reports
 
         cfg = cli_config()
         catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]

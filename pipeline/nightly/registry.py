@@ -39,6 +39,7 @@ JOBS: dict[str, Job] = {}
 nightly_app = typer.Typer(
     help="Việc chạy hằng đêm / nightly jobs (không tham số: chạy tất cả / no argument: run all)",
     invoke_without_command=True,
+    add_completion=False,
 )
 
 
