@@ -207,9 +207,13 @@ def run_batch(
     # The batch's lease is taken before the batch exists, so it never shows as interrupted while it starts.
     holder, _ = new_holder()
     acquire(deps.catalog, batches.batch_lease(batch_id), holder, deps.config.queue.lease_s)
-    batch = record_batch(
-        root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id
-    )
+    try:
+        batch = record_batch(
+            root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id
+        )
+    except BaseException:  # an unusable folder or manifest: no batch, and no lease left behind
+        leases.release_lease(deps.catalog, batches.batch_lease(batch_id), holder)
+        raise
     progress.batch_planned(len(batch.items), batch.pages)
     outcomes = InProcess(deps, holder=holder).run(batch, progress)
     deps.catalog.finish_batch(batch.batch_id, "done")
