@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.clikit import cli_config, err, guarded, new_table, operator_name, out, print_json
+from pipeline.clikit import cli_config, err, guarded, new_table, operator_name, out, print_json, print_record
 from pipeline.errors import ExitCode, describe
 
 
@@ -139,16 +139,7 @@ def show_cmd(
     if as_json:
         print_json(data)
         return
-    table = new_table(show_header=False, title=f"Tài liệu {doc_code}")
-    table.add_column("", style="bold")
-    table.add_column("")
-    for k, v in data.items():
-        if k == "fields":
-            v = "\n".join(f"{fk}: {fv['value']} ({fv['confidence']:.2f})" for fk, fv in (v or {}).items())
-        elif k == "objects":
-            v = "\n".join(v or {})
-        table.add_row(k, "" if v is None else str(v))
-    out.print(table)
+    print_record(f"Tài liệu {doc_code}", data)
 
 
 @guarded

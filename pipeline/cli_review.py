@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
+from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json, print_record
 
 review_app = typer.Typer(help="Hàng đợi duyệt / review queue", no_args_is_help=True, add_completion=False)
 
@@ -91,24 +91,7 @@ def review_show(
     if as_json:
         print_json(data)
         return
-    table = new_table(show_header=False, title=f"Duyệt / review {data['doc_code'] or data['key']}")
-    table.add_column("", style="bold")
-    table.add_column("")
-    for k, v in data.items():
-        if k == "text" and not text:
-            continue
-        if k == "fields":
-            v = "\n".join(
-                f"{fk}: {fv.get('value')} ({fv.get('confidence', 0):.2f})"
-                + (f" — {fv['problem']}" if fv.get("problem") else "")
-                for fk, fv in (v or {}).items()
-            )
-        elif k == "candidates":
-            v = ", ".join(f"{c[0]} {c[1]:.2f}" for c in (v or []))
-        elif k in ("reasons", "history"):
-            v = "\n".join(str(x) for x in (v or []))
-        table.add_row(k, "" if v is None else str(v))
-    out.print(table)
+    print_record(f"Duyệt / review {data['doc_code'] or data['key']}", data, skip=() if text else ("text",))
 
 
 @review_app.command("accept")

@@ -68,5 +68,32 @@ def new_table(*args: Any, **kwargs: Any) -> Any:
     return Table(*args, **kwargs)
 
 
+def print_record(title: str, data: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+    """One record as a two-column table: fields with their confidence (and doubt), lists one item a line."""
+    table = new_table(show_header=False, title=title)
+    table.add_column("", style="bold")
+    table.add_column("")
+    for k, v in data.items():
+        if k not in skip:
+            table.add_row(k, _cell(k, v))
+    out.print(table)
+
+
+def _cell(key: str, v: Any) -> str:
+    if key == "fields":
+        return "\n".join(
+            f"{fk}: {fv.get('value')} ({fv.get('confidence', 0):.2f})"
+            + (f" — {fv['problem']}" if fv.get("problem") else "")
+            for fk, fv in (v or {}).items()
+        )
+    if key == "candidates":
+        return ", ".join(f"{c[0]} {c[1]:.2f}" for c in (v or []))
+    if isinstance(v, dict):  # e.g. the objects of a document: their keys
+        return "\n".join(v)
+    if isinstance(v, list):
+        return "\n".join(str(x) for x in v)
+    return "" if v is None else str(v)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")

@@ -391,12 +391,17 @@ def _process(job: DocumentJob, deps: Deps, on_page: Callable[[], None]) -> Docum
     return job
 
 
-def _failed(item: PlannedItem, ctx: BatchContext, deps: Deps, key: str, holder: str, f) -> Outcome:
+def _set_status(deps: Deps, key: str, holder: str | None, status: Status, reason_code: str, reason: str) -> bool:
+    """The document's status under the run's claim; False when another run has taken the document over."""
     try:
-        deps.catalog.update_document(
-            key, holder=holder, status=Status.FAILED, reason_code=f.reason_code, reason=f.message
-        )
+        deps.catalog.update_document(key, holder=holder, status=status, reason_code=reason_code, reason=reason)
     except ClaimLost:
+        return False
+    return True
+
+
+def _failed(item: PlannedItem, ctx: BatchContext, deps: Deps, key: str, holder: str, f) -> Outcome:
+    if not _set_status(deps, key, holder, Status.FAILED, f.reason_code, f.message):
         return _elsewhere(item, key)
     deps.catalog.record_event(
         "failed",
@@ -422,13 +427,9 @@ def _quarantine(
     sources: tuple = (),
 ) -> Outcome:
     reason = en if vi == en else f"{vi} / {en}"
-    if key is not None:
-        try:  # first, so a run that lost its claim quarantines nothing
-            deps.catalog.update_document(
-                key, holder=holder, status=Status.QUARANTINED, reason_code=reason_code, reason=reason
-            )
-        except ClaimLost:
-            return _elsewhere(item, key)
+    # the status first, so a run that lost its claim quarantines nothing
+    if key is not None and not _set_status(deps, key, holder, Status.QUARANTINED, reason_code, reason):
+        return _elsewhere(item, key)
     folder = deps.config.quarantine_dir / ctx.batch_id / f"{item.ordinal:04d}"
     stages.quarantine_copy(
         sources or item.files,
