@@ -12,6 +12,7 @@ from pipeline.nightly import (  # noqa: F401
     kpi,
     retimestamp,
     retry,
+    sync,
 )
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs
 
