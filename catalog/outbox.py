@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -236,8 +236,6 @@ def status(catalog: Catalog, dead_limit: int = 20) -> OutboxStatus:
             )
         ]
     if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
         oldest = oldest.replace(tzinfo=UTC)
     return OutboxStatus({st.value: counts.get(st.value, 0) for st in OutboxState}, oldest, dead)
 
@@ -301,6 +299,15 @@ def due_count(catalog: Catalog, now: datetime | None = None) -> int:
             )
             or 0
         )
+
+
+def next_due(catalog: Catalog) -> datetime | None:
+    """When the next change can be claimed (now or later), or None when nothing is left to send."""
+    with catalog.session() as s:
+        pending = s.scalar(select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == OutboxState.PENDING))
+        claimed = s.scalar(select(func.min(OutboxRow.claimed_until)).where(OutboxRow.state == OutboxState.SENDING))
+    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in (pending, claimed) if t is not None]
+    return min(times) if times else None
 
 
 def pending_count(catalog: Catalog) -> int:

@@ -261,6 +261,7 @@ def sync_drain() -> None:
     """The sync actor: send the outbox's due changes for a while; when changes remain due, hand on to a new
     message. Several drains (on several workers) run at once safely: each change is claimed by one."""
     from catalog import outbox
+    from catalog.db import utcnow
     from pipeline.run import new_holder
     from pipeline.sync.rest import open_connector
     from pipeline.sync.sender import drain
@@ -275,5 +276,9 @@ def sync_drain() -> None:
         connector = _THREAD_SYNC.connector = open_connector(q.cfg.sync)
     report = drain(deps.catalog, deps.store, connector, q.cfg.sync, new_holder()[0], max_seconds=SYNC_DRAIN_S)
     log.info("sync: %s", report.as_json())
-    if report.claimed and outbox.due_count(deps.catalog):
-        q.sync.send()
+    if not report.claimed:
+        return
+    due = outbox.next_due(deps.catalog)  # changes left, now or after their back-off: hand on to one message
+    if due is not None:
+        wait_ms = max(0, int((due - utcnow()).total_seconds() * 1000))
+        q.sync.send_with_options(delay=wait_ms or None)

@@ -111,7 +111,7 @@ def _deliver(catalog, store, connector, cfg, holder, row: outbox.Claimed, report
         report.duplicates += result.outcome == "duplicate"
         return
     report.errors[result.error or result.outcome] = report.errors.get(result.error or result.outcome, 0) + 1
-    tag = row.idempotency_key[:12]
+    tag = f"#{row.id}"  # the change's number: nothing about the paper's owner in a log
     if result.outcome == "refused" or attempts >= cfg.max_attempts:
         outbox.mark_dead(catalog, row.id, holder, attempts, result.error or result.outcome)
         report.dead += 1

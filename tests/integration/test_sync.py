@@ -23,7 +23,7 @@ from pipeline.sync.rest import RestConnector
 from pipeline.sync.sender import drain
 from tests.sync_data import archived_paper, start_simulator, stop
 
-pytest_plugins = ["tests.fixtures_sync"]
+pytest_plugins = ["tests.fixtures_sync", "tests.fixtures_queue"]
 
 FAST = dict(min_backoff_s=0.01, max_backoff_s=0.05, timeout_s=2.0, claim_s=30.0, file_transfer="none")
 
@@ -331,3 +331,38 @@ def test_cli_status_run_retry_reconcile(simulator, home: Path, monkeypatch):
     assert r.exit_code == 0 and json.loads(r.stdout)["sent"] == 2
     r = runner.invoke(app, ["sync", "reconcile", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["matching"] == 2
+
+
+def test_workers_drain_the_outbox_exactly_once(broker_env, workers, simulator, monkeypatch):
+    """Both brokers: ``sohoa sync run --queue --parallel 2`` hands the outbox to two worker processes."""
+    from tests.integration.queue_helpers import cli, wait_until
+
+    home = broker_env.home
+    c = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    for n in range(1, 31):
+        archived_paper(c, n, owner=f"0370960{n:05d}")
+    simulator.control(fail_rate=0.1, fail_mode="mixed", seed=5, timeout_s=3, retry_after=0)
+    extra = {
+        "SOHOA_SYNC__URL": simulator.url,
+        "SOHOA_SYNC__MIN_BACKOFF_S": "0.05",
+        "SOHOA_SYNC__MAX_BACKOFF_S": "0.2",
+        "SOHOA_SYNC__TIMEOUT_S": "1",
+        "SOHOA_SYNC__MAX_ATTEMPTS": "30",
+        "SOHOA_SYNC__FILE_TRANSFER": "none",
+    }
+
+    class Env:  # the broker's settings and the sync settings, for the CLI and the workers
+        def env(self, **more):
+            return broker_env.env(**extra, **more)
+
+    proc = workers(Env(), processes=2)
+    r = cli(Env(), "sync", "run", "--queue", "--parallel", "2")
+    assert r.returncode == 0, r.stderr
+
+    def done() -> bool:
+        return outbox.status(c).counts["sent"] == 30
+
+    wait_until(done, "the outbox sent", timeout=180, procs=[proc])
+    st = simulator.stats()
+    assert st["received"] == st["distinct_keys"] == 30
+    c.close()
