@@ -39,6 +39,7 @@ from pipeline import metrics, stages
 from pipeline.deps import Deps
 from pipeline.errors import describe
 from pipeline.model import DocumentJob, Outcome, PlannedItem, SourceFile
+from pipeline.quarantine import quarantine_item
 
 log = logging.getLogger("sohoa.run")
 TRANSIENT_ATTEMPTS = 3
@@ -430,9 +431,10 @@ def _quarantine(
         except ClaimLost:
             return _elsewhere(item, key)
     folder = deps.config.quarantine_dir / ctx.batch_id / f"{item.ordinal:04d}"
-    stages.quarantine_copy(
-        sources or item.files,
+    quarantine_item(
         folder,
+        [s.path for s in sources] if sources else item.files,
+        ctx.root,
         {
             "batch_id": ctx.batch_id,
             "input": item.input,

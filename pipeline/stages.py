@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -449,17 +448,6 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         detail={"review": list(job.review), "pdf_sha256": job.pdf_sha256},
     )
     return job
-
-
-def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folder: Path, reason: dict) -> Path:
-    """Copy what we have of a rejected item next to a reason file; the input folder is never touched."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for src in job_sources:
-        path = Path(src.path if isinstance(src, SourceFile) else src)
-        if path.is_file():
-            shutil.copy2(path, folder / path.name)
-    (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=1))
-    return folder
 
 
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
