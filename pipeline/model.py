@@ -72,6 +72,8 @@ class SourceFile:
     media_type: str = ""
     pages: int = 0
     info: SourceInfo | None = None
+    active_content: tuple[str, ...] = ()
+    """What an input PDF carries besides pages (JavaScript, embedded files …, ``ocr.pdfcheck``): flagged for review."""
 
 
 @dataclass(frozen=True, slots=True)

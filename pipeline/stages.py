@@ -78,12 +78,23 @@ def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
 
 
 def ingest(job: DocumentJob, cfg: OcrConfig) -> DocumentJob:
-    """Check every source file completely (format, size, pages, encryption, signatures)."""
+    """Check every source file completely (format, size, pages, encryption, signatures); note the active content
+    of a PDF (JavaScript, embedded files …), which sends the document to review."""
     checked = []
     for src in job.sources:
         info = inspect_source(Path(src.path), cfg)
-        checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info))
+        flags = _active_content(Path(src.path)) if info.media_type == "application/pdf" else ()
+        checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info, active_content=flags))
     return replace(job, sources=tuple(checked))
+
+
+def _active_content(path: Path) -> tuple[str, ...]:
+    from ocr.pdfcheck import active_content
+
+    try:
+        return active_content(path)
+    except Exception:  # a file pikepdf opened but whose objects cannot all be walked: a person should look
+        return ("unchecked",)
 
 
 def ocr_pages(
@@ -167,6 +178,9 @@ def classify_and_extract(
     review = list(a.review)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
+    for src in job.sources:  # the original is kept byte for byte: a clerk must know what else it carries
+        if src.active_content:
+            review.append(f"active_content: {src.name}: {', '.join(src.active_content)}")
     for p in job.pages:
         if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
             review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
@@ -342,6 +356,7 @@ def store_document(
             writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
             originals.append(
                 {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
+                | ({"active_content": list(src.active_content)} if src.active_content else {})
             )
         text = (job.text or "").encode("utf-8")
         writes.append(lambda: _put(keys.text, text, "text/plain; charset=utf-8"))
