@@ -1,7 +1,7 @@
-"""A batch archived on a loopback S3 server (moto): every document under its owner with server-side
-checksums and retention, as an independent client (boto3) sees it; and an S3 outage in the middle of a
-batch — short (absorbed by backoff) or long (documents failed, then resumed) — ends with every document
-archived exactly once and nothing half-written catalogued."""
+"""A batch archived on a real S3 server on loopback (SeaweedFS): every document under its owner with server-side
+checksums and retention, as an independent client (boto3) sees it; and an S3 failure in the middle of a batch — a
+short network outage (absorbed by backoff) or the server killed with SIGKILL and started again later (documents
+failed, then resumed) — ends with every document archived exactly once and nothing half-written catalogued."""
 
 from __future__ import annotations
 
@@ -133,9 +133,10 @@ def test_batch_on_s3_through_a_short_outage_seen_by_boto3(
     catalog.close()
 
 
-def test_long_outage_fails_documents_then_the_rerun_archives_them_once(
-    home: Path, few_scans: Path, s3_outage_server, s3_bucket, monkeypatch
+def test_server_killed_mid_batch_fails_documents_then_the_rerun_archives_them_once(
+    home: Path, few_scans: Path, s3_crash_server, s3_bucket, monkeypatch
 ):
+    s3_outage_server = s3_crash_server  # killed with SIGKILL mid-batch, started again on the same data
     for k, v in s3_outage_server.env().items():
         monkeypatch.setenv(k, v)
     monkeypatch.setattr(run_module, "TRANSIENT_ATTEMPTS", 2)
