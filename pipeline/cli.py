@@ -24,6 +24,7 @@ COMMANDS = {
     "review": ("pipeline.cli_review", "review_app"),
     "verify": ("pipeline.cli_verify", "verify_cmd"),
     "export": ("pipeline.cli_archive", "export_cmd"),
+    "warehouse": ("pipeline.cli_warehouse", "warehouse_app"),
     "serve": ("pipeline.cli_api", "serve"),
     "lookup": ("pipeline.cli_api", "lookup"),
     "audit": ("pipeline.cli_api", "audit_cmd"),

@@ -309,8 +309,8 @@ def retain_until(doc_types: DocumentTypes, type_code: str | None, from_: datetim
         return from_.replace(year=from_.year + years, day=28)
 
 
-def pdf_already_stored(job: DocumentJob, store: ObjectStore) -> bool:
-    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+def pdf_already_stored(job: DocumentJob, store: ObjectStore, owner_key: str | None = None) -> bool:
+    keys = document_keys(owner_key or job.owner_key, job.doc_code)  # type: ignore[arg-type]
     return store.stat(keys.pdf) is not None
 
 
@@ -319,8 +319,11 @@ def store_document(
 ) -> DocumentJob:
     """Originals, OCR text, signed PDF/A, then the metadata sidecar — the sidecar last, so its presence
     means the document is complete in the store. Each object is retained for its document type's period
-    (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256."""
-    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+    (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256. The owner's
+    folder is ``job.owner_key`` (opaque, never the ID number)."""
+    if job.owner_id and not job.owner_key:
+        raise ValueError("the owner's opaque key must be resolved before the document is stored")
+    keys = document_keys(job.owner_key, job.doc_code)  # type: ignore[arg-type]
     now = datetime.now(UTC)
     retain = retain_until(doc_types, job.type_code, now)
     t = doc_types.get(job.type_code) if job.type_code else None
@@ -386,6 +389,7 @@ def store_document(
             "type_name": job.type_name,
             "type_confidence": job.type_confidence,
             "owner_id": job.owner_id,
+            "owner_key": job.owner_key,
             "fields": fields_as_json(job.fields),
             "status": job.status,
             "review": list(job.review),
@@ -512,10 +516,15 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "pdf",
         lambda job, d, on_page: build_pdf(job, d.config.signing, d.config.agency_name),
-        needed=lambda job, d: not pdf_already_stored(job, d.store),
+        needed=lambda job, d: not pdf_already_stored(job, d.store, d.owner_key(job.owner_id)),
     ),
     Stage("sign", lambda job, d, on_page: sign_pdf(job, d.signer), needed=lambda job, d: job.pdf_path is not None),
-    Stage("store", lambda job, d, on_page: store_document(job, d.store, d.doc_types, d.catalog)),
+    Stage(
+        "store",
+        lambda job, d, on_page: store_document(
+            replace(job, owner_key=d.owner_key(job.owner_id)), d.store, d.doc_types, d.catalog
+        ),
+    ),
     Stage("catalog", lambda job, d, on_page: catalog_document(job, d.catalog)),
 )
 assert tuple(st.name for st in STAGES) == STAGE_NAMES, "the stage table and catalog.status.STAGES differ"

@@ -10,6 +10,7 @@ from pipeline.nightly import (  # noqa: F401
     expiry,
     fixity,
     kpi,
+    ownerkeys,
     retimestamp,
     retry,
 )
