@@ -113,3 +113,13 @@ def test_the_owners_id_number_is_never_a_key(tmp_path):
         store_document(replace(job(tmp_path), owner_key=None), store, default_document_types())
     with pytest.raises(ValueError, match="never an ID number"):
         document_keys(OWNER, done.doc_code)
+
+
+def test_error_messages_carry_no_id_number():
+    from catalog.errors import InvalidCode
+    from pipeline.errors import describe
+
+    f = describe(InvalidCode("owner 037096014589 at owners/037096014589/x", "chủ 037096014589"))
+    assert "037096014589" not in f.en + f.vi + f.message and "037******589" in f.en
+    f = describe(KeyError("037096014589"))  # an unexpected error's text is masked too
+    assert "037096014589" not in f.en and f.reason_code == "internal_error"
