@@ -178,3 +178,11 @@ def test_docs_page_loads_nothing_from_another_site(dash):
     client, _, _ = dash
     r = client.get("/docs")
     assert "://" not in r.text and "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_an_owners_papers_can_be_asked_for_with_the_id_number_in_no_url(api):
+    r = api.client.post("/v1/owner-documents", json={"owner_id": CITIZEN, "type": "GKS"}, headers=api.h())
+    assert r.status_code == 200 and CITIZEN not in str(r.request.url)
+    via_get = api.client.get(f"/v1/owners/{CITIZEN}/documents", params={"type": "GKS"}, headers=api.h()).json()
+    assert r.json() == via_get
+    _clean(api.client.post("/v1/owner-documents", json={"owner_id": "1' OR 1=1"}, headers=api.h()), (400, 422))
