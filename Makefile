@@ -14,7 +14,7 @@ demo: setup
 	@$(BIN)/sohoa targets operator demo --agency 000.00.00.H42 --name "Cán bộ demo" --operator demo >/dev/null
 	@$(BIN)/sohoa batch run "$(SAMPLES)/scans" --operator demo; status=$$?; \
 	  echo; echo "Kết quả / Results:"; \
-	  echo "  kho lưu trữ / warehouse : $(SOHOA_HOME)/warehouse/objects/owners/<owner>/<document code>/"; \
+	  echo "  kho lưu trữ / warehouse : $(SOHOA_HOME)/warehouse/objects/owners/<owner key>/<document code>/"; \
 	  echo "  sổ / catalog            : $(SOHOA_HOME)/catalog.db   (sohoa show <document code>)"; \
 	  echo "  cách ly / quarantine    : $(SOHOA_HOME)/quarantine/"; \
 	  echo "  mẫu / samples           : $(SAMPLES)/scans (ground truth in $(SAMPLES)/truth)"; \

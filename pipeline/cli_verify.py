@@ -3,7 +3,8 @@
 Thin shell over :func:`signing.verify.verify_pdf`. The process exits with the verdict
 (:class:`signing.verify.Verdict`: 0 valid, 20 tampered, 21 invalid, 22 revoked, 23 untrusted,
 24 level too low, 25 PDF/A problems, 26 unsigned, 27 unreadable); errors before a verdict keep the
-usual codes (10 no such document, 5 store, 6 catalog, 9 configuration).
+usual codes (10 no such document, 5 store, 6 catalog, 9 configuration). For a document code every stored
+copy is judged (``pipeline.docverify``): a damaged copy gives its verdict, not a store error.
 """
 
 from __future__ import annotations
@@ -13,21 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, print_json
 from signing.levels import LEVELS
 
 if TYPE_CHECKING:
+    from catalog.db import Document
     from pipeline.config import AppConfig
-    from signing.verify import VerifyReport
+    from pipeline.docverify import DocumentCheck
+    from signing.verify import Verdict, VerifyReport
 
 
-def load_target(cfg: AppConfig, target: str, operator: str) -> tuple[bytes, dict]:
-    """The PDF bytes of a file path or of the archived copy of a document code (the lookup is audited)."""
-    path = Path(target)
-    if path.is_file():
-        return path.read_bytes(), {"file": str(path)}
-    from archive.store import open_store
+def load_document(cfg: AppConfig, target: str, operator: str) -> Document:
+    """The archived document of a code (the lookup is audited); NotFound when there is none."""
     from catalog.db import Catalog
     from catalog.errors import NotFound
 
@@ -48,8 +48,7 @@ def load_target(cfg: AppConfig, target: str, operator: str) -> tuple[bytes, dict
             owner_id=d.owner_id,
             detail={"via": "cli verify", "pdf_key": d.pdf_key},
         )
-        store = open_store(cfg.store_config)
-        return store.get(d.pdf_key), {"doc_code": d.doc_code, "pdf_key": d.pdf_key, "pdf": store.locate(d.pdf_key)}
+        return d
     finally:
         catalog.close()
 
@@ -76,23 +75,64 @@ def verify_cmd(
     from signing.verify import verify_configured
 
     cfg = cli_config()
-    data, source = load_target(cfg, target, operator_name(cfg, operator))
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # problems are in the report, not as tracebacks
-    report = verify_configured(cfg.signing, cfg.pki_dir, data, fetch=online, min_level=min_level)
+    path = Path(target)
+    if path.is_file():
+        report = verify_configured(cfg.signing, cfg.pki_dir, path.read_bytes(), fetch=online, min_level=min_level)
+        source = {"file": str(path)}
+        if as_json:
+            print_json({**source, **report.as_dict()})
+        else:
+            print_report(source, report, cfg.timezone)
+        raise typer.Exit(int(report.verdict))
+    from archive.store import open_store
+    from pipeline.docverify import check_copies
+
+    doc = load_document(cfg, target, operator_name(cfg, operator))
+    checked = check_copies(cfg, open_store(cfg.store_config), doc, fetch=online, min_level=min_level)
+    deciding = checked.deciding
+    source = {"doc_code": checked.doc_code, "pdf_key": checked.pdf_key, "pdf": deciding.location}
     if as_json:
-        print_json({**source, **report.as_dict()})
+        body = deciding.report.as_dict() if deciding.report is not None else {"signatures": [], "error": None}
+        body.update(
+            verdict=checked.verdict.name.lower(),
+            exit_code=int(checked.verdict),
+            copies=[c.as_dict() for c in checked.copies],
+        )
+        print_json({**source, **body})
     else:
-        print_report(source, report, cfg.timezone)
-    raise typer.Exit(int(report.verdict))
+        if deciding.report is not None:
+            print_report(source, deciding.report, cfg.timezone, verdict=checked.verdict)
+        print_copies(checked)
+    raise typer.Exit(int(checked.verdict))
 
 
-def print_report(source: dict, r: VerifyReport, tz: str) -> None:
+def print_copies(checked: DocumentCheck) -> None:
+    from signing.verify import VERDICT_VI, Verdict
+
+    table = new_table(title="Các bản lưu / stored copies")
+    for col in ("", "bản / copy", "nơi lưu / location", "kết quả / verdict", "ghi chú / note"):
+        table.add_column(col, overflow="fold")
+    for c in checked.copies:
+        ok = c.verdict == Verdict.VALID and not c.problem
+        table.add_row(
+            "[green]✓[/]" if ok else "[red]✗[/]",
+            c.copy,
+            escape(c.location),
+            f"{VERDICT_VI[c.verdict]} / {c.verdict.name.lower()}",
+            escape(c.problem or ""),
+        )
+    out.print(table)
+
+
+def print_report(source: dict, r: VerifyReport, tz: str, verdict: Verdict | None = None) -> None:
     from signing.sign import vn_time
     from signing.verify import VERDICT_VI, Verdict
 
-    v = r.verdict
+    v = r.verdict if verdict is None else verdict
     colour = "green" if v == Verdict.VALID else "red"
-    out.print(f"[bold {colour}]{VERDICT_VI[v]} / {v.name.lower()}[/] ({int(v)}) — {next(iter(source.values()))}")
+    where = escape(str(source.get("pdf") or next(iter(source.values()))))
+    out.print(f"[bold {colour}]{VERDICT_VI[v]} / {v.name.lower()}[/] ({int(v)}) — {where}")
     if r.error:
         out.print(r.error)
     table = new_table(show_header=False)

@@ -91,6 +91,18 @@ def file_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         raise ValueError(f"{path}: {e}") from e
 
 
+class BackupConfig(BaseModel):
+    """The nightly catalog backup (``sohoa nightly backup``; ``SOHOA_BACKUP__DIR``, ``SOHOA_BACKUP__KEEP``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dir: Path | None = None
+    """Folder of the nightly backups; default ``<home>/backups`` (put it on other media than the database)."""
+
+    keep: int = Field(default=7, ge=1)
+    """Backups kept; older ones are removed after a new one is complete."""
+
+
 class AppConfig(BaseModel):
     # Each setting's docstring documents it in the source; pydantic is not asked to copy them into the fields
     # (``use_attribute_docstrings`` reads the source of every section at start: 17 ms of every command).
@@ -134,6 +146,7 @@ class AppConfig(BaseModel):
     api: ApiConfig = Field(default_factory=ApiConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -187,6 +200,10 @@ class AppConfig(BaseModel):
     @property
     def quarantine_dir(self) -> Path:
         return self.home_dir / "quarantine"
+
+    @property
+    def backup_dir(self) -> Path:
+        return (self.backup.dir or self.home_dir / "backups").expanduser().resolve()
 
     @property
     def catalog_config(self) -> CatalogConfig:

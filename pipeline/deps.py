@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.store import ObjectStore, open_store
 from catalog.db import Catalog
@@ -11,6 +11,7 @@ from catalog.types import DocumentTypes, default_document_types
 from ocr.document import PagePool
 from ocr.tesseract import TesseractEngine
 from pipeline.config import AppConfig
+from pipeline.ownerkeys import OwnerKeys, owner_key_secret
 from signing.sign import DocumentSigner, build_signer
 
 
@@ -26,6 +27,13 @@ class Deps:
     """Worker processes that read pages (of this and the coming documents); None = in this process."""
     stage_observers: tuple[Callable[[str, float], None], ...] = ()
     """Told every stage's name and seconds (``pipeline.stages.run_stages``); workers add the Prometheus histogram."""
+    _owner_keys: OwnerKeys | None = field(default=None, repr=False)
+
+    def owner_key(self, owner_id: str | None) -> str | None:
+        """The warehouse's opaque folder name for an owner (``pipeline.ownerkeys``); None without an owner."""
+        if self._owner_keys is None:
+            self._owner_keys = OwnerKeys(self.catalog, owner_key_secret(self.config.home_dir))
+        return self._owner_keys(owner_id)
 
     def close(self) -> None:
         if self.pages is not None:

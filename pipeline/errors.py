@@ -8,8 +8,17 @@ the pipeline needs no table of foreign classes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
+
+_ID_TOKEN = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{3,6}(\d{3})(?![0-9A-Za-z])")
+"""A personal ID number (12 digits), an old 9-digit ID or an enterprise code standing alone in a message."""
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every ID-number-like token masked (``037******589``): what an error message may carry."""
+    return _ID_TOKEN.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - 6) + m.group(2), text)
 
 
 class ExitCode(IntEnum):
@@ -77,13 +86,14 @@ class Failure:
 
 
 def describe(exc: BaseException) -> Failure:
-    """Reason, messages, exit code and retry advice for any exception."""
+    """Reason, messages, exit code and retry advice for any exception. ID numbers in the messages are masked: they
+    are written to the catalog, logs and stderr."""
     reason_code = getattr(exc, "reason_code", None)
     if reason_code is None:
         return Failure(
             "internal_error",
-            f"internal error: {type(exc).__name__}: {exc}",
-            f"lỗi hệ thống: {type(exc).__name__}: {exc}",
+            mask_ids(f"internal error: {type(exc).__name__}: {exc}"),
+            mask_ids(f"lỗi hệ thống: {type(exc).__name__}: {exc}"),
             ExitCode.ITEMS_FAILED,
             False,
             False,
@@ -91,8 +101,8 @@ def describe(exc: BaseException) -> Failure:
     exit_code = int(getattr(exc, "exit_code", ExitCode.ITEMS_FAILED))
     return Failure(
         reason_code=str(reason_code),
-        en=str(exc),
-        vi=str(getattr(exc, "vi", str(exc))),
+        en=mask_ids(str(exc)),
+        vi=mask_ids(str(getattr(exc, "vi", str(exc)))),
         exit_code=exit_code,
         retryable=bool(getattr(exc, "retryable", False)),
         bad_input=exit_code == ExitCode.INPUT,

@@ -72,6 +72,8 @@ class SourceFile:
     media_type: str = ""
     pages: int = 0
     info: SourceInfo | None = None
+    active_content: tuple[str, ...] = ()
+    """What an input PDF carries besides pages (JavaScript, embedded files …, ``ocr.pdfcheck``): flagged for review."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,8 @@ class DocumentJob:
     candidates: tuple[tuple[str, float], ...] = ()
     fields: Mapping[str, FieldValue] = field(default_factory=dict)
     owner_id: str | None = None
+    owner_key: str | None = None
+    """The owner's opaque folder name in the warehouse (``archive.layout.owner_key``), resolved by the store stage."""
     review: tuple[str, ...] = ()
     """Why the document needs a clerk's confirmation (empty = archived for reuse)."""
     dossier_code: str | None = None

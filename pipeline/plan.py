@@ -125,7 +125,8 @@ def from_manifest(root: Path, manifest: Path, doc_types: DocumentTypes) -> tuple
                 problem = (e.reason_code, str(e), e.vi)
             except InputError as e:
                 problem = (e.reason_code, str(e), e.vi)
-        items.append(PlannedItem(n, label, tuple(files) if problem is None else (), declared, problem))
+        # a row rejected for a declared value keeps its files: the quarantine keeps their bytes
+        items.append(PlannedItem(n, label, tuple(files), declared, problem))
     unlisted = sorted(
         p.relative_to(root).as_posix()
         for p in root.rglob("*")

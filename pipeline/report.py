@@ -22,7 +22,8 @@ REPORTED = (Status.ARCHIVED, Status.NEEDS_REVIEW, Status.QUARANTINED, Status.DUP
 
 
 def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str, Any]:
-    """One document of the report. For a duplicate, the existing document's record is shown."""
+    """One document of the report. For a duplicate (or a second row of one file), the existing document's record is
+    shown."""
     out: dict[str, Any] = {
         "input": o.input,
         "status": o.status,
@@ -61,7 +62,8 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
             paper_code=j.paper_code,
             review=list(j.review),
         )
-    elif o.status == Status.DUPLICATE and o.key:
+    elif o.key and o.status in (Status.DUPLICATE, Status.ARCHIVED, Status.NEEDS_REVIEW):
+        # a duplicate, or a file listed twice in one batch (the second row finds it archived by the first)
         d = catalog.get(o.key)
         if d is not None:
             out.update(

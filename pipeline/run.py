@@ -39,6 +39,7 @@ from pipeline import metrics, stages
 from pipeline.deps import Deps
 from pipeline.errors import describe
 from pipeline.model import DocumentJob, Outcome, PlannedItem, SourceFile
+from pipeline.quarantine import quarantine_item
 
 log = logging.getLogger("sohoa.run")
 TRANSIENT_ATTEMPTS = 3
@@ -431,9 +432,10 @@ def _quarantine(
     if key is not None and not _set_status(deps, key, holder, Status.QUARANTINED, reason_code, reason):
         return _elsewhere(item, key)
     folder = deps.config.quarantine_dir / ctx.batch_id / f"{item.ordinal:04d}"
-    stages.quarantine_copy(
-        sources or item.files,
+    quarantine_item(
         folder,
+        [s.path for s in sources] if sources else item.files,
+        ctx.root,
         {
             "batch_id": ctx.batch_id,
             "input": item.input,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -79,12 +78,23 @@ def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
 
 
 def ingest(job: DocumentJob, cfg: OcrConfig) -> DocumentJob:
-    """Check every source file completely (format, size, pages, encryption, signatures)."""
+    """Check every source file completely (format, size, pages, encryption, signatures); note the active content
+    of a PDF (JavaScript, embedded files …), which sends the document to review."""
     checked = []
     for src in job.sources:
         info = inspect_source(Path(src.path), cfg)
-        checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info))
+        flags = _active_content(Path(src.path)) if info.media_type == "application/pdf" else ()
+        checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info, active_content=flags))
     return replace(job, sources=tuple(checked))
+
+
+def _active_content(path: Path) -> tuple[str, ...]:
+    from ocr.pdfcheck import active_content
+
+    try:
+        return active_content(path)
+    except Exception:  # a file pikepdf opened but whose objects cannot all be walked: a person should look
+        return ("unchecked",)
 
 
 def ocr_pages(
@@ -168,6 +178,9 @@ def classify_and_extract(
     review = list(a.review)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
+    for src in job.sources:  # the original is kept byte for byte: a clerk must know what else it carries
+        if src.active_content:
+            review.append(f"active_content: {src.name}: {', '.join(src.active_content)}")
     for p in job.pages:
         if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
             review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
@@ -296,8 +309,8 @@ def retain_until(doc_types: DocumentTypes, type_code: str | None, from_: datetim
         return from_.replace(year=from_.year + years, day=28)
 
 
-def pdf_already_stored(job: DocumentJob, store: ObjectStore) -> bool:
-    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+def pdf_already_stored(job: DocumentJob, store: ObjectStore, owner_key: str | None = None) -> bool:
+    keys = document_keys(owner_key or job.owner_key, job.doc_code)  # type: ignore[arg-type]
     return store.stat(keys.pdf) is not None
 
 
@@ -306,8 +319,11 @@ def store_document(
 ) -> DocumentJob:
     """Originals, OCR text, signed PDF/A, then the metadata sidecar — the sidecar last, so its presence
     means the document is complete in the store. Each object is retained for its document type's period
-    (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256."""
-    keys = document_keys(job.owner_id, job.doc_code)  # type: ignore[arg-type]
+    (a legal hold for permanent types) and noted in the catalog's warehouse ledger with its SHA-256. The owner's
+    folder is ``job.owner_key`` (opaque, never the ID number)."""
+    if job.owner_id and not job.owner_key:
+        raise ValueError("the owner's opaque key must be resolved before the document is stored")
+    keys = document_keys(job.owner_key, job.doc_code)  # type: ignore[arg-type]
     now = datetime.now(UTC)
     retain = retain_until(doc_types, job.type_code, now)
     t = doc_types.get(job.type_code) if job.type_code else None
@@ -343,6 +359,7 @@ def store_document(
             writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
             originals.append(
                 {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
+                | ({"active_content": list(src.active_content)} if src.active_content else {})
             )
         text = (job.text or "").encode("utf-8")
         writes.append(lambda: _put(keys.text, text, "text/plain; charset=utf-8"))
@@ -372,6 +389,7 @@ def store_document(
             "type_name": job.type_name,
             "type_confidence": job.type_confidence,
             "owner_id": job.owner_id,
+            "owner_key": job.owner_key,
             "fields": fields_as_json(job.fields),
             "status": job.status,
             "review": list(job.review),
@@ -453,17 +471,6 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
     return job
 
 
-def quarantine_copy(job_sources: tuple[SourceFile, ...] | tuple[str, ...], folder: Path, reason: dict) -> Path:
-    """Copy what we have of a rejected item next to a reason file; the input folder is never touched."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for src in job_sources:
-        path = Path(src.path if isinstance(src, SourceFile) else src)
-        if path.is_file():
-            shutil.copy2(path, folder / path.name)
-    (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False, indent=1))
-    return folder
-
-
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
     return {
         k: {
@@ -511,10 +518,15 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "pdf",
         lambda job, d, on_page: build_pdf(job, d.config.signing, d.config.agency_name),
-        needed=lambda job, d: not pdf_already_stored(job, d.store),
+        needed=lambda job, d: not pdf_already_stored(job, d.store, d.owner_key(job.owner_id)),
     ),
     Stage("sign", lambda job, d, on_page: sign_pdf(job, d.signer), needed=lambda job, d: job.pdf_path is not None),
-    Stage("store", lambda job, d, on_page: store_document(job, d.store, d.doc_types, d.catalog)),
+    Stage(
+        "store",
+        lambda job, d, on_page: store_document(
+            replace(job, owner_key=d.owner_key(job.owner_id)), d.store, d.doc_types, d.catalog
+        ),
+    ),
     Stage("catalog", lambda job, d, on_page: catalog_document(job, d.catalog)),
 )
 assert tuple(st.name for st in STAGES) == STAGE_NAMES, "the stage table and catalog.status.STAGES differ"

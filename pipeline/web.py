@@ -58,6 +58,8 @@ def create_app(
             header_auth=require_scope("dashboard"),
             targets_file=cfg.kpi_targets,
             timezone=cfg.timezone,
+            # a session takes from the key's own rate, as a request with the key header does
+            rate_limit=lambda key: ctx.limiter.take(key.id, key.rate_per_minute),
         )
     )
     return app

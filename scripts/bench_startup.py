@@ -39,7 +39,7 @@ def seed(home: Path) -> None:
     """One archived document, as a batch would have left it (without running OCR and signing)."""
     sys.path.insert(0, str(REPO))
     os.environ["SOHOA_HOME"] = str(home)
-    from archive.layout import document_keys
+    from archive.layout import document_keys, owner_key
     from archive.store import open_store
     from catalog.db import Catalog
     from pipeline.config import load_config
@@ -48,7 +48,8 @@ def seed(home: Path) -> None:
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     store = open_store(cfg.store_config)
     key = "b" * 64
-    pdf = store.put(document_keys(OWNER, CODE).pdf, b"%PDF-1.7 bench\n", content_type="application/pdf")
+    keys = document_keys(owner_key(OWNER, b"bench-owner-key-secret"), CODE)
+    pdf = store.put(keys.pdf, b"%PDF-1.7 bench\n", content_type="application/pdf")
     catalog.claim(
         key,
         holder="bench",

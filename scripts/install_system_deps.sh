@@ -12,6 +12,7 @@ PACKAGES=(
   python3-venv         # python -m venv on Debian's Python
   chromium             # headless browser for the dashboard test (selenium)
   chromium-driver      # chromedriver for selenium
+  postgresql-client    # pg_dump/pg_restore: sohoa backup/restore of a PostgreSQL catalog (and its tests)
 )
 
 missing=()

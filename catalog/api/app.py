@@ -190,8 +190,23 @@ def _error(status: int, code: str, en: str, vi: str, headers: dict[str, str] | N
     return JSONResponse({"error": code, "message": en, "message_vi": vi}, status_code=status, headers=headers)
 
 
+DEFAULT_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    # JSON answers need nothing from a browser; pages that do (the dashboard, /docs) set their own policy
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+)
+
+
+def _with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    present = {k.lower() for k, _ in headers}
+    return headers + [(k, v) for k, v in DEFAULT_SECURITY_HEADERS if k not in present]
+
+
 class MetricsMiddleware:
-    """Pure ASGI middleware: counts and times requests by route template (never by the raw path)."""
+    """Pure ASGI middleware: counts and times requests by route template (never by the raw path), and gives every
+    answer the security headers a route did not set itself (``DEFAULT_SECURITY_HEADERS``)."""
 
     def __init__(self, app, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -206,6 +221,7 @@ class MetricsMiddleware:
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                message = {**message, "headers": _with_security_headers(list(message.get("headers", [])))}
             await send(message)
 
         self.metrics.in_flight.inc()
@@ -238,6 +254,8 @@ def build_app(ctx: ApiContext) -> FastAPI:
     app = FastAPI(
         **_NO_NATIVE_TELEMETRY,
         lifespan=lifespan,
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, no inline script
+        redoc_url=None,
         title="sohoa — tra cứu kho dữ liệu điện tử / warehouse lookup API",
         version="1.0.0",
         description=(
@@ -307,5 +325,53 @@ def build_app(ctx: ApiContext) -> FastAPI:
     from catalog.api.routes import router
 
     app.include_router(router)
+    _mount_docs(app)
 
     return app
+
+
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_DOCS_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{title} — OpenAPI</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body></html>
+"""
+_DOCS_INIT = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
+});
+"""
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``swagger-ui-bundle-v2`` package, served by this application itself (an
+    office's network may not reach a CDN, and a page that loads script from a CDN runs what the CDN serves).
+    The page has no inline script, so its Content-Security-Policy allows script from this site only."""
+    from html import escape
+
+    from fastapi.responses import HTMLResponse
+    from starlette.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    headers = {"Content-Security-Policy": DOCS_CSP, "Cache-Control": "no-cache"}
+    page = _DOCS_PAGE.format(title=escape(app.title))
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(page, headers=headers)
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    async def docs_init() -> Response:
+        return Response(_DOCS_INIT, media_type="text/javascript", headers=headers)

@@ -88,6 +88,13 @@ class ReuseCheckOut(BaseModel):
     )
 
 
+class OwnerDocumentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"owner_id": "037096014589"}]})
+    owner_id: str = Field(max_length=32, description="12-digit personal ID number or 10-digit (-NNN) enterprise code")
+    type: str | None = Field(default=None, max_length=20, description="Paper type code, e.g. GKS")
+    valid_on: date | None = Field(default=None, description="Only papers valid on this day")
+
+
 class OwnerDocumentsOut(BaseModel):
     owner_id: str
     documents: list[PaperOut]
@@ -250,11 +257,26 @@ async def owner_documents(
     purpose: Purpose = None,
     key: KeyInfo = _scope("lookup"),
 ) -> Response:
-    """An owner's digitized papers (archived or in review), newest first."""
+    """An owner's digitized papers (archived or in review), newest first. The ID number is in the URL here, so
+    in every proxy's log: prefer ``POST /v1/owner-documents``."""
+    return await _owner_documents(request, owner_id, type, valid_on, purpose, key)
+
+
+@router.post("/owner-documents", response_model=OwnerDocumentsOut, responses=ERRORS, tags=["lookup"])
+async def owner_documents_by_body(
+    body: OwnerDocumentsIn, request: Request, purpose: Purpose = None, key: KeyInfo = _scope("lookup")
+) -> Response:
+    """An owner's digitized papers, newest first, with the ID number in the body: it appears in no URL."""
+    return await _owner_documents(request, body.owner_id, body.type, body.valid_on, purpose, key)
+
+
+async def _owner_documents(
+    request: Request, owner_id: str, type_code: str | None, valid_on: date | None, purpose: str | None, key: KeyInfo
+) -> Response:
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     papers = await _call(
-        ctx, lookup.owner_documents, ctx.catalog, ctx.doc_types, owner_id, type_code=type, valid_on=valid_on
+        ctx, lookup.owner_documents, ctx.catalog, ctx.doc_types, owner_id, type_code=type_code, valid_on=valid_on
     )
     owner = owner_id.strip()
     await _audit(ctx, key, audit.OWNER_DOCUMENTS, owner=owner, purpose=purpose, result=f"{len(papers)} documents")

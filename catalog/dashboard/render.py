@@ -125,8 +125,8 @@ def render_html(report: dict[str, Any], *, dashboard: dict[str, Any] | None = No
     )
 
 
-def render_login(error: str | None = None, next_url: str = "/dashboard") -> str:
-    return ENV.get_template("login.html").render(error=error, next_url=next_url)
+def render_login(error: str | None = None, next_url: str = "/dashboard", csrf: str = "") -> str:
+    return ENV.get_template("login.html").render(error=error, next_url=next_url, csrf=csrf)
 
 
 def _title(report: dict[str, Any]) -> str:

@@ -7,9 +7,11 @@ every job module, so the registry is complete.
 
 # One import per job module (keeps the registry complete). Keep sorted.
 from pipeline.nightly import (  # noqa: F401
+    backup,
     expiry,
     fixity,
     kpi,
+    ownerkeys,
     retimestamp,
     retry,
     sync,

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from archive.config import StoreConfig
-from archive.layout import document_keys
+from archive.layout import document_keys, owner_key
 from archive.store import open_store
 from catalog.db import Catalog
 from catalog.status import Status
@@ -39,12 +39,18 @@ def cli(home: Path, *args: str, check: bool = False) -> Proc:
 
 OWNER = "037096014589"
 OTHER = "036188001234"
+SECRET = b"test-owner-key-secret"
+
+
+def okey(owner: str) -> str:
+    """The owner's opaque folder (objects are never filed under the ID number)."""
+    return owner_key(owner, SECRET)
 
 
 def _archive(catalog: Catalog, store, owner: str, dossier: str, n: int) -> str:
     doc_code = f"{dossier}.{n:02d}"
     key = hashlib.sha256(doc_code.encode()).hexdigest()
-    keys = document_keys(owner, doc_code)
+    keys = document_keys(okey(owner), doc_code)
     catalog.claim(
         key,
         holder="seed",
@@ -127,7 +133,7 @@ def test_export_dossier(home: Path, tmp_path: Path, warehouse):
 
 def test_export_refuses_a_corrupted_object_and_leaves_no_bag(home: Path, tmp_path: Path, warehouse):
     _catalog, store, codes = warehouse
-    path = store.path(document_keys(OWNER, codes[0]).pdf)
+    path = store.path(document_keys(okey(OWNER), codes[0]).pdf)
     path.chmod(0o644)
     path.write_bytes(b"%PDF-1.7 rotten")
     proc = cli(home, "export", "--owner", OWNER, str(tmp_path / "bag"))
@@ -143,7 +149,7 @@ def test_export_usage_and_unknown_owner(home: Path, tmp_path: Path, warehouse):
 
 def test_nightly_fixity_cli_repairs_and_reports(home: Path, tmp_path: Path, warehouse):
     _catalog, store, codes = warehouse
-    path = store.path(document_keys(OWNER, codes[0]).pdf)
+    path = store.path(document_keys(okey(OWNER), codes[0]).pdf)
     path.chmod(0o644)
     path.write_bytes(b"rotten")
     # no mirror: a damaged copy without a good one is lost, exit 1

@@ -1,5 +1,7 @@
-"""What an independent S3 client (boto3, as `aws s3api` would) sees of the warehouse: versioned,
-object-locked bucket; objects with their SHA-256 checksum, retention and legal hold; refusals by the server."""
+"""What an independent S3 client (boto3, as `aws s3api` would) sees of the warehouse on a real S3 server
+(SeaweedFS on loopback): versioned, object-locked bucket; objects with their SHA-256 checksum, retention and legal
+hold; refusals by the server itself — of deletes under retention, of overwrites, of bytes whose checksum does not
+match, of a wrong secret."""
 
 from __future__ import annotations
 
@@ -46,10 +48,9 @@ def test_checksum_retention_and_hold_seen_by_boto3(s3, s3_server):
     assert head["ChecksumSHA256"] == b64sha(data)
     assert head["Metadata"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert head["ContentType"] == "application/pdf"
-    attrs = b3.get_object_attributes(Bucket=s3.bucket, Key="owners/1/d/d.pdf", ObjectAttributes=["Checksum"])
-    assert attrs["Checksum"]["ChecksumSHA256"] == b64sha(data)
-    # (moto answers GetObjectRetention with a 500; HEAD carries the same lock headers)
     assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"].astimezone(UTC) == until
+    retention = b3.get_object_retention(Bucket=s3.bucket, Key="owners/1/d/d.pdf")["Retention"]
+    assert retention["Mode"] == "COMPLIANCE" and retention["RetainUntilDate"].astimezone(UTC) == until
     assert b3.get_object_legal_hold(Bucket=s3.bucket, Key="owners/1/d/d.json")["LegalHold"]["Status"] == "ON"
 
 
@@ -81,11 +82,20 @@ def test_versioning_keeps_the_original_under_a_forced_overwrite(s3, s3_server):
     assert len(s3.versions("k/v")) == 2
 
 
-def test_governance_mode_and_sse(s3_target, s3_server):
-    s3 = open_store(StoreConfig(url=s3_target.url, retention_mode="GOVERNANCE", sse="s3"))
+def test_governance_mode(s3_target, s3_server):
+    s3 = open_store(StoreConfig(url=s3_target.url, retention_mode="GOVERNANCE"))
     s3.put("k/g", b"x", retain_until=datetime.now(UTC) + timedelta(days=1))
     head = s3_server.boto3().head_object(Bucket=s3.bucket, Key="k/g")
     assert head["ObjectLockMode"] == "GOVERNANCE"
+    with pytest.raises(ObjectLocked):  # without the bypass permission, governance holds as well
+        s3.delete("k/g")
+
+
+def test_sse_s3_is_requested(moto_server, s3_bucket):
+    """moto: this SeaweedFS is started without a key-management service, so it cannot encrypt with SSE-S3."""
+    s3 = open_store(StoreConfig(url=f"s3://{s3_bucket}", sse="s3"), environ=moto_server.env())
+    s3.put("k/e", b"x", retain_until=datetime.now(UTC) + timedelta(days=1))
+    head = moto_server.boto3().head_object(Bucket=s3_bucket, Key="k/e")
     assert head.get("ServerSideEncryption") == "AES256"
 
 
@@ -109,12 +119,27 @@ def test_unreachable_server_is_retryable(s3_bucket):
     assert e.value.retryable and "unreachable" in str(e.value)
 
 
-def test_digest_rejection_maps_to_retryable_error(s3):
-    # moto stores the checksum it is sent without checking it; MinIO and AWS answer BadDigest /
-    # XAmzContentChecksumMismatch. That answer must become a retryable transfer error.
+def test_bytes_damaged_in_transit_are_refused_by_the_server(s3, s3_server, monkeypatch):
+    """The checksum sent is that of other bytes (as if the body were damaged on the way): the server verifies
+    it and refuses (BadDigest), which becomes a retryable transfer error; nothing is stored."""
+    import archive.s3 as s3_module
+
+    real = s3_module.sha256_hex
+    monkeypatch.setattr(s3_module, "sha256_hex", lambda data: real(data + b"damage"))
+    with pytest.raises(UploadDigestMismatch) as e:
+        s3.put("k/damaged", b"the bytes that left")
+    assert e.value.retryable
+    monkeypatch.undo()
+    assert s3.stat("k/damaged") is None
+    # other servers name it XAmzContentChecksumMismatch: the same error
     err = S3Error(None, "XAmzContentChecksumMismatch", "checksum mismatch", "k", "r", "h")
-    mapped = s3._fail(err, "k/x")
-    assert isinstance(mapped, UploadDigestMismatch) and mapped.retryable
+    assert isinstance(s3._fail(err, "k/x"), UploadDigestMismatch)
+
+
+def test_a_wrong_secret_is_refused(s3_server, s3_bucket):
+    env = {**s3_server.env(), "SOHOA_S3_SECRET_KEY": "not-the-secret"}
+    with pytest.raises(StoreMisconfigured):
+        open_store(StoreConfig(url=f"s3://{s3_bucket}"), environ=env)
 
 
 def test_client_signs_with_the_digest_it_already_has(s3):

@@ -1,8 +1,9 @@
-"""One contract, every backend: the embedded local store, the S3 store (moto on loopback) and a primary
-mirrored to a second store. Whatever the backend, a key once written keeps its bytes."""
+"""One contract, every backend: the embedded local store, the S3 store (SeaweedFS on loopback, a real S3 server)
+and a primary mirrored to a second store. Whatever the backend, a key once written keeps its bytes."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,3 +155,12 @@ def test_presigned_get(store: ObjectStore, backend: str):
     r = httpx.get(url)  # a plain HTTP client, no S3 credentials
     assert r.status_code == 200 and r.content == b"%PDF shared"
     assert httpx.get(url.split("?")[0]).status_code in (401, 403)  # without the signature: refused
+    sig = url.index("X-Amz-Signature=") + len("X-Amz-Signature=")
+    forged = url[:sig] + ("0" if url[sig] != "0" else "1") + url[sig + 1 :]
+    assert httpx.get(forged).status_code == 403  # the server checks the signature
+    other_key = url.replace("000.00.00.H42-261122-0001.01.pdf?", "000.00.00.H42-261122-0001.01.txt?")
+    assert httpx.get(other_key).status_code == 403  # it signs one object, not its neighbours
+    short = store.presigned_get(KEY, timedelta(seconds=1))
+    assert httpx.get(short).status_code == 200
+    time.sleep(2.5)
+    assert httpx.get(short).status_code == 403  # and its expiry

@@ -69,7 +69,7 @@ def test_bad_inputs_are_quarantined_and_the_batch_goes_on(home: Path, samples: P
     }
     for name, code in expected.items():
         assert reasons[name] == code
-    assert (qdir / "0006" / "signed.pdf").read_bytes() == (inbox / "signed.pdf").read_bytes()
+    assert (qdir / "0006" / "files" / "signed.pdf").read_bytes() == (inbox / "signed.pdf").read_bytes()
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()} == before
 
     # a second run quarantines the same items again and archives nothing twice

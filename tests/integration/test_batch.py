@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog import owner_keys
 from catalog.db import Catalog
 from tests.integration.helpers import pdf_keys, run_inprocess, truths
 
@@ -21,6 +22,7 @@ def test_batch_end_to_end_then_rerun(config, scans: Path, samples: Path, home: P
     before = {p.name: sha(p) for p in scans.iterdir()}
     report, data = run_inprocess(config, scans)
     truth = truths(samples)
+    catalog = Catalog(config.catalog_config.url)
     totals = data["totals"]
     assert totals["archived"] + totals["needs_review"] == len(truth) and report.failed_items == 0
     assert totals["archived"] >= len(truth) - 2
@@ -60,7 +62,9 @@ def test_batch_end_to_end_then_rerun(config, scans: Path, samples: Path, home: P
         # the signed PDF/A: poppler validates the signature and reads the text layer
         pdf = Path(doc["pdf"])
         assert pdf.is_file() and pdf.name == doc["doc_code"] + ".pdf"
-        assert f"owners/{t['owner_id']}/{doc['doc_code']}/" in pdf.as_posix()
+        # filed under the owner's opaque key (in the catalog), never under the ID number
+        assert f"owners/{owner_keys.key_of(catalog, t['owner_id'])}/{doc['doc_code']}/" in pdf.as_posix()
+        assert t["owner_id"] not in pdf.as_posix()
         sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
         assert "Signature is Valid" in sig
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
@@ -73,7 +77,6 @@ def test_batch_end_to_end_then_rerun(config, scans: Path, samples: Path, home: P
         assert sidecar["pdf"]["sha256"] == doc["pdf_sha256"] == sha(pdf)
     assert {p.name: sha(p) for p in scans.iterdir()} == before  # inputs untouched
 
-    catalog = Catalog(config.catalog_config.url)
     assert sum(catalog.count_by_status().values()) == len(truth)
     assert set(catalog.count_by_status()) <= {"archived", "needs_review"}
     codes = [d["doc_code"] for d in data["documents"]]

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from catalog.dashboard.router import COOKIE, dashboard_router
 from catalog.db import Catalog
 from catalog.kpi import compute_report, parse_period
+from tests.dashboard_helpers import login
 from tests.kpi_seed import C, D, P, seed_kpi
 
 pytest_plugins = ["tests.fixtures_kpi"]
@@ -28,6 +29,7 @@ class Key:
     client: str
     agency: str
     scopes: frozenset[str]
+    rate_per_minute: int | None = None
 
 
 @dataclass
@@ -70,8 +72,8 @@ def test_access_login_session_and_revocation(kpi_catalog):
     r = client.get("/dashboard?period=2026Q4", headers={"X-API-Key": GOOD})
     assert r.status_code == 200 and "Tỷ lệ số hóa" in r.text and "Tỷ lệ tái sử dụng" in r.text
 
-    assert client.post("/dashboard/login", data={"key": NOSCOPE}).status_code == 401
-    r = client.post("/dashboard/login", data={"key": GOOD, "next": "//evil.example/x"}, follow_redirects=False)
+    assert login(client, NOSCOPE).status_code == 401
+    r = login(client, GOOD, "//evil.example/x", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/dashboard"  # no open redirect
     assert COOKIE in r.cookies and GOOD not in r.headers["set-cookie"]  # the key itself never goes in the cookie
     r = client.get("/dashboard?period=2026Q4&level=district")

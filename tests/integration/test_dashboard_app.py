@@ -18,6 +18,7 @@ from catalog.kpi import DEFAULT_TZ, compute_report, current_period, parse_period
 from catalog.kpi_db import upsert_agency
 from pipeline.config import AppConfig
 from pipeline.web import create_app
+from tests.dashboard_helpers import login
 from tests.kpi_seed import D, P, seed_kpi
 
 pytest_plugins = ["tests.fixtures_kpi", "tests.fixtures_dashboard"]
@@ -39,8 +40,8 @@ def test_dashboard_in_the_api_app(kpi_catalog, tmp_path):
         assert r.status_code == 403 and r.json()["error"] == "scope_denied"  # the API's own answer
         r = client.get("/dashboard/report?format=json", headers={"X-API-Key": "sohoa_k000000000_" + "x" * 43})
         assert r.status_code == 401 and r.json()["error"] == "invalid_api_key"
-        assert client.post("/dashboard/login", data={"key": k["lookup"]}).status_code == 401
-        r = client.post("/dashboard/login", data={"key": k["dashboard"]}, follow_redirects=False)
+        assert login(client, k["lookup"]).status_code == 401
+        r = login(client, k["dashboard"], follow_redirects=False)
         assert r.status_code == 303 and COOKIE in r.cookies
         assert client.get("/dashboard?period=2026Q4").status_code == 200
         revoke_key(kpi_catalog, k["dashboard"], revoked_by="test")

@@ -1,18 +1,21 @@
 """``store_document``: a document's objects written together, the sidecar only once they all are."""
 
+import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from archive.config import StoreConfig
-from archive.layout import document_keys
+from archive.layout import document_keys, owner_key
 from archive.store import open_store
 from catalog.types import default_document_types
 from pipeline.model import DocumentJob, SourceFile
 from pipeline.stages import store_document
 
 OWNER = "037096014589"
+OKEY = owner_key(OWNER, b"test-owner-key-secret")
 
 
 class Recording:
@@ -67,6 +70,7 @@ def job(tmp_path: Path) -> DocumentJob:
         text="GIẤY KHAI SINH",
         type_code="GKS",
         owner_id=OWNER,
+        owner_key=OKEY,
         doc_code="000.00.16.H42-261205-0001.01",
         pdf_path=str(pdf),
     )
@@ -76,7 +80,7 @@ def test_objects_are_written_together_and_the_sidecar_after_them(tmp_path):
     store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")))
     j = job(tmp_path)
     done = store_document(j, store, default_document_types())
-    keys = document_keys(OWNER, j.doc_code)
+    keys = document_keys(OKEY, j.doc_code)
     sidecar_start = store.log.index(("start", keys.sidecar))
     others = [k for k in done.objects if k != keys.sidecar]
     assert len(others) == 4  # two scans, the text, the PDF
@@ -89,7 +93,7 @@ def test_objects_are_written_together_and_the_sidecar_after_them(tmp_path):
 
 def test_a_failed_write_leaves_no_sidecar(tmp_path):
     j = job(tmp_path)
-    keys = document_keys(OWNER, j.doc_code)
+    keys = document_keys(OKEY, j.doc_code)
     store = Recording(open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}")), fail=keys.text)
     with pytest.raises(OSError, match="disk full"):
         store_document(j, store, default_document_types())
@@ -97,3 +101,25 @@ def test_a_failed_write_leaves_no_sidecar(tmp_path):
     assert store.stat(keys.pdf) is not None  # the other writes finished; a re-run keeps them (write-once)
     done = store_document(j, Recording(store.store), default_document_types())
     assert store.stat(keys.sidecar) is not None and done.pdf_sha256 == store.stat(keys.pdf).sha256
+
+
+def test_the_owners_id_number_is_never_a_key(tmp_path):
+    """Objects are filed under the owner's opaque key; an unresolved key stops the stage rather than fall back."""
+    store = open_store(StoreConfig(url=f"file://{tmp_path / 'wh'}"))
+    done = store_document(job(tmp_path), store, default_document_types())
+    assert done.objects and all(OWNER not in k and OKEY in k for k in done.objects)
+    assert json.loads(store.get(document_keys(OKEY, done.doc_code).sidecar))["owner_key"] == OKEY
+    with pytest.raises(ValueError, match="opaque key"):
+        store_document(replace(job(tmp_path), owner_key=None), store, default_document_types())
+    with pytest.raises(ValueError, match="never an ID number"):
+        document_keys(OWNER, done.doc_code)
+
+
+def test_error_messages_carry_no_id_number():
+    from catalog.errors import InvalidCode
+    from pipeline.errors import describe
+
+    f = describe(InvalidCode("owner 037096014589 at owners/037096014589/x", "chủ 037096014589"))
+    assert "037096014589" not in f.en + f.vi + f.message and "037******589" in f.en
+    f = describe(KeyError("037096014589"))  # an unexpected error's text is masked too
+    assert "037096014589" not in f.en and f.reason_code == "internal_error"
