@@ -20,6 +20,8 @@ demo: setup
 	  echo "  mẫu / samples           : $(SAMPLES)/scans (ground truth in $(SAMPLES)/truth)"; \
 	  echo; echo "Tiếp nhận hồ sơ mới, tra cứu kho / new dossiers at reception, reuse checks:"; \
 	  $(BIN)/python scripts/demo_reception.py || status=2; \
+	  echo; echo "Đồng bộ kho dữ liệu Cổng DVC quốc gia / sync with the national portal's warehouse:"; \
+	  $(BIN)/python scripts/demo_sync.py || status=2; \
 	  key=$$($(BIN)/sohoa apikey create --agency 000.00.00.H42 --scopes dashboard --client demo-dashboard --json \
 	    | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["key"])'); \
 	  echo; echo "Bảng theo dõi / KPI dashboard: chạy / run  $(BIN)/sohoa serve  rồi mở / then open"; \

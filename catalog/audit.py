@@ -92,12 +92,16 @@ def access_row(
 def reuse_detail(answer: Any) -> dict[str, Any]:
     """What a reuse check's row keeps besides purpose and result; the KPI report (``catalog.kpi``) counts
     ``reusable`` (papers found, also in ``result`` as ``"<reusable>/<required> reusable"``)."""
-    return {
+    detail = {
         "procedure": answer.procedure_code,
         "types": [p.type_code for p in answer.papers],
         "reusable": answer.reusable,
         "required": answer.required,
     }
+    national = answer.national
+    if national is not None:  # the national warehouse was asked too: whether it answered, what it added
+        detail["national"] = {"status": national.status, "reusable": national.reusable}
+    return detail
 
 
 def record(catalog: Catalog, action: str, **kw: Any) -> None:

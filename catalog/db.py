@@ -394,21 +394,28 @@ class Catalog:
         with self.session() as s:
             return s.scalar(select(Document).where(Document.doc_code == doc_code))
 
-    def update_document(self, key: str, *, holder: str | None = None, **values: Any) -> None:
+    def update_document(
+        self, key: str, *, holder: str | None = None, outbox: tuple[str, str] | None = None, **values: Any
+    ) -> None:
         """Change a document's record. With ``holder`` (a run's claim), only while that claim stands and the
         document is not yet in the warehouse — except for the run's own final write, which sets an
         ``archived``/``needs_review`` status: a status never moves back from those, and a run whose claim
-        was taken over changes nothing (``ClaimLost``)."""
+        was taken over changes nothing (``ClaimLost``). With ``outbox`` (change, reason), the change's row for
+        the national portal's warehouse (``catalog.outbox``) is written in the same transaction."""
         stmt = update(Document).where(Document.key == key)
         if holder is not None:
             stmt = stmt.where(Document.claimed_by == holder, Document.status.not_in(FINAL_DOCUMENT_STATUSES))
         with self.session() as s:
             changed = s.execute(stmt.values(**values).execution_options(synchronize_session=False)).rowcount
-        if holder is not None and not changed:
-            raise ClaimLost(
-                "another run took this document over; this run leaves it to that one",
-                "một lượt chạy khác đã nhận xử lý tài liệu này; lượt này để lại cho lượt đó",
-            )
+            if holder is not None and not changed:
+                raise ClaimLost(
+                    "another run took this document over; this run leaves it to that one",
+                    "một lượt chạy khác đã nhận xử lý tài liệu này; lượt này để lại cho lượt đó",
+                )
+            if outbox is not None and changed:
+                from catalog import outbox as ob
+
+                ob.add(s, key, ob.Change(outbox[0]), outbox[1])
 
     def next_sequence(self, scope: str, period: str = "", limit: int | None = None) -> int:
         """Atomically take the next number of a counter (safe across processes and machines)."""

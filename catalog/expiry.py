@@ -27,12 +27,17 @@ def documents_to_expire(catalog: Catalog, today: str) -> list[Document]:
 
 
 def mark_expired(catalog: Catalog, key: str, at: datetime) -> bool:
+    """Mark the paper expired once; a paper the national portal's warehouse was told of is told of this too,
+    in the same transaction (``catalog.outbox``)."""
+    from catalog import outbox
+
     with catalog.session() as s:
-        return bool(
-            s.execute(
-                update(Document)
-                .where(Document.key == key, Document.expired_at.is_(None))
-                .values(expired_at=at)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        )
+        changed = s.execute(
+            update(Document)
+            .where(Document.key == key, Document.expired_at.is_(None))
+            .values(expired_at=at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed and outbox.known(s, key):
+            outbox.add(s, key, outbox.Change.EXPIRE, "validity_ended")
+        return bool(changed)

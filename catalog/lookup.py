@@ -13,7 +13,7 @@ clerk or is not signed), ``expired`` (only expired ones exist) or ``missing``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,8 @@ class Paper:
     status: str  # catalog status: archived | needs_review
     agency: str | None
     paper_code: str | None = None
+    source: str = "local"
+    """``local``: this province's catalog; ``national``: held by the national portal's warehouse."""
 
     def valid_on(self, day: str) -> bool:
         return (self.issue_date is None or self.issue_date <= day) and (
@@ -73,6 +75,7 @@ class Paper:
             "status": self.status,
             "agency": self.agency,
             "paper_code": self.paper_code,
+            "source": self.source,
         }
 
 
@@ -86,11 +89,28 @@ class RequiredPaper:
 
 
 @dataclass(frozen=True, slots=True)
+class NationalPart:
+    """What the national portal's warehouse added to a reuse check."""
+
+    status: str  # "ok" | "unavailable" (down, slow past the budget, refused)
+    papers: int = 0
+    """Papers of the owner it reported for the types still open."""
+    reusable: int = 0
+    """Required papers it satisfied that the province's own catalog did not."""
+    message: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "papers": self.papers, "reusable": self.reusable, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class ReuseAnswer:
     owner_id: str
     on_date: str
     procedure_code: str | None
     papers: list[RequiredPaper] = field(default_factory=list)
+    national: NationalPart | None = None
+    """Set when the national warehouse was asked (``sync.national_lookup``)."""
 
     @property
     def required(self) -> int:
@@ -123,7 +143,52 @@ class ReuseAnswer:
                 }
                 for p in self.papers
             ],
+            "national": self.national.as_dict() if self.national else None,
         }
+
+    def open_types(self) -> list[str]:
+        """Required types the province's catalog does not satisfy: what the national side is asked about."""
+        return [p.type_code for p in self.papers if p.status != REUSABLE]
+
+
+def remote_paper(p: dict) -> Paper:
+    """A paper as the national warehouse's connector reports it (``pipeline.sync``: sohoa's field names)."""
+    return Paper(
+        doc_code=p.get("doc_code"),
+        type_code=p.get("type_code"),
+        type_name=p.get("type_name"),
+        issue_date=p.get("issue_date"),
+        valid_until=p.get("valid_until"),
+        signature="signed" if p.get("signed_at") or p.get("pdf_sha256") else "unsigned",
+        signed_at=None,
+        status=str(p.get("status") or Status.ARCHIVED),
+        agency=p.get("agency"),
+        paper_code=p.get("paper_code"),
+        source="national",
+    )
+
+
+def with_national(ans: ReuseAnswer, remote: list[dict] | None, message: str | None = None) -> ReuseAnswer:
+    """The answer with the national warehouse's papers: a required paper the province lacks is reusable when the
+    national side holds it valid on the day and signed. ``remote`` None: the national side did not answer in
+    time; the local answer stands and says so."""
+    if remote is None:
+        return replace(ans, national=NationalPart("unavailable", message=message))
+    papers = [remote_paper(p) for p in remote]
+    by_type: dict[str, list[Paper]] = {}
+    for p in papers:
+        if p.type_code:
+            by_type.setdefault(p.type_code, []).append(p)
+    out, gained = [], 0
+    for req in ans.papers:
+        if req.status != REUSABLE and by_type.get(req.type_code):
+            chosen = _choose(req.type_code, req.type_name, by_type[req.type_code], ans.on_date)
+            if chosen.status == REUSABLE:
+                out.append(chosen)
+                gained += 1
+                continue
+        out.append(req)
+    return replace(ans, papers=out, national=NationalPart("ok", papers=len(papers), reusable=gained))
 
 
 _COLS = (

@@ -212,6 +212,7 @@ def correct(
         return d
     catalog.update_document(
         d.key,
+        outbox=("upsert", "review_corrected") if d.status == Status.ARCHIVED else None,
         type_code=new_type,
         type_name=new_name,
         type_confidence=1.0 if "type_code" in changes else d.type_confidence,
@@ -271,6 +272,7 @@ def accept(
     now = utcnow()
     catalog.update_document(
         d.key,
+        outbox=("upsert", "review_accepted"),
         status=Status.ARCHIVED,
         paper_code=paper_code,
         reviewed_by=operator,

@@ -55,6 +55,10 @@ log = logging.getLogger("sohoa.worker")
 
 DOCUMENTS = "documents"
 ACTOR = "sohoa_process_item"
+SYNC = "sync"
+SYNC_ACTOR = "sohoa_sync_drain"
+SYNC_DRAIN_S = 30.0
+"""A drain message sends for at most this long, then hands on to a fresh message (other work gets a turn)."""
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Queue:
     cfg: AppConfig
     broker: dramatiq.Broker
     process_item: dramatiq.Actor
+    sync: dramatiq.Actor
+    """Drains the national warehouse's outbox (``pipeline.sync.sender``); ``sohoa sync run --queue``."""
 
     @property
     def documents_queue(self) -> str:
@@ -144,7 +150,14 @@ def setup(cfg: AppConfig | None = None) -> Queue:
             max_backoff=cfg.queue.max_backoff_ms,
             throws=(SystemicFailure,),
         )
-        _QUEUE = Queue(cfg, broker, actor)
+        sync = dramatiq.actor(
+            sync_drain,
+            broker=broker,
+            actor_name=SYNC_ACTOR,
+            queue_name=queue_name(cfg, SYNC),
+            max_retries=0,  # the outbox keeps every change and its attempts; a drain that fails is simply sent again
+        )
+        _QUEUE = Queue(cfg, broker, actor, sync)
         return _QUEUE
 
 
@@ -238,3 +251,34 @@ def process_item(batch_id: str, item_id: int) -> None:
 
 def _busy_ms(q: Queue) -> int:
     return int(min(q.cfg.queue.lease_s, 30) * 1000)
+
+
+# --- the national warehouse's outbox -------------------------------------------------------------------
+_THREAD_SYNC = threading.local()
+
+
+def sync_drain() -> None:
+    """The sync actor: send the outbox's due changes for a while; when changes remain due, hand on to a new
+    message. Several drains (on several workers) run at once safely: each change is claimed by one."""
+    from catalog import outbox
+    from catalog.db import utcnow
+    from pipeline.run import new_holder
+    from pipeline.sync.rest import open_connector
+    from pipeline.sync.sender import drain
+
+    q = setup()
+    if not q.cfg.sync.enabled:
+        log.info("sync: no national warehouse configured, nothing sent")
+        return
+    deps = thread_deps(q.cfg)
+    connector = getattr(_THREAD_SYNC, "connector", None)
+    if connector is None:
+        connector = _THREAD_SYNC.connector = open_connector(q.cfg.sync)
+    report = drain(deps.catalog, deps.store, connector, q.cfg.sync, new_holder()[0], max_seconds=SYNC_DRAIN_S)
+    log.info("sync: %s", report.as_json())
+    if not report.claimed:
+        return
+    due = outbox.next_due(deps.catalog)  # changes left, now or after their back-off: hand on to one message
+    if due is not None:
+        wait_ms = max(0, int((due - utcnow()).total_seconds() * 1000))
+        q.sync.send_with_options(delay=wait_ms or None)

@@ -38,6 +38,7 @@ COMMANDS = {
     "kpi": ("pipeline.cli_report", "kpi_cmd"),
     "targets": ("pipeline.cli_targets", "targets_app"),
     "pki": ("pipeline.cli_pki", "pki_app"),
+    "sync": ("pipeline.cli_sync", "sync_app"),
 }
 """Command name -> (module, attribute): a ``typer.Typer`` group or a command function."""
 

@@ -45,6 +45,26 @@ def serve(
     )
 
 
+def _with_national(cfg, ans):
+    """The CLI twin of the API's national part (``pipeline.sync.national``), within the same time budget."""
+    import asyncio
+
+    from catalog import lookup as lk
+    from pipeline.sync.national import NationalLookup
+    from pipeline.sync.rest import RestConnector
+
+    national = NationalLookup(RestConnector(cfg.sync), cfg.sync)
+
+    async def ask():
+        try:
+            return await national.lookup(ans.owner_id, ans.open_types())
+        finally:
+            await national.aclose()
+
+    remote, message = asyncio.run(ask())
+    return lk.with_national(ans, remote, message)
+
+
 @guarded
 def lookup(
     owner: Annotated[str, typer.Option(help="Số định danh / mã số doanh nghiệp — owner ID")],
@@ -95,6 +115,8 @@ def lookup(
         ans = lk.reuse_check(
             catalog, default_document_types(), owner, procedure_code=procedure, type_codes=type_, on_date=day
         )
+        if cfg.sync.enabled and cfg.sync.national_lookup and ans.open_types():
+            ans = _with_national(cfg, ans)
         audit.record(
             catalog,
             audit.REUSE_CHECK,

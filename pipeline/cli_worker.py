@@ -56,12 +56,12 @@ def worker_cmd(
     import dramatiq.cli
     import dramatiq.worker
 
-    from pipeline.actors import queue_name
+    from pipeline.actors import SYNC, queue_name
 
     # One message in hand per thread: a long document never waits behind another in a busy worker's buffer.
     dramatiq.worker.QUEUE_PREFETCH = threads
     argv = ["pipeline.actors:worker_setup", "--processes", str(processes), "--threads", str(threads)]
-    argv += ["--queues", queue_name(cfg), "--worker-shutdown-timeout", "60000"]
+    argv += ["--queues", queue_name(cfg), queue_name(cfg, SYNC), "--worker-shutdown-timeout", "60000"]
     if port:
         argv += ["--fork-function", "pipeline.metrics:serve_metrics"]
     if scheduler:

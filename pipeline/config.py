@@ -31,6 +31,7 @@ from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
 from pipeline.queue_config import QueueConfig
+from pipeline.sync.config import SyncConfig
 from signing.config import SigningConfig
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class AppConfig(BaseModel):
     store: StoreConfig = Field(default_factory=StoreConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
 
     @model_validator(mode="before")

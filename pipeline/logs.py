@@ -33,6 +33,7 @@ def setup_logging(level: str) -> None:
     )
     # Font subsetting chatter from fontTools is not the operator's concern.
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # pyHanko warns about what our own verification reports (e.g. demo revocation data issued in process).
     logging.getLogger("pyhanko").setLevel(logging.ERROR)
 
@@ -64,6 +65,7 @@ def setup_worker_logging(level: str) -> None:
         root.setLevel(getattr(logging, level.upper(), logging.INFO))
     logging.getLogger("sohoa").setLevel(getattr(logging, (level or "INFO").upper(), logging.INFO))
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request to the national warehouse
     if os.environ.get("SOHOA_LOG_FORMAT", "json") == "json":
         for h in root.handlers:
             h.setFormatter(JsonFormatter())

@@ -453,6 +453,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         signature_level=job.signature_level,
         timestamp_expires_at=job.timestamp_expires_at,
         archived_at=datetime.now(UTC),
+        # a reusable paper goes to the national portal's warehouse: its outbox row commits with it
+        outbox=("upsert", "archived") if job.status == Status.ARCHIVED else None,
     )
     if job.status == Status.ARCHIVED and job.owner_id:
         record_owner(catalog, job.owner_id, f)

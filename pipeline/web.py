@@ -32,6 +32,12 @@ def create_app(
     from catalog.db import Catalog
     from catalog.types import default_document_types
 
+    national = None
+    if cfg.sync.enabled and cfg.sync.national_lookup:
+        from pipeline.sync.national import NationalLookup
+        from pipeline.sync.rest import RestConnector
+
+        national = NationalLookup(RestConnector(cfg.sync), cfg.sync)
     owns = catalog is None
     if catalog is None:
         catalog = Catalog(cfg.catalog_config.url, read_pool_size=cfg.api.db_connections)  # type: ignore[arg-type]
@@ -42,6 +48,7 @@ def create_app(
         cfg.timezone,
         store=store,
         store_opener=lambda: open_store(cfg.store_config),
+        national=national,
         owns_catalog=owns,
     )
     app = build_app(ctx)

@@ -266,9 +266,9 @@ def make_key(url: str) -> str:
 
 
 @contextlib.contextmanager
-def server(url: str, home: Path, port: int, workers: int, access_log: bool):
+def server(url: str, home: Path, port: int, workers: int, access_log: bool, extra_env: dict | None = None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60")
+    env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60", **(extra_env or {}))
     cmd = [
         sys.executable,
         "-m",

@@ -88,6 +88,19 @@ class Metrics:
         self.in_flight = Gauge("sohoa_api_in_flight", "requests being served", registry=self.registry)
 
 
+class NationalLookup(Protocol):
+    """The national portal's warehouse as the reuse check asks it (``pipeline.sync.national``)."""
+
+    async def lookup(self, owner_id: str, type_codes: list[str]) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """The owner's papers of these types in sohoa's field names, or (None, why) when the national side did
+        not answer within its time budget."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close its connections when the application stops (nothing to close by default)."""
+        return None
+
+
 class FileSource(Protocol):
     """What the file route needs of the object store (``archive.store.ObjectStore`` has it)."""
 
@@ -110,6 +123,8 @@ class ApiContext:
     store_opener: Callable[[], FileSource] | None = None
     """Opens the object store on first use (the file route is its only user); None: no store."""
     store: FileSource | None = None
+    national: NationalLookup | None = None
+    """Asked by reuse checks for the papers the province lacks; None: local answers only."""
     audit: Any = None  # catalog.audit.AuditWriter
     owns_catalog: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +140,7 @@ class ApiContext:
         *,
         store: FileSource | None = None,
         store_opener: Callable[[], FileSource] | None = None,
+        national: NationalLookup | None = None,
         owns_catalog: bool = False,
     ) -> ApiContext:
         return cls(
@@ -137,6 +153,7 @@ class ApiContext:
             metrics=Metrics(),
             store_opener=store_opener,
             store=store,
+            national=national,
             owns_catalog=owns_catalog,
         )
 
@@ -229,6 +246,8 @@ def build_app(ctx: ApiContext) -> FastAPI:
             ctx.audit = AuditWriter(ctx.catalog)
         yield
         ctx.audit.close()
+        if ctx.national is not None:
+            await ctx.national.aclose()
         if ctx.owns_catalog:
             ctx.catalog.close()
 

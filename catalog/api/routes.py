@@ -33,6 +33,9 @@ class PaperOut(BaseModel):
     status: str = Field(description="Catalog status: archived | needs_review")
     agency: str | None = Field(description="Agency that digitized it")
     paper_code: str | None = None
+    source: Literal["local", "national"] = Field(
+        default="local", description="local: this province's warehouse; national: the national portal's warehouse"
+    )
 
 
 class RequiredPaperOut(BaseModel):
@@ -63,6 +66,15 @@ class ReuseCheckIn(BaseModel):
     on_date: date | None = Field(default=None, description="Day the papers must be valid on (default: today, ICT)")
 
 
+class NationalOut(BaseModel):
+    status: Literal["ok", "unavailable"] = Field(
+        description="unavailable: the national warehouse did not answer within the time budget; the answer is local"
+    )
+    papers: int = Field(description="The owner's papers it reported for the types the province lacks")
+    reusable: int = Field(description="Required papers it satisfied that the province's warehouse did not")
+    message: str | None
+
+
 class ReuseCheckOut(BaseModel):
     owner_id: str
     on_date: str
@@ -71,6 +83,9 @@ class ReuseCheckOut(BaseModel):
     reusable: int = Field(description="Papers the state already holds, valid and signed")
     reuse_share: float = Field(description="reusable / required: share the applicant need not submit")
     papers: list[RequiredPaperOut]
+    national: NationalOut | None = Field(
+        default=None, description="Present when the national portal's warehouse is asked too (sync.national_lookup)"
+    )
 
 
 class OwnerDocumentsIn(BaseModel):
@@ -217,6 +232,9 @@ async def reuse_check(
         type_codes=body.required_types,
         on_date=body.on_date or lookup.today(ctx.timezone),
     )
+    if ctx.national is not None and (missing := ans.open_types()):
+        remote, message = await ctx.national.lookup(ans.owner_id, missing)
+        ans = lookup.with_national(ans, remote, message)
     await _audit(
         ctx,
         key,
