@@ -30,7 +30,7 @@ if __package__ in (None, ""):
 
 KEY_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
 DEFAULT_OUT = Path("bench-out/classify")
-CACHE_VERSION = 2  # 2: word boxes and the upright page images (for the second read)
+CACHE_VERSION = 3  # 2: word boxes and the upright page images (for the second read); 3: block and line numbers
 
 
 def _ocr_one(scan: str, cache: str) -> str:
@@ -58,7 +58,9 @@ def _ocr_one(scan: str, cache: str) -> str:
             {
                 "text": r.text.text,
                 "confidence": r.text.confidence,
-                "words": [[w.text, round(w.conf, 1), w.left, w.top, w.width, w.height] for w in r.text.words],
+                "words": [
+                    [w.text, round(w.conf, 1), w.left, w.top, w.width, w.height, w.block, w.line] for w in r.text.words
+                ],
                 "image": image.name,
                 "dpi": r.dpi,
                 "skew": r.skew,
@@ -85,7 +87,7 @@ def _load_ocr(path: Path):
 
     data = json.loads(path.read_text())
     text = "\n\n".join(p["text"] for p in data["pages"])
-    words = [Word(t, left, top, w, h, c) for p in data["pages"] for t, c, left, top, w, h in p["words"]]
+    words = [Word(t, left, top, w, h, c, *rest) for p in data["pages"] for t, c, left, top, w, h, *rest in p["words"]]
     chars = sum(len(p["text"]) for p in data["pages"])
     conf = sum(p["confidence"] * len(p["text"]) for p in data["pages"]) / chars if chars else 0.0
     images = [

@@ -178,7 +178,7 @@ def enterprise_certificate(rng: random.Random) -> Paper:
         code,
         {
             "enterprise_code": code,
-            "full_name": name.title(),
+            "full_name": name,
             "issue_date": first.isoformat(),
             "issuer": " ".join(header[:2]),
         },

@@ -1,0 +1,667 @@
+"""Find a paper's printed labels and pair each with its value, from the page's layout.
+
+A page is read as **rows of cells**. With OCR words (boxes in page pixels) a row is the words at one height
+once the page's slant is taken out, and a cell is a run of words without a wide gap (a table column, the other
+half of a two-column form); without boxes (text typed by a clerk, or words without geometry) a row is a line
+of the text and cells are separated by runs of spaces, tabs or a table's ``|``.
+
+A label's value is, in this order:
+
+* the rest of its cell after the label, up to the next label in the same cell — labels that share a line
+  ("Giới tính: Nam    Dân tộc: Kinh") are split there;
+* else the cell(s) to its right on the same row (a table: label column, value column, or one value column per
+  person);
+* else the cell below it (a label on the line above its value, a table whose header row holds the labels);
+* a label followed directly by another label, or with nothing to its right or below, has an **empty** value:
+  it is reported as empty, never filled from the next label.
+
+**Whose value it is** (the roles of ``catalog/data/labels.toml``): a role suffix printed after the label
+("Họ, chữ đệm, tên người vợ"), or the label's own last words ("Họ và tên mẹ"); else the column or section
+heading above ("Thông tin người chồng", a column headed "Vợ"); else, for a person's other fields, the role of the
+last name read before it (a block "Họ và tên người mẹ", "Năm sinh", "Nơi cư trú" is the mother's); else the
+type's first role. Where the type lists its owners in order without saying who is who (land holders: "Ông: …",
+"Bà: …"), successive names take successive owner roles.
+
+A value that runs on to the next line (a long company name wrapped at the margin or inside its table cell) is
+joined with the rest; a value that reaches the right edge with nothing after it, or whose cell is followed by an
+unlabelled fragment on the same row (a word lost under a seal or cut at a column edge), is marked so the
+document goes to review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import median
+
+from catalog.labels import Vocabulary, default_vocabulary
+from catalog.types import PERSON_FIELDS, DocumentType
+from ocr.text import Word, fold, nfc, safe_fixes
+
+_CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*[|¦]\s*")
+_LEADERS = re.compile(r"(?:\s*[.…·_]){3,}\s*")
+_EDGE_JUNK = " \t.…·_:;|¦,-–—[]"
+_NUMBERING = re.compile(r"^\s*(?:[0-9]{1,2}[.)]|[ivx]{1,4}[.)]|[a-zđ][.)])\s*")
+SEX_LABELS = ("Giới tính / Sex", "Giới tính")
+"""Read as the pseudo-field ``_sex`` (to cross-check an ID number's sex digit)."""
+CELL_GAP = 1.6
+"""A gap wider than this many word heights between two words of a line starts a new cell."""
+ROW_TOLERANCE = 0.55
+"""Two cells whose centres differ by less than this many word heights (after the slant is removed) share a row."""
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    folded: str
+    page: int
+    row: int
+    x0: float
+    x1: float
+    y: float
+    h: float
+
+
+@dataclass(slots=True)
+class Layout:
+    rows: list[list[Cell]]
+    geometric: bool
+    right_edge: dict[int, float] = field(default_factory=dict)
+    """Per page, where the body's lines end (for a value that reaches the margin)."""
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [c for row in self.rows for c in row]
+
+
+def _clean_cell(text: str) -> str:
+    text = _LEADERS.sub(" ", text)
+    return text.strip(_EDGE_JUNK)
+
+
+def layout_from_text(text: str) -> Layout:
+    rows: list[list[Cell]] = []
+    for line in text.splitlines():
+        line = nfc(line)
+        if not line.strip():
+            continue
+        cells = []
+        pos = 0
+        for part in _CELL_SPLIT.split(line):
+            start = line.find(part, pos)
+            pos = start + len(part)
+            t = _clean_cell(part)
+            if t:
+                cells.append(Cell(t, fold(t), 0, len(rows), float(start), float(pos), float(len(rows)), 1.0))
+        if cells:
+            rows.append(cells)
+    return Layout(rows, geometric=False)
+
+
+def has_geometry(words: Sequence[Word] | None) -> bool:
+    """Words with real boxes (not the placeholders of words built from text)."""
+    if not words or len(words) < 3:
+        return False
+    lefts = {w.left for w in words}
+    return len(lefts) > len(words) // 3 and any(w.width > 2 and w.height > 2 for w in words)
+
+
+def _pages(words: Sequence[Word]) -> list[list[Word]]:
+    """Words per page: a page's line numbers start again at 0."""
+    pages: list[list[Word]] = [[]]
+    prev = -1
+    for w in words:
+        if w.line < prev:
+            pages.append([])
+        pages[-1].append(w)
+        prev = w.line
+    return [p for p in pages if p]
+
+
+def _slope(lines: list[list[Word]]) -> float:
+    """The page's slant (dy/dx) from the lines' word centres; 0 when too little to tell."""
+    slopes = []
+    for ws in lines:
+        if len(ws) < 3:
+            continue
+        xs = [w.left + w.width / 2 for w in ws]
+        ys = [w.top + w.height / 2 for w in ws]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        var = sum((x - mx) ** 2 for x in xs)
+        if var < (200.0**2) * len(xs) / 4:
+            continue
+        slopes.append(sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var)
+    if len(slopes) < 2:
+        return 0.0
+    return max(-0.12, min(0.12, median(slopes)))
+
+
+def _lines_by_height(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into lines by their vertical centres (for words that carry no line number)."""
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.top + w.height / 2):
+        cy = w.top + w.height / 2
+        if lines:
+            last = lines[-1]
+            ly = sum(x.top + x.height / 2 for x in last) / len(last)
+            if abs(cy - ly) <= 0.5 * max(w.height, median(x.height for x in last)):
+                last.append(w)
+                continue
+        lines.append([w])
+    return lines
+
+
+def _is_rule(text: str) -> bool:
+    """A table's vertical rule read as a character."""
+    return bool(text) and all(c in "|¦[]{}!" for c in text)
+
+
+def layout_from_words(words: Sequence[Word]) -> Layout:
+    rows: list[list[Cell]] = []
+    edges: dict[int, float] = {}
+    for page_no, page in enumerate(_pages(words)):
+        lines: dict[int, list[Word]] = {}
+        if len({w.line for w in page}) == 1 and len(page) > 1:
+            lines = dict(enumerate(_lines_by_height(page)))  # words without Tesseract's line numbers
+        else:
+            for w in page:
+                lines.setdefault(w.line, []).append(w)
+        slope = _slope(list(lines.values()))
+        cells: list[Cell] = []
+        for ws in lines.values():
+            ws = sorted(ws, key=lambda w: w.left)
+            h = median(w.height for w in ws)
+            run: list[Word] = []
+
+            def close(run: list[Word], h: float = h) -> None:
+                if not run:
+                    return
+                t = _clean_cell(safe_fixes(" ".join(w.text for w in run)))
+                if not t:
+                    return
+                x0, x1 = run[0].left, max(w.left + w.width for w in run)
+                ys = [w.top + w.height / 2 - slope * (w.left + w.width / 2) for w in run]
+                cells.append(Cell(t, fold(t), page_no, 0, float(x0), float(x1), sum(ys) / len(ys), h))
+
+            for w in ws:
+                if _is_rule(w.text):
+                    close(run)
+                    run = []
+                    continue
+                if run and w.left - (run[-1].left + run[-1].width) > CELL_GAP * h:
+                    close(run)
+                    run = []
+                run.append(w)
+            close(run)
+        cells.sort(key=lambda c: c.y)
+        page_rows: list[list[Cell]] = []
+        for c in cells:
+            if page_rows:
+                row = page_rows[-1]
+                ry = sum(x.y for x in row) / len(row)
+                if abs(c.y - ry) <= ROW_TOLERANCE * max(c.h, median(x.h for x in row)):
+                    row.append(c)
+                    continue
+            page_rows.append([c])
+        for row in page_rows:
+            row.sort(key=lambda c: c.x0)
+            for c in row:
+                c.row = len(rows)
+            rows.append(row)
+        if cells:
+            edges[page_no] = max(c.x1 for c in cells)
+    return Layout(rows, geometric=True, right_edge=edges)
+
+
+def build_layout(text: str, words: Sequence[Word] | None) -> Layout:
+    if has_geometry(words):
+        return layout_from_words(words)  # type: ignore[arg-type]
+    return layout_from_text(text)
+
+
+# --- labels --------------------------------------------------------------------------------------------------
+def _tokens(label: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(label))
+
+
+def _pattern(tokens: Sequence[str]) -> str:
+    return r"[^a-z0-9\n:;]{0,4}".join(re.escape(t) for t in tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    fields: dict[str, int]
+    """Field → priority (0 = the type's most specific label for it)."""
+    role: str | None
+    """The role the label's own words name ("Họ và tên mẹ" → mother)."""
+    bare: bool
+    """May stand before its value without a colon (an honorific, a long label)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    label: LabelInfo
+    cell: Cell
+    start: int
+    end: int
+    """End of the label (with its role suffix and English half) in the cell's text."""
+    value_start: int
+    role: str | None
+    kind: str  # "colon" | "end" | "bare"
+
+
+class LabelIndex:
+    """Every label a type's page may print, compiled into one pattern (longest labels first)."""
+
+    def __init__(self, doc_type: DocumentType | None, vocab: Vocabulary) -> None:
+        self.doc_type = doc_type
+        self.vocab = vocab
+        infos: dict[str, dict] = {}
+
+        def add(label: str, fld: str | None, prio: int, bare: bool = False) -> None:
+            key = " ".join(_tokens(label))
+            if not key:
+                return
+            info = infos.setdefault(key, {"fields": {}, "bare": False})
+            if fld is not None and fld not in info["fields"]:
+                info["fields"][fld] = prio
+            info["bare"] = info["bare"] or bare
+
+        wanted = doc_type.fields if doc_type else tuple(vocab.generic)
+        for fld in wanted:
+            own = doc_type.labels.get(fld, ()) if doc_type else ()
+            for prio, label in enumerate(own or vocab.generic.get(fld, ())):
+                add(label, fld, prio)
+                if " / " in label:  # a bilingual label also stands for its Vietnamese half alone
+                    add(label.split(" / ")[0], fld, prio)
+        for label in SEX_LABELS:
+            add(label, "_sex", 0)
+        for fld, labels in vocab.generic.items():
+            for label in labels:
+                add(label, None, 0)
+        for label in vocab.delimiter_labels:
+            add(label, None, 0)
+        honorifics = {" ".join(_tokens(h)) for h in vocab.honorific_words}
+        for key, info in infos.items():
+            info["bare"] = info["bare"] or key in honorifics or len(key.split()) >= 3
+        suffix_role: dict[str, str] = {}
+        for role, r in vocab.roles.items():
+            for s in r.suffixes:
+                suffix_role.setdefault(" ".join(_tokens(s)), role)
+        self.suffix_role = suffix_role
+        self.labels: dict[str, LabelInfo] = {}
+        for key, info in infos.items():
+            own_role = next(
+                (role for suf, role in sorted(suffix_role.items(), key=lambda x: -len(x[0])) if _ends_with(key, suf)),
+                None,
+            )
+            self.labels[key] = LabelInfo(info["fields"], own_role, info["bare"])
+        keys = sorted(self.labels, key=lambda k: (-len(k), k))
+        self._names = {f"l{i}": k for i, k in enumerate(keys)}
+        alternatives = "|".join(f"(?P<l{i}>{_pattern(k.split())})" for i, k in enumerate(keys))
+        suffixes = "|".join(_pattern(s.split()) for s in sorted(suffix_role, key=lambda s: -len(s)))
+        self._suffix = re.compile(r"[^a-z0-9\n]{0,3}(" + suffixes + r")(?![a-z0-9])") if suffixes else None
+        self._label = re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
+        self._english = re.compile(r"\s*/\s*[a-z][a-z .,'’]{0,40}?(?=\s*[:;]|\s*$)")
+        self._sep = re.compile(r"\s*(?:[.,]?\s*[:;]|[.,](?!\d))\s*")
+        headings: dict[str, str] = {}
+        for role, r in vocab.roles.items():
+            for h in r.headings:
+                headings.setdefault(" ".join(_tokens(h)), role)
+        self.headings = headings
+
+    def find(self, cell: Cell) -> list[Match]:
+        """The labels of a cell, in order: each followed by its separator, or ending the cell, or (a bare label
+        at the cell's start) followed by a capital or a digit."""
+        f = cell.folded
+        out: list[Match] = []
+        start_of_cell = _NUMBERING.match(f)
+        cell_start = start_of_cell.end() if start_of_cell else 0
+        pos = 0
+        while pos < len(f):
+            m = self._label.search(f, pos)
+            if not m:
+                break
+            key = self._names[m.lastgroup]  # type: ignore[index]
+            info = self.labels[key]
+            end = m.end()
+            role = info.role
+            if self._suffix is not None:
+                s = self._suffix.match(f, end)
+                if s:
+                    role = self.suffix_role[" ".join(_tokens(s.group(1)))]
+                    end = s.end()
+            e = self._english.match(f, end)
+            after = e.end() if e else end
+            sep = self._sep.match(f, after)
+            rest = cell.text[after:].strip(_EDGE_JUNK)
+            at_start = m.start() <= cell_start
+            if sep and sep.group().strip():
+                follows = cell.text[sep.end() : sep.end() + 1]
+                if ":" in sep.group() or ";" in sep.group() or not follows or follows.isupper() or follows.isdigit():
+                    out.append(Match(info, cell, m.start(), after, sep.end(), role, "colon"))
+                    pos = sep.end()
+                    continue
+            if not rest and at_start:
+                out.append(Match(info, cell, m.start(), after, len(f), role, "end"))
+                break
+            nxt = cell.text[after:].lstrip(" \t")
+            if at_start and info.bare and nxt[:1] and (nxt[:1].isupper() or nxt[:1].isdigit()):
+                out.append(Match(info, cell, m.start(), after, len(f) - len(nxt), role, "bare"))
+                pos = len(f) - len(nxt)
+                continue
+            pos = m.end()
+        return out
+
+    def heading(self, cell: Cell) -> str | None:
+        """The role a cell names when it is a section title or a column head, else None."""
+        f = _NUMBERING.sub("", cell.folded).strip(" :.-")
+        key = " ".join(re.findall(r"[a-z0-9]+", f))
+        return self.headings.get(key)
+
+
+def _ends_with(key: str, suffix: str) -> bool:
+    return key == suffix or key.endswith(" " + suffix)
+
+
+_INDEXES: dict[int, tuple[DocumentType | None, LabelIndex]] = {}
+
+
+def label_index(doc_type: DocumentType | None) -> LabelIndex:
+    """The compiled labels of a type (kept per type object: types are frozen, and compiling costs ~10 ms)."""
+    hit = _INDEXES.get(id(doc_type))
+    if hit is not None and hit[0] is doc_type:
+        return hit[1]
+    if len(_INDEXES) > 256:
+        _INDEXES.clear()
+    index = LabelIndex(doc_type, default_vocabulary())
+    _INDEXES[id(doc_type)] = (doc_type, index)
+    return index
+
+
+# --- pairing -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A label's value as the page prints it (``value`` empty: the label is printed with nothing after it)."""
+
+    value: str
+    role: str | None
+    priority: int
+    order: int
+    continued: bool = False
+    """The value ran on to the next line and was joined."""
+    cut: str | None = None
+    """Why the value may be cut short: ``value_at_line_end`` or ``value_gap``; None when nothing says so."""
+
+
+@dataclass(slots=True)
+class _Region:
+    page: int
+    first_row: int
+    roles: list[tuple[float, str]]
+    """(x centre or column index, role) of each heading; one entry: a whole-width section."""
+    geometric: bool
+
+    def role_at(self, cell: Cell, index_in_row: int | None = None) -> str:
+        if len(self.roles) == 1:
+            return self.roles[0][1]
+        if not self.geometric and index_in_row is not None:
+            i = min(index_in_row, len(self.roles) - 1)
+            return self.roles[i][1]
+        cx = (cell.x0 + cell.x1) / 2
+        return min(self.roles, key=lambda r: abs(r[0] - cx))[1]
+
+    def spans(self, cell: Cell) -> bool:
+        """A cell across the column boundary ends a region of columns."""
+        if len(self.roles) < 2 or not self.geometric:
+            return False
+        xs = sorted(x for x, _ in self.roles)
+        bounds = [(a + b) / 2 for a, b in zip(xs, xs[1:], strict=False)]
+        return any(cell.x0 < b - 2 * cell.h and cell.x1 > b + 2 * cell.h for b in bounds)
+
+
+class Pairing:
+    """Every label of a page with its value and role, for one document type."""
+
+    def __init__(self, layout: Layout, index: LabelIndex) -> None:
+        self.layout = layout
+        self.index = index
+        self.doc_type = index.doc_type
+        self.matches: list[list[Match]] = [[] for _ in layout.rows]
+        for r, row in enumerate(layout.rows):
+            for c in row:
+                self.matches[r] += index.find(c)
+        self.regions = self._regions()
+        self.found: dict[str, list[Found]] = {}
+        self._pair()
+
+    # regions of headings ------------------------------------------------------------------------
+    def _regions(self) -> list[_Region | None]:
+        out: list[_Region | None] = []
+        current: _Region | None = None
+        for r, row in enumerate(self.layout.rows):
+            heads = [(c, self.index.heading(c)) for c in row]
+            roles = [(c, role) for c, role in heads if role]
+            long_heading = any(len(c.folded.split()) >= 2 for c, _ in roles)
+            others = [c for c, role in heads if not role]
+            columns = len(roles) >= 2 and not any(self._starts_with_label(c) for c in others)
+            if columns or (long_heading and len(roles) == len(row)):
+                geometric = self.layout.geometric
+                pts = [((c.x0 + c.x1) / 2 if geometric else float(i), role) for i, (c, role) in enumerate(roles)]
+                if not geometric and others:
+                    pts = [(float(i), role) for i, (_, role) in enumerate(roles)]
+                current = _Region(row[0].page, r, pts, geometric)
+                out.append(None)
+                continue
+            if current is not None and (row[0].page != current.page or any(current.spans(c) for c in row)):
+                current = None
+            if current is not None and not self.layout.geometric and len(current.roles) >= 2 and len(row) < 2:
+                current = None
+            out.append(current)
+        return out
+
+    # values -----------------------------------------------------------------------------------
+    def _starts_with_label(self, cell: Cell) -> bool:
+        ms = self.index.find(cell)
+        return bool(ms) and ms[0].start <= (len(cell.folded) - len(cell.folded.lstrip())) + 4
+
+    def _text_until_label(self, cell: Cell) -> str:
+        ms = [m for m in self.index.find(cell) if m.kind == "colon"]
+        return cell.text[: ms[0].start].strip(_EDGE_JUNK) if ms else cell.text
+
+    def _below(self, r: int, cell: Cell, index_in_row: int) -> Cell | None:
+        rows = self.layout.rows
+        if r + 1 >= len(rows) or rows[r + 1][0].page != cell.page:
+            return None
+        nxt = rows[r + 1]
+        if self.layout.geometric:
+            if nxt[0].y - cell.y > 3.2 * cell.h:
+                return None
+            over = [c for c in nxt if c.x1 > cell.x0 - cell.h and c.x0 < cell.x1 + cell.h]
+            return min(over, key=lambda c: abs(c.x0 - cell.x0)) if over else None
+        if len(nxt) == len(rows[r]) and index_in_row < len(nxt):
+            return nxt[index_in_row]
+        return nxt[0] if index_in_row == 0 else None
+
+    def _continuation(self, r: int, cell: Cell, value_x0: float, value: str) -> Cell | None:
+        """The next row's fragment that carries on this value (a line wrapped at the margin or inside its table
+        cell), if any: no label, no heading, at most eight words, capitals when the value is in capitals."""
+        rows = self.layout.rows
+        if r + 1 >= len(rows) or rows[r + 1][0].page != cell.page:
+            return None
+        nxt = rows[r + 1]
+        letters = [ch for ch in value if ch.isalpha()]
+        capitals = bool(letters) and all(ch.isupper() for ch in letters)
+        if self.layout.geometric:
+            if nxt[0].y - cell.y > 2.6 * cell.h:
+                return None
+            edge = self.layout.right_edge.get(cell.page, cell.x1)
+            under = [c for c in nxt if abs(c.x0 - value_x0) <= 1.5 * cell.h]
+            if under:
+                candidate = under[0]
+                if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
+                    return None
+            elif abs(nxt[0].x0 - rows[r][0].x0) <= 1.5 * cell.h and cell.x1 >= edge - 2.5 * cell.h:
+                candidate = nxt[0]  # wrapped back to the left margin
+            else:
+                return None
+        else:
+            if len(nxt) != 1:
+                return None
+            candidate = nxt[0]
+        if self._starts_with_label(candidate) or self.index.heading(candidate):
+            return None
+        text_letters = [ch for ch in candidate.text if ch.isalpha()]
+        if not text_letters or len(candidate.text.split()) > 8:
+            return None
+        if capitals != all(ch.isupper() for ch in text_letters):
+            return None
+        return candidate
+
+    def _pair(self) -> None:
+        order = 0
+        rows = self.layout.rows
+        for r, ms in enumerate(self.matches):
+            for k, m in enumerate(ms):
+                cell = m.cell
+                index_in_row = rows[r].index(cell)
+                same_cell_next = next((x for x in ms[k + 1 :] if x.cell is cell), None)
+                end = same_cell_next.start if same_cell_next else len(cell.text)
+                inline = cell.text[m.value_start : end].strip(_EDGE_JUNK)
+                inline = _LEADERS.sub(" ", inline).strip(_EDGE_JUNK)
+                values: list[tuple[str, Cell, int, float]] = []  # (text, cell, index in row, x0 of the value)
+                continued_from: Cell | None = None
+                if inline:
+                    share = m.value_start / max(len(cell.text), 1)
+                    values.append((inline, cell, index_in_row, cell.x0 + (cell.x1 - cell.x0) * share))
+                    continued_from = cell if same_cell_next is None else None
+                elif same_cell_next is None:
+                    right = rows[r][index_in_row + 1 :]
+                    for j, c in enumerate(right):
+                        if self._starts_with_label(c):
+                            break
+                        t = self._text_until_label(c)
+                        if t:
+                            values.append((t, c, index_in_row + 1 + j, c.x0))
+                    if not values and not right:
+                        below = self._below(r, cell, index_in_row)
+                        if below is not None and not self._starts_with_label(below) and not self.index.heading(below):
+                            t = self._text_until_label(below)
+                            if t:
+                                values.append((t, below, rows[below.row].index(below), below.x0))
+                if not values:
+                    self._add(m, "", None, order)
+                    order += 1
+                    continue
+                roles = [self._role(m, r, vcell, vindex) for _, vcell, vindex, _ in values]
+                # several unlabelled cells to the right that are not one column per person: a value in pieces
+                split = len(values) > 1 and (None in roles or len(set(roles)) < len(roles))
+                for (text, vcell, _, vx0), role in zip(values, roles, strict=True):
+                    cut = "value_gap" if split else None
+                    continued = False
+                    if "full_name" in m.label.fields and not split:
+                        may_continue = vcell is not cell or continued_from is cell
+                        cont = self._continuation(vcell.row, vcell, vx0, text) if may_continue else None
+                        if cont is not None:
+                            text = f"{text} {self._text_until_label(cont)}"
+                            continued = True
+                        else:
+                            cut = self._cut(vcell.row, vcell, len(values) > 1)
+                    self._add(m, text, role, order, continued, cut)
+                    order += 1
+
+    def _cut(self, r: int, cell: Cell, several: bool) -> str | None:
+        if not self.layout.geometric:
+            return None
+        row = self.layout.rows[r]
+        i = row.index(cell) if cell in row else -1
+        if i >= 0 and i + 1 < len(row) and not several:
+            nxt = row[i + 1]
+            if nxt.x0 - cell.x1 < 6 * cell.h and not self._starts_with_label(nxt) and not self.index.heading(nxt):
+                return "value_gap"
+        edge = self.layout.right_edge.get(cell.page)
+        if edge is not None and cell.x1 >= edge - 0.6 * cell.h and (i < 0 or i == len(row) - 1):
+            return "value_at_line_end"
+        return None
+
+    def _role(self, m: Match, r: int, vcell: Cell, vindex: int) -> str | None:
+        if m.role:
+            return m.role
+        region = self.regions[r]
+        if region is not None:
+            if self.layout.geometric or len(region.roles) == 1:
+                return region.role_at(vcell)
+            # text: value cells map onto the column heads in order
+            row = self.layout.rows[r]
+            value_cells = [c for c in row if not self._starts_with_label(c)]
+            if vcell in value_cells:
+                return region.roles[min(value_cells.index(vcell), len(region.roles) - 1)][1]
+            return region.role_at(vcell, row.index(vcell) if vcell in row else 0)
+        return None
+
+    def _add(self, m: Match, value: str, role: str | None, order: int, continued=False, cut=None) -> None:
+        for fld, prio in m.label.fields.items():
+            self.found.setdefault(fld, []).append(Found(value, role, prio, order, continued, cut))
+
+    # roles by order -----------------------------------------------------------------------------
+    def resolved(self) -> dict[str, list[Found]]:
+        """Every field's values with their role filled in: by a suffix or heading, by the last name before it
+        (a person's other fields), by the order of names (owners listed one after another), or the first role."""
+        t = self.doc_type
+        default = t.roles[0] if t else "person"
+        owners = list(t.owners) if t else [default]
+        in_order = bool(t and t.parties_in_order)
+        names = sorted(self.found.get("full_name", []), key=lambda f: f.order)
+        named: list[tuple[int, str]] = []
+        next_owner = 0
+        resolved_names = []
+        seen_orders: set[int] = set()
+        for f in names:
+            role = f.role
+            if role is None:
+                if in_order and f.order not in seen_orders and f.value:
+                    role = owners[min(next_owner, len(owners) - 1)] if next_owner < len(owners) else "other"
+                    next_owner += 1
+                else:
+                    role = default
+            seen_orders.add(f.order)
+            named.append((f.order, role))
+            resolved_names.append(_with_role(f, role))
+        out: dict[str, list[Found]] = {"full_name": resolved_names}
+        for fld, fs in self.found.items():
+            if fld == "full_name":
+                continue
+            res = []
+            for f in fs:
+                role = f.role
+                if role is None:
+                    if fld in PERSON_FIELDS or fld.startswith("_"):
+                        before = [rl for o, rl in named if o < f.order]
+                        role = before[-1] if before else default
+                    else:
+                        role = default
+                res.append(_with_role(f, role))
+            out[fld] = res
+        return out
+
+
+def _with_role(f: Found, role: str) -> Found:
+    return Found(f.value, role, f.priority, f.order, f.continued, f.cut)
+
+
+def pick(found: Sequence[Found], role: str | None) -> Found | None:
+    """The value of a field for one role: the most specific label first, then the first on the page; an empty
+    value only when every label of the field printed for that role is empty."""
+    mine = [f for f in found if role is None or f.role == role]
+    if not mine:
+        return None
+    full = [f for f in mine if f.value]
+    if not full:
+        return min(mine, key=lambda f: (f.priority, f.order))
+    return min(full, key=lambda f: (f.priority, f.order))
+
+
+def pair(text: str, words: Sequence[Word] | None, doc_type: DocumentType | None) -> dict[str, list[Found]]:
+    """Every field's labelled values on the page, each with its role (see the module's docstring)."""
+    return Pairing(build_layout(text, words), label_index(doc_type)).resolved()
