@@ -306,6 +306,8 @@ def _assess_once(
     if doc_type is not None:
         for role in doc_type.owners:
             key = doc_type.field_key(role, "full_name")
+            if role in doc_type.optional_roles and not _printed(fields, doc_type, role):
+                continue
             if "full_name" in doc_type.fields and not (fields.get(key) and fields[key].value):
                 review.append(f"field_missing: {key}" if key not in fields else f"field_empty: {key}")
         limited = doc_type.validity.kind != "permanent"
@@ -325,6 +327,11 @@ def _assess_once(
         owners=tuple(owners),
         review=tuple(dict.fromkeys(review)),
     )
+
+
+def _printed(fields: dict[str, FieldValue], doc_type: DocumentType, role: str) -> bool:
+    """The paper prints something of this role (its name or its ID)."""
+    return any(fields.get(doc_type.field_key(role, k)) for k in ("full_name", doc_type.owner_field))
 
 
 def _value(fields: dict[str, FieldValue], key: str, cfg: CatalogConfig) -> str | None:
@@ -382,6 +389,8 @@ def _owners(
             out.append(PaperOwner(role, declared_owner, DECLARED, **details))
             continue
         suffix = "" if primary else f": {role}"
+        if role in doc_type.optional_roles and not _printed(fields, doc_type, role):
+            continue  # the paper names no such person
         if fv is not None and fv.value:
             valid = is_personal_id(fv.value) if owner_field == "id_number" else is_enterprise_code(fv.value)
             if valid and not (fv.problem or "").startswith(VALIDATOR_PROBLEMS):

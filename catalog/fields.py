@@ -26,6 +26,7 @@ from datetime import date
 from catalog.codes import is_enterprise_code, parse_personal_id
 from catalog.dates import find_date
 from catalog.errors import InvalidCode
+from catalog.labels import default_vocabulary
 from catalog.names import (
     confusable_given_name,
     confusable_surname,
@@ -67,12 +68,18 @@ class FieldValue:
     """A second read of the value's words on their own agreed with the first (see ``catalog.assess``)."""
 
 
-
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
-_HONORIFIC = re.compile(r"^(?:ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba)\b[\s:.]*")
+_HONORIFIC = re.compile(
+    r"^(?:"
+    + "|".join(
+        r"[\s/()]*".join(re.escape(t) for t in re.findall(r"[a-z]+", unaccent(w).lower()))
+        for w in sorted(default_vocabulary().honorific_words, key=len, reverse=True)
+    )
+    + r")\b[\s:.,]*"
+)
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap", "tu do", "hanh phuc")
 _ISSUER_WORDS = (
     "uy ban",
@@ -204,8 +211,6 @@ def _id_from(value: str) -> tuple[str, str, bool] | None:
     return digits, raw, digits != raw.replace(" ", "")
 
 
-
-
 def _cut_org(value: str) -> str:
     """An organisation's name as printed: without quotes or a label after it."""
     value = re.split(r"\s{2,}|\t|;", value.strip())[0]
@@ -214,7 +219,7 @@ def _cut_org(value: str) -> str:
 
 ORG_ACRONYMS = frozenset(
     """TNHH MTV CP HTX DNTN XNK TM DV XD SX TMDV TM-DV XNK-TM VT QT PT KD NN CN GTVT BĐS VLXD KCN HĐ LD ĐT
-    JSC CO LTD""".split()
+    JSC CO LTD""".split()  # noqa: SIM905  (readable as a list)
 )
 """Abbreviations company names print in capitals (trách nhiệm hữu hạn, một thành viên, cổ phần, hợp tác xã …)."""
 _DANGLING = ("cong ty", "tnhh", "mtv", "va", "&", "-", "co phan", "hop tac xa", "chi nhanh", "doanh nghiep tu nhan")

@@ -30,6 +30,7 @@ document goes to review.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from ocr.text import Word, fold, nfc, safe_fixes
 _CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*[|¦]\s*")
 _LEADERS = re.compile(r"(?:\s*[.…·_]){3,}\s*")
 _EDGE_JUNK = " \t.…·_:;|¦,-–—[]"
-_NUMBERING = re.compile(r"^\s*(?:[0-9]{1,2}[.)]|[ivx]{1,4}[.)]|[a-zđ][.)])\s*")
+_NUMBERING = re.compile(r"^\s*(?:[0-9]{1,2}[.)]?\s|[0-9]{1,2}[.)]|[ivx]{1,4}[.)]|[a-zđ][.)])\s*")
 SEX_LABELS = ("Giới tính / Sex", "Giới tính")
 """Read as the pseudo-field ``_sex`` (to cross-check an ID number's sex digit)."""
 CELL_GAP = 1.6
@@ -137,6 +138,35 @@ def _slope(lines: list[list[Word]]) -> float:
     return max(-0.12, min(0.12, median(slopes)))
 
 
+def _cells_of_line(ws: list[Word], slope: float, page_no: int) -> list[Cell]:
+    """A line's words cut into cells at wide gaps and at a table's rules."""
+    h = median(w.height for w in ws)
+    out: list[Cell] = []
+    run: list[Word] = []
+
+    def close() -> None:
+        if not run:
+            return
+        t = _clean_cell(safe_fixes(" ".join(w.text for w in run)))
+        if not t:
+            return
+        x0, x1 = run[0].left, max(w.left + w.width for w in run)
+        ys = [w.top + w.height / 2 - slope * (w.left + w.width / 2) for w in run]
+        out.append(Cell(t, fold(t), page_no, 0, float(x0), float(x1), sum(ys) / len(ys), h))
+
+    for w in ws:
+        if _is_rule(w.text):
+            close()
+            run = []
+            continue
+        if run and w.left - (run[-1].left + run[-1].width) > CELL_GAP * h:
+            close()
+            run = []
+        run.append(w)
+    close()
+    return out
+
+
 def _lines_by_height(words: Sequence[Word]) -> list[list[Word]]:
     """Words grouped into lines by their vertical centres (for words that carry no line number)."""
     lines: list[list[Word]] = []
@@ -170,30 +200,7 @@ def layout_from_words(words: Sequence[Word]) -> Layout:
         slope = _slope(list(lines.values()))
         cells: list[Cell] = []
         for ws in lines.values():
-            ws = sorted(ws, key=lambda w: w.left)
-            h = median(w.height for w in ws)
-            run: list[Word] = []
-
-            def close(run: list[Word], h: float = h) -> None:
-                if not run:
-                    return
-                t = _clean_cell(safe_fixes(" ".join(w.text for w in run)))
-                if not t:
-                    return
-                x0, x1 = run[0].left, max(w.left + w.width for w in run)
-                ys = [w.top + w.height / 2 - slope * (w.left + w.width / 2) for w in run]
-                cells.append(Cell(t, fold(t), page_no, 0, float(x0), float(x1), sum(ys) / len(ys), h))
-
-            for w in ws:
-                if _is_rule(w.text):
-                    close(run)
-                    run = []
-                    continue
-                if run and w.left - (run[-1].left + run[-1].width) > CELL_GAP * h:
-                    close(run)
-                    run = []
-                run.append(w)
-            close(run)
+            cells += _cells_of_line(sorted(ws, key=lambda w: w.left), slope, page_no)
         cells.sort(key=lambda c: c.y)
         page_rows: list[list[Cell]] = []
         for c in cells:
@@ -206,12 +213,26 @@ def layout_from_words(words: Sequence[Word]) -> Layout:
             page_rows.append([c])
         for row in page_rows:
             row.sort(key=lambda c: c.x0)
+            row = _merge_close(row)
             for c in row:
                 c.row = len(rows)
             rows.append(row)
         if cells:
             edges[page_no] = max(c.x1 for c in cells)
     return Layout(rows, geometric=True, right_edge=edges)
+
+
+def _merge_close(row: list[Cell]) -> list[Cell]:
+    """Cells of one row that Tesseract read as separate lines but that stand a word space apart are one cell."""
+    out: list[Cell] = []
+    for c in row:
+        if out and c.x0 - out[-1].x1 <= CELL_GAP * max(c.h, out[-1].h) and c.x0 >= out[-1].x0:
+            a = out[-1]
+            t = _clean_cell(safe_fixes(f"{a.text} {c.text}"))
+            out[-1] = Cell(t, fold(t), a.page, a.row, a.x0, max(a.x1, c.x1), (a.y + c.y) / 2, max(a.h, c.h))
+        else:
+            out.append(c)
+    return out
 
 
 def build_layout(text: str, words: Sequence[Word] | None) -> Layout:
@@ -223,6 +244,11 @@ def build_layout(text: str, words: Sequence[Word] | None) -> Layout:
 # --- labels --------------------------------------------------------------------------------------------------
 def _tokens(label: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(label))
+
+
+def _written(label: str) -> str:
+    """A label's words as printed, lower case (diacritics kept): what a colon-less label is compared with."""
+    return " ".join(re.findall(r"\w+", nfc(label).lower()))
 
 
 def _pattern(tokens: Sequence[str]) -> str:
@@ -259,10 +285,13 @@ class LabelIndex:
         self.vocab = vocab
         infos: dict[str, dict] = {}
 
+        written: dict[str, set[str]] = {}
+
         def add(label: str, fld: str | None, prio: int, bare: bool = False) -> None:
             key = " ".join(_tokens(label))
             if not key:
                 return
+            written.setdefault(key, set()).add(_written(label))
             info = infos.setdefault(key, {"fields": {}, "bare": False})
             if fld is not None and fld not in info["fields"]:
                 info["fields"][fld] = prio
@@ -277,7 +306,7 @@ class LabelIndex:
                     add(label.split(" / ")[0], fld, prio)
         for label in SEX_LABELS:
             add(label, "_sex", 0)
-        for fld, labels in vocab.generic.items():
+        for labels in vocab.generic.values():
             for label in labels:
                 add(label, None, 0)
         for label in vocab.delimiter_labels:
@@ -290,6 +319,7 @@ class LabelIndex:
             for s in r.suffixes:
                 suffix_role.setdefault(" ".join(_tokens(s)), role)
         self.suffix_role = suffix_role
+        self.written = written
         self.labels: dict[str, LabelInfo] = {}
         for key, info in infos.items():
             own_role = next(
@@ -301,7 +331,12 @@ class LabelIndex:
         self._names = {f"l{i}": k for i, k in enumerate(keys)}
         alternatives = "|".join(f"(?P<l{i}>{_pattern(k.split())})" for i, k in enumerate(keys))
         suffixes = "|".join(_pattern(s.split()) for s in sorted(suffix_role, key=lambda s: -len(s)))
-        self._suffix = re.compile(r"[^a-z0-9\n]{0,3}(" + suffixes + r")(?![a-z0-9])") if suffixes else None
+        self._suffix = (
+            re.compile(r"[^a-z0-9\n:;]{0,3}(" + suffixes + r")(?![a-z0-9])(?=\s*(?:[:;.,/]|$))") if suffixes else None
+        )
+        self.suffix_written = {
+            " ".join(_tokens(s)): " ".join(nfc(s).lower().split()) for r in vocab.roles.values() for s in r.suffixes
+        }
         self._label = re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
         self._english = re.compile(r"\s*/\s*[a-z][a-z .,'’]{0,40}?(?=\s*[:;]|\s*$)")
         self._sep = re.compile(r"\s*(?:[.,]?\s*[:;]|[.,](?!\d))\s*")
@@ -329,7 +364,7 @@ class LabelIndex:
             role = info.role
             if self._suffix is not None:
                 s = self._suffix.match(f, end)
-                if s:
+                if s and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1)):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
                     end = s.end()
             e = self._english.match(f, end)
@@ -343,16 +378,29 @@ class LabelIndex:
                     out.append(Match(info, cell, m.start(), after, sep.end(), role, "colon"))
                     pos = sep.end()
                     continue
-            if not rest and at_start:
+            as_written = self._as_written(cell.text[m.start() : m.end()], key)
+            if not rest and at_start and as_written:
                 out.append(Match(info, cell, m.start(), after, len(f), role, "end"))
                 break
             nxt = cell.text[after:].lstrip(" \t")
-            if at_start and info.bare and nxt[:1] and (nxt[:1].isupper() or nxt[:1].isdigit()):
+            if at_start and as_written and info.bare and nxt[:1] and (nxt[:1].isupper() or nxt[:1].isdigit()):
                 out.append(Match(info, cell, m.start(), after, len(f) - len(nxt), role, "bare"))
                 pos = len(f) - len(nxt)
                 continue
             pos = m.end()
         return out
+
+    def _as_written(self, text: str, key: str) -> bool:
+        """Without a colon after it, a label counts only as printed ("Hạng"), not as a name that folds alike
+        ("HẰNG"); words OCR read without their marks are taken as the label."""
+        w = _written(text)
+        return w in self.written.get(key, {w}) or w == key
+
+    def _suffix_as_written(self, text: str, folded: str) -> bool:
+        """The suffix reads as printed ("vợ"), not as a word that only folds alike ("Võ"); words OCR read without
+        their marks are taken as the suffix."""
+        written = " ".join(nfc(text).lower().split())
+        return written == self.suffix_written.get(" ".join(_tokens(folded)), written) or written == folded
 
     def heading(self, cell: Cell) -> str | None:
         """The role a cell names when it is a section title or a column head, else None."""
@@ -417,7 +465,7 @@ class _Region:
         if len(self.roles) < 2 or not self.geometric:
             return False
         xs = sorted(x for x, _ in self.roles)
-        bounds = [(a + b) / 2 for a, b in zip(xs, xs[1:], strict=False)]
+        bounds = [(a + b) / 2 for a, b in itertools.pairwise(xs)]
         return any(cell.x0 < b - 2 * cell.h and cell.x1 > b + 2 * cell.h for b in bounds)
 
 
@@ -428,6 +476,7 @@ class Pairing:
         self.layout = layout
         self.index = index
         self.doc_type = index.doc_type
+        self._join_wrapped_labels()
         self.matches: list[list[Match]] = [[] for _ in layout.rows]
         for r, row in enumerate(layout.rows):
             for c in row:
@@ -435,6 +484,46 @@ class Pairing:
         self.regions = self._regions()
         self.found: dict[str, list[Found]] = {}
         self._pair()
+
+    def _join_wrapped_labels(self) -> None:
+        """A label printed over two lines of its table cell ("Ngày, tháng," / "năm sinh") is one label: the cell
+        below is joined to it when only together they spell a label (a longer one than the first line alone)."""
+        rows = self.layout.rows
+        for r in range(len(rows) - 1):
+            for i, c in enumerate(list(rows[r])):
+                b = self._under(r, c, i)
+                if b is None or any(m.kind == "colon" for m in self.index.find(b)):
+                    continue
+                alone = self.index.find(c)
+                if any(m.kind == "colon" for m in alone):
+                    continue
+                t = f"{c.text} {b.text}"
+                joined = Cell(t, fold(t), c.page, c.row, c.x0, max(c.x1, b.x1), c.y, c.h)
+                ms = self.index.find(joined)
+                if not ms or ms[0].end <= len(c.text) or ms[0].start > (alone[0].start if alone else 4):
+                    continue
+                if ms[0].end < len(c.text) + 1 + len(b.text.split()[0]):
+                    continue  # the label must take in the first word below
+                rows[r][i] = joined
+                rows[r + 1].remove(b)
+        self.layout.rows = [row for row in rows if row]
+        for n, row in enumerate(self.layout.rows):
+            for c in row:
+                c.row = n
+
+    def _under(self, r: int, c: Cell, i: int) -> Cell | None:
+        """The cell right under ``c`` on the next row (the second line of a table cell), if any."""
+        rows = self.layout.rows
+        if r + 1 >= len(rows) or not rows[r + 1] or rows[r + 1][0].page != c.page:
+            return None
+        nxt = rows[r + 1]
+        if self.layout.geometric:
+            if nxt[0].y - c.y > 3.2 * c.h:
+                return None
+            return next((b for b in nxt if abs(b.x0 - c.x0) <= c.h), None)
+        if len(nxt) == len(rows[r]):
+            return nxt[i]
+        return nxt[0] if len(nxt) == 1 and i == 0 else None
 
     # regions of headings ------------------------------------------------------------------------
     def _regions(self) -> list[_Region | None]:
@@ -507,9 +596,14 @@ class Pairing:
             else:
                 return None
         else:
-            if len(nxt) != 1:
+            here = rows[r]
+            i = here.index(cell) if cell in here else 0
+            if len(nxt) == 1:
+                candidate = nxt[0]
+            elif len(nxt) == len(here) and not any(self._starts_with_label(c) for c in nxt[:i]):
+                candidate = nxt[i]  # the wrapped part of a table cell
+            else:
                 return None
-            candidate = nxt[0]
         if self._starts_with_label(candidate) or self.index.heading(candidate):
             return None
         text_letters = [ch for ch in candidate.text if ch.isalpha()]
@@ -572,17 +666,26 @@ class Pairing:
                     order += 1
 
     def _cut(self, r: int, cell: Cell, several: bool) -> str | None:
+        """Why a value may be cut short: an unlabelled fragment right after it on its row (a word under a seal, a
+        column edge), or a value that reaches the right margin while the next line starts with an unlabelled
+        fragment that does not read as its continuation."""
         if not self.layout.geometric:
             return None
-        row = self.layout.rows[r]
+        rows = self.layout.rows
+        row = rows[r]
         i = row.index(cell) if cell in row else -1
         if i >= 0 and i + 1 < len(row) and not several:
             nxt = row[i + 1]
             if nxt.x0 - cell.x1 < 6 * cell.h and not self._starts_with_label(nxt) and not self.index.heading(nxt):
                 return "value_gap"
         edge = self.layout.right_edge.get(cell.page)
-        if edge is not None and cell.x1 >= edge - 0.6 * cell.h and (i < 0 or i == len(row) - 1):
-            return "value_at_line_end"
+        if edge is None or cell.x1 < edge - 0.6 * cell.h or (i >= 0 and i != len(row) - 1):
+            return None
+        if r + 1 < len(rows) and rows[r + 1] and rows[r + 1][0].page == cell.page:
+            first = rows[r + 1][0]
+            near = first.y - cell.y <= 2.6 * cell.h
+            if near and not self._starts_with_label(first) and not self.index.heading(first):
+                return "value_at_line_end"
         return None
 
     def _role(self, m: Match, r: int, vcell: Cell, vindex: int) -> str | None:

@@ -9,7 +9,7 @@ ID numbers), by name, date of birth and place among the owners the warehouse alr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +49,24 @@ class OwnerDirectory(Protocol):
     def candidates(self, name: str, date_of_birth: str) -> Sequence[KnownOwner]:
         """Known owners with this name (compared without case) and date of birth (ISO)."""
         ...
+
+
+def name_key(name: str) -> str:
+    """How names are compared: folded case, single spaces, diacritics kept (Đỗ is not Đồ)."""
+    return " ".join(name.lower().split())
+
+
+class MemoryDirectory:
+    """Known owners held in memory (tests, the benchmark, a clerk's offline list)."""
+
+    def __init__(self, known: Iterable[KnownOwner]) -> None:
+        self._by: dict[tuple[str, str], list[KnownOwner]] = {}
+        for k in known:
+            if k.name and k.date_of_birth:
+                self._by.setdefault((name_key(k.name), k.date_of_birth), []).append(k)
+
+    def candidates(self, name: str, date_of_birth: str) -> Sequence[KnownOwner]:
+        return self._by.get((name_key(name), date_of_birth), [])
 
 
 def choose(candidates: Sequence[KnownOwner], place: str | None) -> tuple[str | None, int]:

@@ -10,6 +10,7 @@ import catalog.db
 import catalog.kpi_db
 import catalog.leases
 import catalog.owners
+import catalog.paper_owners
 import catalog.search
 import catalog.warehouse
 

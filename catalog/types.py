@@ -84,6 +84,9 @@ class DocumentType(BaseModel):
     owner_roles: tuple[str, ...] = ()
     """The roles that own the paper (default: the first role); the first is the primary owner, whose fields
     keep their plain keys (``full_name``), the others' are ``<role>.<field>`` (``wife.full_name``)."""
+    optional_roles: tuple[str, ...] = ()
+    """Owner roles a paper may not print at all (a land-use certificate with one holder): their absence is no
+    reason for review, but a name printed without an ID is."""
     parties_in_order: bool = False
     """The owners are listed one after another without a word saying who is who (land holders)."""
 
@@ -109,6 +112,8 @@ class DocumentType(BaseModel):
         stray_owners = set(self.owner_roles) - set(self.roles)
         if stray_owners:
             raise ValueError(f"owner_roles {sorted(stray_owners)} are not among the type's roles")
+        if set(self.optional_roles) - set(self.owners[1:]):
+            raise ValueError("optional_roles must be owner roles other than the first")
         if len(set(self.roles)) != len(self.roles) or len(set(self.owner_roles)) != len(self.owner_roles):
             raise ValueError("roles and owner_roles must not repeat a role")
         return self

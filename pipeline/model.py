@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from catalog.fields import FieldValue
+from catalog.parties import PaperOwner
 from catalog.status import Status
 from ocr.model import PageText
 from ocr.sources import SourceInfo
@@ -113,6 +114,8 @@ class DocumentJob:
     candidates: tuple[tuple[str, float], ...] = ()
     fields: Mapping[str, FieldValue] = field(default_factory=dict)
     owner_id: str | None = None
+    owners: tuple[PaperOwner, ...] = ()
+    """Everyone the paper belongs to, with their role (``catalog.parties``); ``owner_id`` is the primary one."""
     review: tuple[str, ...] = ()
     """Why the document needs a clerk's confirmation (empty = archived for reuse)."""
     dossier_code: str | None = None
