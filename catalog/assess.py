@@ -16,8 +16,8 @@ from typing import Protocol
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import EMPTY, FieldValue, WordConfidence, extract_fields, printed_no_expiry
-from catalog.names import is_name_syllable, norm_token, same_token
+from catalog.fields import EMPTY, ORG_ACRONYMS, FieldValue, WordConfidence, extract_fields, printed_no_expiry
+from catalog.names import is_name_syllable, is_syllable, norm_token, same_token, strip_token
 from catalog.parties import DECLARED, MATCHED, PRINTED, OwnerDirectory, PaperOwner, choose
 from catalog.types import DocumentType, DocumentTypes
 from ocr.text import Word, unaccent
@@ -109,7 +109,9 @@ def assess(
         k for k in _verified(first.fields, cfg) if _verifiable(first.fields.get(k), cfg)
     ]
     reread.prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
-    return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread)
+    t = doc_types.get(first.type_code) if first.type_code else None
+    business = t is not None and t.owner_field == "enterprise_code"
+    return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread, business)
 
 
 def _lift_doubts(
@@ -134,7 +136,9 @@ def _lift_doubts(
     return replace(second, fields=fields, second_read=tuple(confirmed))
 
 
-def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Reread) -> Assessment:
+def _verify(
+    a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Reread, business: bool = False
+) -> Assessment:
     """Read the fields of ``verify_fields`` that nothing doubts a second time; where the second read spells
     something else (a tone mark read two ways, a digit), a person decides.
 
@@ -154,7 +158,11 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
         if not again:
             continue  # nothing to compare with (the line could not be cut out or read): the first read stands
         readings = _readings(fv, base_key(key), [words[i].text for i in span])
-        plausible = is_name_syllable if base_key(key) == "full_name" else None
+        plausible = None
+        if (
+            base_key(key) == "full_name"
+        ):  # a word that could stand in the name: a name syllable, or any word of a firm's
+            plausible = _business_word if business else is_name_syllable
         if not all(contradicts(r, again, plausible) for r in readings):
             continue  # the same words, or nothing comparable (a clipped letter, a stray mark): no news
         fields[key] = replace(fv, confidence=min(fv.confidence, 0.5), problem="second_read_disagrees")
@@ -169,6 +177,11 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
 def _verified(fields: dict[str, FieldValue], cfg: CatalogConfig) -> list[str]:
     """The keys of ``verify_fields`` for every owner (``full_name``, ``wife.full_name`` …)."""
     return [k for k in fields if base_key(k) in cfg.verify_fields]
+
+
+def _business_word(word: str, position: int) -> bool:
+    """A word a business name may hold: a Vietnamese syllable or a known acronym (TNHH, MTV …)."""
+    return is_syllable(word) or strip_token(word).upper() in ORG_ACRONYMS
 
 
 def _doubted_by_ocr(fv: FieldValue | None, cfg: CatalogConfig) -> bool:

@@ -248,6 +248,29 @@ def _org_problem(name: str) -> str | None:
     return None
 
 
+def repair_legal_form(name: str) -> tuple[str, bool]:
+    """``CÔNG TY CỐ PHẦN …`` → (``CÔNG TY CỔ PHẦN …``, True): the legal form at the start of a business name read
+    with a wrong diacritic, given back its spelling; each word keeps the case it was read in."""
+    tokens = name.split()
+    for form in sorted(default_vocabulary().legal_forms, key=lambda f: -len(f.split())):
+        canon = nfc(form).split()
+        head = tokens[: len(canon)]
+        if len(head) < len(canon) or any(
+            unaccent(t).lower() != unaccent(c).lower() for t, c in zip(head, canon, strict=True)
+        ):
+            continue
+        fixed = [t if t.lower() == c.lower() else _cased_like(c, t) for t, c in zip(head, canon, strict=True)]
+        return " ".join(fixed + tokens[len(canon) :]), fixed != head
+    return name, False
+
+
+def _cased_like(word: str, model: str) -> str:
+    """``word`` in the case of ``model`` (capitals, capitalised or lower case)."""
+    if model.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:].lower() if model[:1].isupper() else word.lower()
+
+
 def _printed_in_capitals(name: str) -> bool:
     letters = [c for c in name if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters)
@@ -489,12 +512,13 @@ def _person_name(r: _Reader, key: str, f: Found) -> FieldValue | None:
 
 def _org_name(r: _Reader, key: str, f: Found) -> FieldValue | None:
     """An organisation's name exactly as printed (capitals and acronyms kept)."""
-    name = " ".join(nfc(_cut_org(f.value)).split())
-    if not name:
+    raw = " ".join(nfc(_cut_org(f.value)).split())
+    if not raw:
         return None
+    name, repaired = repair_legal_form(raw)
     problem = _org_problem(name) or f.cut
-    rule_conf = 0.92 * (0.95 if f.continued else 1.0) if problem is None else 0.4
-    return r.value(key, name, name, rule_conf, problem)
+    rule_conf = (0.85 if repaired else 0.92) * (0.95 if f.continued else 1.0) if problem is None else 0.4
+    return r.value(key, name, raw, rule_conf, problem)
 
 
 _NO_EXPIRY = re.compile(r"\b(?:khong (?:co )?thoi han|vo thoi han|khong han)\b")

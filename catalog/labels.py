@@ -38,6 +38,8 @@ class Vocabulary(BaseModel):
     """``labels``: labels of values no field is read from; they only end or empty the value before them."""
     honorifics: dict[str, tuple[str, ...]] = {}
     """``words``: "Ông", "Bà" … standing for a name's label."""
+    organisations: dict[str, tuple[str, ...]] = {}
+    """``legal_forms``: how business names start ("Công ty cổ phần"), spelled as the registers spell them."""
 
     @property
     def delimiter_labels(self) -> tuple[str, ...]:
@@ -46,6 +48,10 @@ class Vocabulary(BaseModel):
     @property
     def honorific_words(self) -> tuple[str, ...]:
         return self.honorifics.get("words", ())
+
+    @property
+    def legal_forms(self) -> tuple[str, ...]:
+        return self.organisations.get("legal_forms", ())
 
 
 def load_vocabulary(path: Path | None = None) -> Vocabulary:

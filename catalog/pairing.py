@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from rapidfuzz import fuzz
+
 from catalog.labels import Vocabulary, default_vocabulary
 from catalog.types import PERSON_FIELDS, DocumentType
 from ocr.text import Word, fold, nfc, safe_fixes
@@ -62,6 +64,15 @@ class Cell:
     x1: float
     y: float
     h: float
+    starts: tuple[float, ...] = ()
+    """Where each word of the cell starts (OCR words; empty for text)."""
+
+    def x_at(self, pos: int) -> float:
+        """Where the word at character ``pos`` of the text starts on the page (estimated without word boxes)."""
+        k = len(self.text[:pos].split())
+        if self.starts and k < len(self.starts):
+            return self.starts[k]
+        return self.x0 + (self.x1 - self.x0) * pos / max(len(self.text), 1)
 
 
 @dataclass(slots=True)
@@ -70,6 +81,8 @@ class Layout:
     geometric: bool
     right_edge: dict[int, float] = field(default_factory=dict)
     """Per page, where the body's lines end (for a value that reaches the margin)."""
+    pitch: dict[int, float] = field(default_factory=dict)
+    """Per page, the usual distance from one line to the next."""
 
     @property
     def cells(self) -> list[Cell]:
@@ -152,7 +165,8 @@ def _cells_of_line(ws: list[Word], slope: float, page_no: int) -> list[Cell]:
             return
         x0, x1 = run[0].left, max(w.left + w.width for w in run)
         ys = [w.top + w.height / 2 - slope * (w.left + w.width / 2) for w in run]
-        out.append(Cell(t, fold(t), page_no, 0, float(x0), float(x1), sum(ys) / len(ys), h))
+        starts = tuple(float(w.left) for w in run for _ in w.text.split())
+        out.append(Cell(t, fold(t), page_no, 0, float(x0), float(x1), sum(ys) / len(ys), h, starts))
 
     for w in ws:
         if _is_rule(w.text):
@@ -190,6 +204,7 @@ def _is_rule(text: str) -> bool:
 def layout_from_words(words: Sequence[Word]) -> Layout:
     rows: list[list[Cell]] = []
     edges: dict[int, float] = {}
+    pitches: dict[int, float] = {}
     for page_no, page in enumerate(_pages(words)):
         lines: dict[int, list[Word]] = {}
         if len({w.line for w in page}) == 1 and len(page) > 1:
@@ -219,7 +234,11 @@ def layout_from_words(words: Sequence[Word]) -> Layout:
             rows.append(row)
         if cells:
             edges[page_no] = max(c.x1 for c in cells)
-    return Layout(rows, geometric=True, right_edge=edges)
+        ys = [sum(c.y for c in row) / len(row) for row in page_rows]
+        steps = [b - a for a, b in itertools.pairwise(ys) if b - a > 0]
+        if steps:
+            pitches[page_no] = median(steps)
+    return Layout(rows, geometric=True, right_edge=edges, pitch=pitches)
 
 
 def _merge_close(row: list[Cell]) -> list[Cell]:
@@ -229,7 +248,8 @@ def _merge_close(row: list[Cell]) -> list[Cell]:
         if out and c.x0 - out[-1].x1 <= CELL_GAP * max(c.h, out[-1].h) and c.x0 >= out[-1].x0:
             a = out[-1]
             t = _clean_cell(safe_fixes(f"{a.text} {c.text}"))
-            out[-1] = Cell(t, fold(t), a.page, a.row, a.x0, max(a.x1, c.x1), (a.y + c.y) / 2, max(a.h, c.h))
+            starts = a.starts + c.starts
+            out[-1] = Cell(t, fold(t), a.page, a.row, a.x0, max(a.x1, c.x1), (a.y + c.y) / 2, max(a.h, c.h), starts)
         else:
             out.append(c)
     return out
@@ -320,6 +340,7 @@ class LabelIndex:
                 suffix_role.setdefault(" ".join(_tokens(s)), role)
         self.suffix_role = suffix_role
         self.written = written
+        self.openings = {" ".join(k.split()[:3]) for k in infos if len(k.split()) >= 4}
         self.labels: dict[str, LabelInfo] = {}
         for key, info in infos.items():
             own_role = next(
@@ -338,7 +359,15 @@ class LabelIndex:
             " ".join(_tokens(s)): " ".join(nfc(s).lower().split()) for r in vocab.roles.values() for s in r.suffixes
         }
         self._label = re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
-        self._english = re.compile(r"\s*/\s*[a-z][a-z .,'’]{0,40}?(?=\s*[:;]|\s*$)")
+        english: set[str] = set()
+        for t in [doc_type] if doc_type else []:
+            for labels in t.labels.values():
+                english |= {" ".join(_tokens(lb.split(" / ", 1)[1])) for lb in labels if " / " in lb}
+        for label in (*vocab.delimiter_labels, *(x for v in vocab.generic.values() for x in v)):
+            if " / " in label:
+                english.add(" ".join(_tokens(label.split(" / ", 1)[1])))
+        self.english = sorted((e for e in english if e), key=lambda e: -len(e.split()))
+        self._slash = re.compile(r"\s*/\s*")
         self._sep = re.compile(r"\s*(?:[.,]?\s*[:;]|[.,](?!\d))\s*")
         headings: dict[str, str] = {}
         for role, r in vocab.roles.items():
@@ -367,8 +396,7 @@ class LabelIndex:
                 if s and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1)):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
                     end = s.end()
-            e = self._english.match(f, end)
-            after = e.end() if e else end
+            after = self._english_half(f, end)
             sep = self._sep.match(f, after)
             rest = cell.text[after:].strip(_EDGE_JUNK)
             at_start = m.start() <= cell_start
@@ -390,6 +418,22 @@ class LabelIndex:
             pos = m.end()
         return out
 
+    def _english_half(self, f: str, end: int) -> int:
+        """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, as many
+        words as a known English half has, read alike (OCR's "Eull name" is "Full name"); ``end`` without one."""
+        m = self._slash.match(f, end)
+        if not m or not self.english:
+            return end
+        words = list(re.finditer(r"[a-z0-9']+", f[m.end() : m.end() + 80]))
+        for known in self.english:
+            n = len(known.split())
+            if len(words) < n:
+                continue
+            span = f[m.end() : m.end() + words[n - 1].end()]
+            if fuzz.ratio(" ".join(re.findall(r"[a-z0-9]+", span)), known) >= 75:
+                return m.end() + words[n - 1].end()
+        return end
+
     def _as_written(self, text: str, key: str) -> bool:
         """Without a colon after it, a label counts only as printed ("Hạng"), not as a name that folds alike
         ("HẰNG"); words OCR read without their marks are taken as the label."""
@@ -407,6 +451,11 @@ class LabelIndex:
         f = _NUMBERING.sub("", cell.folded).strip(" :.-")
         key = " ".join(re.findall(r"[a-z0-9]+", f))
         return self.headings.get(key)
+
+
+def _speck(cell: Cell) -> bool:
+    """A fragment with fewer than two letters or digits: a speck of dirt, a stroke of a rule, a seal's edge."""
+    return sum(ch.isalnum() for ch in cell.text) < 2
 
 
 def _ends_with(key: str, suffix: str) -> bool:
@@ -498,7 +547,7 @@ class Pairing:
                 if any(m.kind == "colon" for m in alone):
                     continue
                 t = f"{c.text} {b.text}"
-                joined = Cell(t, fold(t), c.page, c.row, c.x0, max(c.x1, b.x1), c.y, c.h)
+                joined = Cell(t, fold(t), c.page, c.row, c.x0, max(c.x1, b.x1), c.y, c.h, c.starts + b.starts)
                 ms = self.index.find(joined)
                 if not ms or ms[0].end <= len(c.text) or ms[0].start > (alone[0].start if alone else 4):
                     continue
@@ -518,7 +567,7 @@ class Pairing:
             return None
         nxt = rows[r + 1]
         if self.layout.geometric:
-            if nxt[0].y - c.y > 3.2 * c.h:
+            if nxt[0].y - c.y > self._next_row(c):
                 return None
             return next((b for b in nxt if abs(b.x0 - c.x0) <= c.h), None)
         if len(nxt) == len(rows[r]):
@@ -551,9 +600,21 @@ class Pairing:
         return out
 
     # values -----------------------------------------------------------------------------------
+    def _next_row(self, cell: Cell) -> float:
+        """How far below a cell the next line of the same block may start: one and a half line pitches."""
+        return 1.5 * self.layout.pitch.get(cell.page, 2.4 * cell.h)
+
     def _starts_with_label(self, cell: Cell) -> bool:
         ms = self.index.find(cell)
         return bool(ms) and ms[0].start <= (len(cell.folded) - len(cell.folded.lstrip())) + 4
+
+    def _label_like(self, cell: Cell) -> bool:
+        """Starts with a label, or with the first three words of a longer one (the rest wrapped or run into
+        its value): such a line is no continuation of the value above."""
+        if self._starts_with_label(cell):
+            return True
+        words = re.findall(r"[a-z0-9]+", _NUMBERING.sub("", cell.folded))[:3]
+        return len(words) == 3 and " ".join(words) in self.index.openings
 
     def _text_until_label(self, cell: Cell) -> str:
         ms = [m for m in self.index.find(cell) if m.kind == "colon"]
@@ -565,13 +626,19 @@ class Pairing:
             return None
         nxt = rows[r + 1]
         if self.layout.geometric:
-            if nxt[0].y - cell.y > 3.2 * cell.h:
+            if nxt[0].y - cell.y > self._next_row(cell):
                 return None
             over = [c for c in nxt if c.x1 > cell.x0 - cell.h and c.x0 < cell.x1 + cell.h]
             return min(over, key=lambda c: abs(c.x0 - cell.x0)) if over else None
         if len(nxt) == len(rows[r]) and index_in_row < len(nxt):
             return nxt[index_in_row]
         return nxt[0] if index_in_row == 0 else None
+
+    def _long_line(self, row: list[Cell], cell: Cell) -> bool:
+        """The line runs on to near the right margin (three quarters of the body's width or more): it may have
+        been wrapped there."""
+        edge = self.layout.right_edge.get(cell.page)
+        return edge is not None and cell.x1 - row[0].x0 >= 0.75 * (edge - row[0].x0)
 
     def _continuation(self, r: int, cell: Cell, value_x0: float, value: str) -> Cell | None:
         """The next row's fragment that carries on this value (a line wrapped at the margin or inside its table
@@ -583,15 +650,14 @@ class Pairing:
         letters = [ch for ch in value if ch.isalpha()]
         capitals = bool(letters) and all(ch.isupper() for ch in letters)
         if self.layout.geometric:
-            if nxt[0].y - cell.y > 2.6 * cell.h:
+            if nxt[0].y - cell.y > self._next_row(cell):
                 return None
-            edge = self.layout.right_edge.get(cell.page, cell.x1)
             under = [c for c in nxt if abs(c.x0 - value_x0) <= 1.5 * cell.h]
             if under:
                 candidate = under[0]
                 if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
                     return None
-            elif abs(nxt[0].x0 - rows[r][0].x0) <= 1.5 * cell.h and cell.x1 >= edge - 2.5 * cell.h:
+            elif abs(nxt[0].x0 - rows[r][0].x0) <= 1.5 * cell.h and self._long_line(rows[r], cell):
                 candidate = nxt[0]  # wrapped back to the left margin
             else:
                 return None
@@ -604,7 +670,7 @@ class Pairing:
                 candidate = nxt[i]  # the wrapped part of a table cell
             else:
                 return None
-        if self._starts_with_label(candidate) or self.index.heading(candidate):
+        if self._label_like(candidate) or self.index.heading(candidate):
             return None
         text_letters = [ch for ch in candidate.text if ch.isalpha()]
         if not text_letters or len(candidate.text.split()) > 8:
@@ -627,17 +693,17 @@ class Pairing:
                 values: list[tuple[str, Cell, int, float]] = []  # (text, cell, index in row, x0 of the value)
                 continued_from: Cell | None = None
                 if inline:
-                    share = m.value_start / max(len(cell.text), 1)
-                    values.append((inline, cell, index_in_row, cell.x0 + (cell.x1 - cell.x0) * share))
+                    lead = len(cell.text[m.value_start :]) - len(cell.text[m.value_start :].lstrip(_EDGE_JUNK))
+                    values.append((inline, cell, index_in_row, cell.x_at(m.value_start + lead)))
                     continued_from = cell if same_cell_next is None else None
                 elif same_cell_next is None:
-                    right = rows[r][index_in_row + 1 :]
-                    for j, c in enumerate(right):
+                    right = [c for c in rows[r][index_in_row + 1 :] if not _speck(c)]
+                    for c in right:
                         if self._starts_with_label(c):
                             break
                         t = self._text_until_label(c)
                         if t:
-                            values.append((t, c, index_in_row + 1 + j, c.x0))
+                            values.append((t, c, rows[r].index(c), c.x0))
                     if not values and not right:
                         below = self._below(r, cell, index_in_row)
                         if below is not None and not self._starts_with_label(below) and not self.index.heading(below):
@@ -660,7 +726,7 @@ class Pairing:
                         if cont is not None:
                             text = f"{text} {self._text_until_label(cont)}"
                             continued = True
-                        else:
+                        elif vcell is not cell or same_cell_next is None:  # the value ends its cell
                             cut = self._cut(vcell.row, vcell, len(values) > 1)
                     self._add(m, text, role, order, continued, cut)
                     order += 1
@@ -674,17 +740,17 @@ class Pairing:
         rows = self.layout.rows
         row = rows[r]
         i = row.index(cell) if cell in row else -1
-        if i >= 0 and i + 1 < len(row) and not several:
-            nxt = row[i + 1]
-            if nxt.x0 - cell.x1 < 6 * cell.h and not self._starts_with_label(nxt) and not self.index.heading(nxt):
+        after = [c for c in row[i + 1 :] if not _speck(c)] if i >= 0 else []
+        if after and not several:
+            nxt = after[0]
+            if nxt.x0 - cell.x1 < 6 * cell.h and not self._label_like(nxt) and not self.index.heading(nxt):
                 return "value_gap"
-        edge = self.layout.right_edge.get(cell.page)
-        if edge is None or cell.x1 < edge - 0.6 * cell.h or (i >= 0 and i != len(row) - 1):
+        if not self._long_line(row, cell) or after:
             return None
         if r + 1 < len(rows) and rows[r + 1] and rows[r + 1][0].page == cell.page:
             first = rows[r + 1][0]
-            near = first.y - cell.y <= 2.6 * cell.h
-            if near and not self._starts_with_label(first) and not self.index.heading(first):
+            near = first.y - cell.y <= self._next_row(cell)
+            if near and not self._label_like(first) and not self.index.heading(first):
                 return "value_at_line_end"
         return None
 
