@@ -105,7 +105,8 @@ def _load_ocr(path: Path):
 
 
 def layout_names(type_code: str, which: str) -> list[str]:
-    """The type's layouts in the set ``which``: all, tuned (used while tuning) or held-out."""
+    """The type's layouts in the set ``which``: all, tuned (used while tuning), held-out (both held-out groups),
+    held-out-A or held-out-B."""
     from scripts.samplegen.papers import LAYOUTS
 
     lays = LAYOUTS[type_code]
@@ -113,8 +114,10 @@ def layout_names(type_code: str, which: str) -> list[str]:
         lays = tuple(x for x in lays if not x.held_out)
     elif which == "held-out":
         lays = tuple(x for x in lays if x.held_out)
+    elif which in ("held-out-A", "held-out-B"):
+        lays = tuple(x for x in lays if x.held_out == which[-1])
     elif which != "all":
-        raise SystemExit(f"--layouts must be all, tuned or held-out, not {which!r}")
+        raise SystemExit(f"--layouts must be all, tuned, held-out, held-out-A or held-out-B, not {which!r}")
     return [x.name for x in lays]
 
 
@@ -230,7 +233,8 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         reread = Rereader(engine, ocr_cfg, images, words)
         a = assess(text, doc_types, cfg, words=words, ocr_confidence=ocr_conf, reread=reread, directory=known)
         second_reads += reread.reads
-        split = "held-out" if truth.get("held_out") else "tuned"
+        group = truth.get("held_out")
+        split = f"held-out-{group}" if isinstance(group, str) and group else "held-out-A" if group else "tuned"
         lv = per_level[f"{split}/{truth['level']}"]
         lv["documents"] += 1
         lv["ocr_seconds"] += json.loads(cache.read_text())["seconds"]
@@ -321,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-type", type=int, default=2)
     ap.add_argument("--levels", default="clean,mild,harsh")
     ap.add_argument("--types", default=",".join(sorted(GENERATORS)))
-    ap.add_argument("--layouts", default="all", help="all, tuned (layouts used for tuning) or held-out")
+    ap.add_argument(
+        "--layouts", default="all", help="all, tuned (layouts used for tuning), held-out, held-out-A or held-out-B"
+    )
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
@@ -344,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
-    for level in [f"{split}/{lv}" for split in ("tuned", "held-out") for lv in args.levels.split(",")]:
+    splits = ("tuned", "held-out-A", "held-out-B")
+    for level in [f"{split}/{lv}" for split in splits for lv in args.levels.split(",")]:
         r = report["levels"].get(level)
         if not r:
             continue

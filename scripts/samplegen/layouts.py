@@ -15,10 +15,13 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+FONTS = {
+    "serif": Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+    "sans": Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
+}
 BODY_PT = 471.0
 """Width of the body between the margins, in points (A4 less 62 pt each side), at 13 pt type."""
-STYLES = ("inline", "dotted", "table", "above")
+STYLES = ("inline", "dotted", "table", "above", "tabs", "nocolon", "underline")
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,16 @@ Line = str | Row
 
 
 @functools.cache
-def _font() -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT), 130)
+def _font(name: str = "serif") -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONTS[name]), 130)
+
+
+_FONT = ["serif"]  # the body font of the paper being laid out
 
 
 def width_pt(text: str) -> float:
     """Printed width of ``text`` at 13 pt, in points."""
-    return _font().getlength(text) / 10
+    return _font(_FONT[0]).getlength(text) / 10
 
 
 def wrap(text: str, width: float) -> list[str]:
@@ -113,10 +119,13 @@ def wrap(text: str, width: float) -> list[str]:
 
 VALUE_AT = 0.40
 """Where the value column of a two-column table starts (fraction of the body)."""
+TAB_AT = 0.45
+"""Where the tab stop of the ``tabs`` style puts values."""
 
 
-def lay_out(items: list[object], style: str) -> list[Line]:
-    """Body lines for ``items`` in ``style`` (see ``STYLES``)."""
+def lay_out(items: list[object], style: str, font: str = "serif") -> list[Line]:
+    """Body lines for ``items`` in ``style`` (see ``STYLES``), measured in ``font``."""
+    _FONT[0] = font
     out: list[Line] = []
     for item in items:
         out += _item(item, style)
@@ -185,6 +194,10 @@ def _column_lines(item: object) -> list[str]:
 def _inline(f: F, style: str) -> str:
     if style == "dotted":
         return f"{f.label}: ....... {f.value} ......."
+    if style == "underline":
+        return f"{f.label}: ____ {f.value} ____"
+    if (style == "nocolon" and f.value[:1].isupper()) or (style == "nocolon" and f.value[:1].isdigit()):
+        return f"{f.label} {f.value}"
     return f"{f.label}: {f.value}"
 
 
@@ -201,6 +214,15 @@ def _field(f: F, style: str) -> list[Line]:
         return rows
     if style == "above":
         return [f"{f.label}:", *(Row(((0.04, v),)) for v in wrap(f.value, 0.94 * BODY_PT))]
+    if style == "tabs":  # the value at a tab stop, no rules
+        labels = wrap(f"{f.label}:", TAB_AT * BODY_PT - 14)
+        lines = wrap(f.value, (1.0 - TAB_AT) * BODY_PT - 10) if f.value else []
+        rows: list[Line] = []
+        for k in range(max(len(labels), len(lines))):
+            cells = ((0.0, labels[k]),) if k < len(labels) else ()
+            cells += ((TAB_AT, lines[k]),) if k < len(lines) else ()
+            rows.append(Row(cells))
+        return rows
     text = _inline(f, style)
     if width_pt(text) <= BODY_PT:
         return [text]

@@ -47,7 +47,9 @@ class Paper:
     """The owners as a warehouse would already know them (ID, name, date of birth, commune) — the benchmark's
     directory of known owners, for papers that print no ID number."""
     layout: str = ""
-    held_out: bool = False
+    held_out: str = ""
+    """The held-out group of the paper's layout ("A", "B"), or "" for a layout used in tuning."""
+    font: str = "serif"
     seal_on_line: int | None = None
     """A second stamp over the end of this body line (a value under a seal)."""
 
@@ -70,9 +72,12 @@ class LayoutSpec:
     name: str
     form: str
     style: str = "inline"
-    held_out: bool = False
+    held_out: str = ""
+    """"" for a layout used in tuning; "A": held out, looked at after its first measurement; "B": held out until
+    the final measurement."""
     caps: bool = True
     seal_on_value: bool = False
+    font: str = "serif"
 
 
 def _owner(p: Person, role: str) -> dict[str, str]:
@@ -161,7 +166,7 @@ def birth_certificate(rng: random.Random, lay: LayoutSpec) -> Paper:
         "GKS",
         _commune_header(child),
         ["GIẤY KHAI SINH"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place(child.commune, reg),
         ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
         _signer(rng),
@@ -233,7 +238,7 @@ def marriage_certificate(rng: random.Random, lay: LayoutSpec) -> Paper:
         "GCNKH",
         _commune_header(husband),
         ["GIẤY CHỨNG NHẬN KẾT HÔN"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place(husband.commune, reg),
         ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
         _signer(rng),
@@ -299,7 +304,7 @@ def enterprise_certificate(rng: random.Random, lay: LayoutSpec) -> Paper:
     if lay.form == "2010":
         items[4:6] = [F("Tên doanh nghiệp viết bằng tiếng Việt", name)]
     header = ["SỞ KẾ HOẠCH VÀ ĐẦU TƯ", "TỈNH NINH BÌNH", "PHÒNG ĐĂNG KÝ KINH DOANH"]
-    body = lay_out(items, lay.style)
+    body = lay_out(items, lay.style, lay.font)
     seal_line = None
     if lay.seal_on_value:
         seal_line = next(
@@ -380,7 +385,7 @@ def land_certificate(rng: random.Random, lay: LayoutSpec) -> Paper:
         "GCNQSDD",
         header,
         ["GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", "QUYỀN SỞ HỮU NHÀ Ở VÀ TÀI SẢN KHÁC GẮN LIỀN VỚI ĐẤT"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place("Ninh Bình", issued),
         ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
         _signer(rng),
@@ -412,7 +417,7 @@ def residence_confirmation(rng: random.Random, lay: LayoutSpec) -> Paper:
         "XNCT",
         header,
         ["GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place(p.commune, issued),
         ["TRƯỞNG CÔNG AN XÃ"],
         _signer(rng),
@@ -474,7 +479,7 @@ def diploma(rng: random.Random, lay: LayoutSpec) -> Paper:
         "BTNTHPT",
         header,
         title,
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place("Ninh Bình", issued),
         ["GIÁM ĐỐC"],
         _signer(rng),
@@ -508,7 +513,7 @@ def judicial_record(rng: random.Random, lay: LayoutSpec) -> Paper:
         "LLTP",
         header,
         ["PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place("Ninh Bình", issued),
         ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"],
         _signer(rng),
@@ -549,7 +554,7 @@ def death_extract(rng: random.Random, lay: LayoutSpec) -> Paper:
         "TLKT",
         _commune_header(p),
         ["TRÍCH LỤC KHAI TỬ"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place(p.commune, reg),
         ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
         _signer(rng),
@@ -653,7 +658,7 @@ def application_form(rng: random.Random, lay: LayoutSpec) -> Paper:
         "TK",
         [],
         ["TỜ KHAI ĐĂNG KÝ KHAI SINH"],
-        lay_out(items, lay.style),
+        lay_out(items, lay.style, lay.font),
         _place(f"Làm tại: {applicant.commune}", made),
         ["Người yêu cầu"],
         applicant.full_name,
@@ -686,62 +691,72 @@ LAYOUTS: dict[str, tuple[LayoutSpec, ...]] = {
         L("tt04-inline", "tt04"),
         L("tt04-table", "tt04", "table"),
         L("tt04-mixedcase", "tt04", caps=False),
-        L("old2010-grid", "old2010", held_out=True),
-        L("tt04-dotted", "tt04", "dotted", held_out=True),
+        L("old2010-grid", "old2010", held_out="A"),
+        L("tt04-dotted", "tt04", "dotted", held_out="A"),
+        L("tt04-tabs", "tt04", "tabs", held_out="B"),
     ),
     "GCNKH": (
         L("sections-inline", "sections"),
         L("suffix-inline", "suffix"),
         L("suffix-table", "suffix", "table"),
-        L("columns", "columns", held_out=True),
-        L("old-grid", "old-grid", held_out=True),
-        L("suffix-above", "suffix", "above", held_out=True),
+        L("columns", "columns", held_out="A"),
+        L("old-grid", "old-grid", held_out="A"),
+        L("suffix-above", "suffix", "above", held_out="A"),
+        L("suffix-tabs-sans", "suffix", "tabs", held_out="B", font="sans"),
     ),
     "GCNDKDN": (
         L("2021-inline", "2021"),
         L("2021-table", "2021", "table"),
         L("2021-mixedcase", "2021", caps=False),
-        L("2015-above", "2021", "above", held_out=True),
-        L("2010-table-mixedcase", "2010", "table", held_out=True, caps=False),
-        L("2021-seal", "2021", held_out=True, seal_on_value=True),
+        L("2015-above", "2021", "above", held_out="A"),
+        L("2010-table-mixedcase", "2010", "table", held_out="A", caps=False),
+        L("2021-seal", "2021", held_out="A", seal_on_value=True),
+        L("2010-underline", "2010", "underline", held_out="B"),
     ),
     "GCNQSDD": (
         L("2014-one", "2014-one"),
         L("2014-two", "2014-two"),
         L("2014-two-table", "2014-two", "table"),
-        L("2024", "2024", held_out=True),
-        L("pre2009-table", "pre2009", "table", held_out=True),
+        L("2024", "2024", held_out="A"),
+        L("pre2009-table", "pre2009", "table", held_out="A"),
+        L("2014-two-tabs", "2014-two", "tabs", held_out="B"),
     ),
     "XNCT": (
         L("ct07-inline", "ct07"),
         L("ct07-table", "ct07", "table"),
-        L("ct07-above", "ct07", "above", held_out=True),
+        L("ct07-above", "ct07", "above", held_out="A"),
+        L("ct07-nocolon", "ct07", "nocolon", held_out="B"),
     ),
     "BTNTHPT": (
         L("2018-id", "2018-id"),
         L("2018-noid-table", "2018-noid", "table"),
-        L("old-dotted", "old", "dotted", held_out=True),
-        L("2018-noid-above", "2018-noid", "above", held_out=True),
+        L("old-dotted", "old", "dotted", held_out="A"),
+        L("2018-noid-above", "2018-noid", "above", held_out="A"),
+        L("old-tabs", "old", "tabs", held_out="B"),
     ),
     "LLTP": (
         L("2024-inline", "2024"),
         L("2013-inline", "2013"),
-        L("2024-table", "2024", "table", held_out=True),
+        L("2024-table", "2024", "table", held_out="A"),
+        L("2013-underline", "2013", "underline", held_out="B"),
     ),
     "TLKT": (
         L("tt04-inline", "tt04"),
         L("tt04-table", "tt04", "table"),
-        L("old-dotted", "old", "dotted", held_out=True),
+        L("old-dotted", "old", "dotted", held_out="A"),
+        L("old-tabs", "old", "tabs", held_out="B"),
     ),
     "CCCD": (
         L("2016-above", "2016", "card-above"),
         L("2016-inline", "2016", "card-inline"),
-        L("2024-above", "2024", "card-above", held_out=True),
+        L("2024-above", "2024", "card-above", held_out="A"),
+        L("2024-inline-sans", "2024", "card-inline", held_out="B", font="sans"),
     ),
     "TK": (
         L("tt04-inline", "tt04"),
         L("tt04-mixedcase", "tt04", caps=False),
-        L("tt04-table", "tt04", "table", held_out=True),
+        L("tt04-table", "tt04", "table", held_out="A"),
+        L("tt04-nocolon-sans", "tt04", "nocolon", held_out="B", caps=False, font="sans"),
     ),
 }
 
@@ -759,7 +774,7 @@ def make_paper(type_code: str, rng: random.Random, layout: str | None = None) ->
         if lay is None:
             raise ValueError(f"{type_code} has no layout {layout!r} (known: {', '.join(x.name for x in layouts)})")
     paper = BUILDERS[type_code](rng, lay)
-    paper.layout, paper.held_out = lay.name, lay.held_out
+    paper.layout, paper.held_out, paper.font = lay.name, lay.held_out, lay.font
     if not paper.owners:
         paper.owners = [{"role": "person", "owner_id": paper.owner_id}]
     return paper

@@ -15,6 +15,7 @@ from scripts.samplegen.papers import Paper
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 REGULAR = FONT_DIR / "LiberationSerif-Regular.ttf"
 BOLD = FONT_DIR / "LiberationSerif-Bold.ttf"
+SANS = FONT_DIR / "LiberationSans-Regular.ttf"
 ITALIC = FONT_DIR / "LiberationSerif-Italic.ttf"
 A4_IN = (8.27, 11.69)
 INK = (25, 25, 30)
@@ -121,7 +122,7 @@ def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image
     left_cx, right_cx = c.w * 0.27, c.w * 0.68
     y = c.pt(48)
     bold12, bold13 = c.font(BOLD, 12), c.font(BOLD, 13)
-    reg13, ital13 = c.font(REGULAR, 13), c.font(ITALIC, 13)
+    reg13, ital13 = c.font(SANS if paper.font == "sans" else REGULAR, 13), c.font(ITALIC, 13)
     if paper.header_left:
         for i, line in enumerate(paper.header_left):
             last = i == len(paper.header_left) - 1
@@ -160,7 +161,7 @@ def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image
             ruled_top = None
         if paper.seal_on_line is not None and i == paper.seal_on_line:
             text = line.text if isinstance(line, Row) else line
-            seal_at = (x0 + c.font(REGULAR, 13).getlength(text) - c.pt(10), y + c.pt(8))
+            seal_at = (x0 + reg13.getlength(text) - c.pt(10), y + c.pt(8))
         y += c.pt(22)
     y += c.pt(20)
     sig_cx = c.w * 0.68
@@ -199,7 +200,7 @@ def _render_card(paper: Paper, dpi: int, rng: random.Random) -> Image.Image:
     c.draw.rounded_rectangle(
         [x0, y0, x0 + cw, y0 + ch], radius=c.pt(12), outline=(90, 90, 90), width=max(1, c.pt(1)), fill=(244, 246, 250)
     )
-    small, smallb = c.font(REGULAR, 6.2 * scale), c.font(BOLD, 6.2 * scale)
+    small, smallb = c.font(SANS if paper.font == "sans" else REGULAR, 6.2 * scale), c.font(BOLD, 6.2 * scale)
     cx = x0 + cw * 0.6
     y = y0 + c.pt(8 * scale)
     for i, line in enumerate(paper.motto):
