@@ -69,9 +69,9 @@ class FieldValue:
 
 
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
-_TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
+_TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSBb][\dOoIlSBb ]{10,14}[\dOoIlSBb])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8", "b": "6"})
 _HONORIFIC = re.compile(
     r"^(?:"
     + "|".join(
@@ -151,9 +151,20 @@ class WordConfidence:
         return same_case or hits
 
     def of(self, raw: str) -> float | None:
-        """Lowest word confidence (0-100) over the words of ``raw``; None when unknown."""
+        """Lowest word confidence (0-100) over the words of ``raw``; None when unknown.
+
+        A value put together from words Tesseract read apart (a number split at a card's edge, a name wrapped
+        onto the next line) is judged word by word, each by its least sure reading."""
         hits = self._hits(raw)
-        return min(hits)[0] if hits else None
+        if hits:
+            return min(hits)[0]
+        if self.tokens is None:
+            return None
+        want = [norm_token(x) for x in raw.split() if norm_token(x)]
+        confs = [[c for t, c in self.tokens if t == w] for w in want]
+        if len(want) > 1 and all(confs):
+            return min(min(c) for c in confs)
+        return None
 
     def span(self, raw: str) -> list[int]:
         """Positions (in the words given) of the words ``raw`` was read from: the least sure run if several."""
@@ -361,7 +372,14 @@ def extract_fields(
                         issued = date(y, mth, d)
                     except ValueError:
                         continue
-                    out["issue_date"] = r.value("issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], 0.88)
+                    conf, problem = 0.88, None
+                    if doc_type is not None and doc_type.labels.get("issue_date"):
+                        # the type prints its issue date by a label (a registration date) that was not read:
+                        # the place-and-date line may be another day (an extract issued years later)
+                        conf, problem = 0.5, "issue_date_from_place_date"
+                    out["issue_date"] = r.value(
+                        "issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], conf, problem
+                    )
                     break
         if issued is not None:
             fv = out["issue_date"]

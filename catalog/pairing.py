@@ -48,6 +48,8 @@ _EDGE_JUNK = " \t.…·_:;|¦,-–—[]"
 _NUMBERING = re.compile(r"^\s*(?:[0-9]{1,2}[.)]?\s|[0-9]{1,2}[.)]|[ivx]{1,4}[.)]|[a-zđ][.)])\s*")
 SEX_LABELS = ("Giới tính / Sex", "Giới tính")
 """Read as the pseudo-field ``_sex`` (to cross-check an ID number's sex digit)."""
+_JUNK_START = re.compile(r"^\s*\S{1,2}\s+")
+"""A number or mark of one or two characters before a label ("1." read as "ÁÌ")."""
 CELL_GAP = 1.6
 """A gap wider than this many word heights between two words of a line starts a new cell."""
 ROW_TOLERANCE = 0.55
@@ -83,6 +85,8 @@ class Layout:
     """Per page, where the body's lines end (for a value that reaches the margin)."""
     pitch: dict[int, float] = field(default_factory=dict)
     """Per page, the usual distance from one line to the next."""
+    word_h: dict[int, float] = field(default_factory=dict)
+    """Per page, the usual height of a word."""
 
     @property
     def cells(self) -> list[Cell]:
@@ -205,6 +209,7 @@ def layout_from_words(words: Sequence[Word]) -> Layout:
     rows: list[list[Cell]] = []
     edges: dict[int, float] = {}
     pitches: dict[int, float] = {}
+    heights: dict[int, float] = {}
     for page_no, page in enumerate(_pages(words)):
         lines: dict[int, list[Word]] = {}
         if len({w.line for w in page}) == 1 and len(page) > 1:
@@ -238,7 +243,9 @@ def layout_from_words(words: Sequence[Word]) -> Layout:
         steps = [b - a for a, b in itertools.pairwise(ys) if b - a > 0]
         if steps:
             pitches[page_no] = median(steps)
-    return Layout(rows, geometric=True, right_edge=edges, pitch=pitches)
+        if cells:
+            heights[page_no] = median(c.h for c in cells)
+    return Layout(rows, geometric=True, right_edge=edges, pitch=pitches, word_h=heights)
 
 
 def _merge_close(row: list[Cell]) -> list[Cell]:
@@ -380,7 +387,7 @@ class LabelIndex:
         at the cell's start) followed by a capital or a digit."""
         f = cell.folded
         out: list[Match] = []
-        start_of_cell = _NUMBERING.match(f)
+        start_of_cell = _NUMBERING.match(f) or _JUNK_START.match(f)
         cell_start = start_of_cell.end() if start_of_cell else 0
         pos = 0
         while pos < len(f):
@@ -419,20 +426,24 @@ class LabelIndex:
         return out
 
     def _english_half(self, f: str, end: int) -> int:
-        """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, as many
-        words as a known English half has, read alike (OCR's "Eull name" is "Full name"); ``end`` without one."""
+        """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, the words
+        that read most like a known English half (OCR's "Eull name" is "Full name", "given ni me" is "given
+        name": one word more or fewer is tried too); ``end`` without one."""
         m = self._slash.match(f, end)
         if not m or not self.english:
             return end
-        words = list(re.finditer(r"[a-z0-9']+", f[m.end() : m.end() + 80]))
+        words = list(re.finditer(r"[a-z0-9']+", f[m.end() : m.end() + 90]))
+        best, best_end = 0.0, end
         for known in self.english:
             n = len(known.split())
-            if len(words) < n:
-                continue
-            span = f[m.end() : m.end() + words[n - 1].end()]
-            if fuzz.ratio(" ".join(re.findall(r"[a-z0-9]+", span)), known) >= 75:
-                return m.end() + words[n - 1].end()
-        return end
+            for k in (n, n + 1, n - 1):
+                if k < 1 or len(words) < k:
+                    continue
+                span = f[m.end() : m.end() + words[k - 1].end()]
+                score = fuzz.ratio(" ".join(re.findall(r"[a-z0-9]+", span)), known)
+                if score > best:
+                    best, best_end = score, m.end() + words[k - 1].end()
+        return best_end if best >= 75 else end
 
     def _as_written(self, text: str, key: str) -> bool:
         """Without a colon after it, a label counts only as printed ("Hạng"), not as a name that folds alike
@@ -499,6 +510,8 @@ class _Region:
     roles: list[tuple[float, str]]
     """(x centre or column index, role) of each heading; one entry: a whole-width section."""
     geometric: bool
+    starts: list[float] = field(default_factory=list)
+    """Where each heading starts (the left edge of its column)."""
 
     def role_at(self, cell: Cell, index_in_row: int | None = None) -> str:
         if len(self.roles) == 1:
@@ -510,12 +523,11 @@ class _Region:
         return min(self.roles, key=lambda r: abs(r[0] - cx))[1]
 
     def spans(self, cell: Cell) -> bool:
-        """A cell across the column boundary ends a region of columns."""
+        """A cell that starts in one column and runs well into the next (a line across the page) ends a region
+        of columns."""
         if len(self.roles) < 2 or not self.geometric:
             return False
-        xs = sorted(x for x, _ in self.roles)
-        bounds = [(a + b) / 2 for a, b in itertools.pairwise(xs)]
-        return any(cell.x0 < b - 2 * cell.h and cell.x1 > b + 2 * cell.h for b in bounds)
+        return any(cell.x0 < b - 2 * cell.h and cell.x1 > b + 2 * cell.h for b in self.starts[1:])
 
 
 class Pairing:
@@ -549,16 +561,38 @@ class Pairing:
                 t = f"{c.text} {b.text}"
                 joined = Cell(t, fold(t), c.page, c.row, c.x0, max(c.x1, b.x1), c.y, c.h, c.starts + b.starts)
                 ms = self.index.find(joined)
-                if not ms or ms[0].end <= len(c.text) or ms[0].start > (alone[0].start if alone else 4):
+                whole = ms and ms[0].end > len(c.text) and ms[0].start <= (alone[0].start if alone else 4)
+                if whole and ms[0].end >= len(c.text) + 1 + len(b.text.split()[0]):  # it takes in the word below
+                    rows[r][i] = joined
+                    rows[r + 1].remove(b)
                     continue
-                if ms[0].end < len(c.text) + 1 + len(b.text.split()[0]):
-                    continue  # the label must take in the first word below
-                rows[r][i] = joined
-                rows[r + 1].remove(b)
+                head = self._wrapped_head(c, b)
+                if head is not None:
+                    rows[r][i] = head
+                    rows[r + 1].remove(b)
         self.layout.rows = [row for row in rows if row]
         for n, row in enumerate(self.layout.rows):
             for c in row:
                 c.row = n
+
+    def _wrapped_head(self, c: Cell, b: Cell) -> Cell | None:
+        """A label wrapped in its table cell whose first line ran into the value beside it ("Tên doanh nghiệp viết
+        bằng tiếng Công ty TNHH …" over "Việt"): the cell rebuilt as label, colon, value."""
+        words = c.text.split()
+        if len(words) < 4 or len(b.text.split()) > 3:
+            return None
+        opening = " ".join(re.findall(r"[a-z0-9]+", " ".join(fold(w) for w in words[:3])))
+        if opening not in self.index.openings:
+            return None
+        for k in range(len(words) - 1, 2, -1):
+            label = f"{' '.join(words[:k])} {b.text}"
+            key = " ".join(_tokens(label))
+            if key in self.index.labels and self.index.labels[key].fields:
+                rest = " ".join(words[k:])
+                t = f"{label}: {rest}"
+                starts = c.starts[:k] + b.starts + c.starts[k:] if len(c.starts) == len(words) else ()
+                return Cell(t, fold(t), c.page, c.row, c.x0, c.x1, c.y, c.h, starts)
+        return None
 
     def _under(self, r: int, c: Cell, i: int) -> Cell | None:
         """The cell right under ``c`` on the next row (the second line of a table cell), if any."""
@@ -589,7 +623,7 @@ class Pairing:
                 pts = [((c.x0 + c.x1) / 2 if geometric else float(i), role) for i, (c, role) in enumerate(roles)]
                 if not geometric and others:
                     pts = [(float(i), role) for i, (_, role) in enumerate(roles)]
-                current = _Region(row[0].page, r, pts, geometric)
+                current = _Region(row[0].page, r, pts, geometric, sorted(c.x0 for c, _ in roles))
                 out.append(None)
                 continue
             if current is not None and (row[0].page != current.page or any(current.spans(c) for c in row)):
@@ -635,10 +669,14 @@ class Pairing:
         return nxt[0] if index_in_row == 0 else None
 
     def _long_line(self, row: list[Cell], cell: Cell) -> bool:
-        """The line runs on to near the right margin (three quarters of the body's width or more): it may have
-        been wrapped there."""
+        """The cell runs on to near the end of the room it has — the right margin, or the next column when the
+        row has one (two people side by side) — three quarters of it or more: it may have been wrapped there."""
         edge = self.layout.right_edge.get(cell.page)
-        return edge is not None and cell.x1 - row[0].x0 >= 0.75 * (edge - row[0].x0)
+        if edge is None:
+            return False
+        i = row.index(cell) if cell in row else -1
+        limit = row[i + 1].x0 if 0 <= i < len(row) - 1 else edge
+        return cell.x1 - cell.x0 >= 0.75 * (limit - cell.x0)
 
     def _continuation(self, r: int, cell: Cell, value_x0: float, value: str) -> Cell | None:
         """The next row's fragment that carries on this value (a line wrapped at the margin or inside its table
@@ -657,8 +695,10 @@ class Pairing:
                 candidate = under[0]
                 if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
                     return None
-            elif abs(nxt[0].x0 - rows[r][0].x0) <= 1.5 * cell.h and self._long_line(rows[r], cell):
-                candidate = nxt[0]  # wrapped back to the left margin
+            elif self._long_line(rows[r], cell) and (back := [c for c in nxt if abs(c.x0 - cell.x0) <= 1.5 * cell.h]):
+                candidate = back[0]  # wrapped back to where the line (or its column) starts
+                if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
+                    return None
             else:
                 return None
         else:
@@ -732,13 +772,17 @@ class Pairing:
                     order += 1
 
     def _cut(self, r: int, cell: Cell, several: bool) -> str | None:
-        """Why a value may be cut short: an unlabelled fragment right after it on its row (a word under a seal, a
-        column edge), or a value that reaches the right margin while the next line starts with an unlabelled
-        fragment that does not read as its continuation."""
+        """Why a value may be cut short: its words read as tall as a seal (ink over the line), an unlabelled
+        fragment right after it on its row (a word lost under a seal, a column edge), or a value that reaches the
+        right margin while the next line starts with an unlabelled fragment that does not read as its
+        continuation."""
         if not self.layout.geometric:
             return None
         rows = self.layout.rows
         row = rows[r]
+        typical = self.layout.word_h.get(cell.page)
+        if typical and cell.h > 2.2 * typical:
+            return "value_under_seal"  # words read as tall as a seal: ink over the line
         i = row.index(cell) if cell in row else -1
         after = [c for c in row[i + 1 :] if not _speck(c)] if i >= 0 else []
         if after and not several:
