@@ -359,9 +359,7 @@ class LabelIndex:
         self._names = {f"l{i}": k for i, k in enumerate(keys)}
         alternatives = "|".join(f"(?P<l{i}>{_pattern(k.split())})" for i, k in enumerate(keys))
         suffixes = "|".join(_pattern(s.split()) for s in sorted(suffix_role, key=lambda s: -len(s)))
-        self._suffix = (
-            re.compile(r"[^a-z0-9\n:;]{0,3}(" + suffixes + r")(?![a-z0-9])(?=\s*(?:[:;.,/]|$))") if suffixes else None
-        )
+        self._suffix = re.compile(r"[^a-z0-9\n:;]{0,3}(" + suffixes + r")(?![a-z0-9])") if suffixes else None
         self.suffix_written = {
             " ".join(_tokens(s)): " ".join(nfc(s).lower().split()) for r in vocab.roles.values() for s in r.suffixes
         }
@@ -400,7 +398,11 @@ class LabelIndex:
             role = info.role
             if self._suffix is not None:
                 s = self._suffix.match(f, end)
-                if s and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1)):
+                if (
+                    s
+                    and self._suffix_ends_label(cell.text, s.end())
+                    and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
+                ):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
                     end = s.end()
             after = self._english_half(f, end)
@@ -450,6 +452,13 @@ class LabelIndex:
         ("HẰNG"); words OCR read without their marks are taken as the label."""
         w = _written(text)
         return w in self.written.get(key, {w}) or w == key
+
+    @staticmethod
+    def _suffix_ends_label(text: str, end: int) -> bool:
+        """A role suffix ends its label: a separator, the end of the cell, or (a label printed without its colon)
+        a value in capitals or digits follows."""
+        rest = text[end:].lstrip(" \t")
+        return not rest or rest[0] in ":;.,/" or rest[0].isupper() or rest[0].isdigit()
 
     def _suffix_as_written(self, text: str, folded: str) -> bool:
         """The suffix reads as printed ("vợ"), not as a word that only folds alike ("Võ"); words OCR read without
