@@ -166,6 +166,18 @@ def test_value_in_the_cell_to_the_right_and_a_label_over_two_lines(boxes):
 
 
 @BOTH
+def test_a_role_suffix_without_its_colon_before_a_name_as_printed(boxes):
+    rows = [
+        [(420, "TỜ KHAI ĐĂNG KÝ KHAI SINH")],
+        [(100, "Họ, chữ đệm, tên người yêu cầu Huỳnh Hồng Tuyết")],  # no colon, the name in a sentence's case
+        [(100, "Số định danh cá nhân 037192012345")],
+        [(100, "Họ, chữ đệm, tên Trần Văn An")],  # the child: not the form's owner
+    ]
+    f = values(read(rows, "TK", boxes))
+    assert f["full_name"] == "Huỳnh Hồng Tuyết" and f["id_number"] == WIFE
+
+
+@BOTH
 def test_a_label_printed_empty_is_reported_empty(boxes):
     rows = [
         [(420, "GIẤY KHAI SINH")],
