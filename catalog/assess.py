@@ -16,13 +16,24 @@ from typing import Protocol
 from catalog.classify import classify
 from catalog.codes import is_enterprise_code, is_personal_id
 from catalog.config import CatalogConfig
-from catalog.fields import FieldValue, WordConfidence, extract_fields, printed_no_expiry
-from catalog.names import is_name_syllable, norm_token, same_token
-from catalog.types import DocumentTypes
+from catalog.fields import EMPTY, ORG_ACRONYMS, FieldValue, WordConfidence, extract_fields, printed_no_expiry
+from catalog.names import is_name_syllable, is_syllable, norm_token, same_token, strip_token
+from catalog.parties import DECLARED, MATCHED, PRINTED, OwnerDirectory, PaperOwner, choose
+from catalog.types import DocumentType, DocumentTypes
 from ocr.text import Word, unaccent
 
 REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
-"""Fields whose doubt sends a document to review (the issuer is informative only)."""
+"""Fields whose doubt sends a document to review, for every owner (the issuer and places are informative only)."""
+
+
+def base_key(key: str) -> str:
+    """``wife.full_name`` → ``full_name``."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _reviewed(fields: dict[str, FieldValue]) -> list[str]:
+    """The keys of ``fields`` whose doubt sends a document to review, primary owner's first."""
+    return sorted((k for k in fields if base_key(k) in REVIEWED_FIELDS), key=lambda k: ("." in k, k))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,8 @@ class Assessment:
     """The top three types with their confidences, best first."""
     fields: dict[str, FieldValue] = field(default_factory=dict)
     owner_id: str | None = None
+    owners: tuple[PaperOwner, ...] = ()
+    """Everyone the paper belongs to, with their role (the primary owner, ``owner_id``, first when known)."""
     review: tuple[str, ...] = ()
     """Reasons a clerk must confirm the document; empty = it may be reused as read."""
     second_read: tuple[str, ...] = ()
@@ -63,6 +76,7 @@ def assess(
     declared_owner: str | None = None,
     today: date | None = None,
     reread: Reread | None = None,
+    directory: OwnerDirectory | None = None,
 ) -> Assessment:
     """Type, fields, owner and review reasons of a document's text.
 
@@ -72,6 +86,9 @@ def assess(
     again. Values are never changed by the second read, and a disagreement leaves the doubt in place.
     The fields of ``verify_fields`` are read a second time even when nothing doubts them; a second read that
     spells something else sends the document to review.
+
+    With ``directory``, an owner whose paper prints no ID number is looked up by name and date of birth (and
+    place) among the known owners: found when exactly one fits, confirmed in review otherwise.
     """
     once = functools.partial(
         _assess_once,
@@ -82,16 +99,19 @@ def assess(
         declared_type=declared_type,
         declared_owner=declared_owner,
         today=today,
+        directory=directory,
     )
     first = once(words=words)
     if reread is None or not words or not cfg.second_read:
         return first
     index = WordConfidence(words)  # every line this decision may read again, in one go
-    keys = [k for k in REVIEWED_FIELDS if _doubted_by_ocr(first.fields.get(k), cfg)] + [
-        k for k in cfg.verify_fields if _verifiable(first.fields.get(k), cfg)
+    keys = [k for k in _reviewed(first.fields) if _doubted_by_ocr(first.fields.get(k), cfg)] + [
+        k for k in _verified(first.fields, cfg) if _verifiable(first.fields.get(k), cfg)
     ]
     reread.prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
-    return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread)
+    t = doc_types.get(first.type_code) if first.type_code else None
+    business = t is not None and t.owner_field == "enterprise_code"
+    return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread, business)
 
 
 def _lift_doubts(
@@ -103,11 +123,11 @@ def _lift_doubts(
         return first
     current = list(words)
     confirmed: list[str] = []
-    for key in REVIEWED_FIELDS:
+    for key in _reviewed(first.fields):
         fv = first.fields.get(key)
         if fv is None or not _doubted_by_ocr(fv, cfg):
             continue
-        if _read_again(fv, key, current, reread, cfg.second_read_min_conf):
+        if _read_again(fv, base_key(key), current, reread, cfg.second_read_min_conf):
             confirmed.append(key)
     if not confirmed:
         return first
@@ -116,7 +136,9 @@ def _lift_doubts(
     return replace(second, fields=fields, second_read=tuple(confirmed))
 
 
-def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Reread) -> Assessment:
+def _verify(
+    a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Reread, business: bool = False
+) -> Assessment:
     """Read the fields of ``verify_fields`` that nothing doubts a second time; where the second read spells
     something else (a tone mark read two ways, a digit), a person decides.
 
@@ -125,7 +147,7 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
     """
     fields, review = dict(a.fields), list(a.review)
     index = WordConfidence(words)
-    for key in cfg.verify_fields:
+    for key in _verified(fields, cfg):
         fv = fields.get(key)
         if fv is None or not _verifiable(fv, cfg):
             continue
@@ -135,17 +157,31 @@ def _verify(a: Assessment, cfg: CatalogConfig, words: Sequence[Word], reread: Re
         again = reread(span)
         if not again:
             continue  # nothing to compare with (the line could not be cut out or read): the first read stands
-        readings = _readings(fv, key, [words[i].text for i in span])
-        plausible = is_name_syllable if key == "full_name" else None
+        readings = _readings(fv, base_key(key), [words[i].text for i in span])
+        plausible = None
+        if (
+            base_key(key) == "full_name"
+        ):  # a word that could stand in the name: a name syllable, or any word of a firm's
+            plausible = _business_word if business else is_name_syllable
         if not all(contradicts(r, again, plausible) for r in readings):
             continue  # the same words, or nothing comparable (a clipped letter, a stray mark): no news
         fields[key] = replace(fv, confidence=min(fv.confidence, 0.5), problem="second_read_disagrees")
         review.append(f"field_uncertain: {key} (second_read_disagrees)")
-        if a.owner_id is not None and a.owner_id == fv.value:
+        if any(o.owner_id == fv.value for o in a.owners) or (a.owner_id is not None and a.owner_id == fv.value):
             review.append(f"owner_uncertain: {key}")
     if len(review) == len(a.review):
         return a
     return replace(a, fields=fields, review=tuple(dict.fromkeys(review)))
+
+
+def _verified(fields: dict[str, FieldValue], cfg: CatalogConfig) -> list[str]:
+    """The keys of ``verify_fields`` for every owner (``full_name``, ``wife.full_name`` …)."""
+    return [k for k in fields if base_key(k) in cfg.verify_fields]
+
+
+def _business_word(word: str, position: int) -> bool:
+    """A word a business name may hold: a Vietnamese syllable or a known acronym (TNHH, MTV …)."""
+    return is_syllable(word) or strip_token(word).upper() in ORG_ACRONYMS
 
 
 def _doubted_by_ocr(fv: FieldValue | None, cfg: CatalogConfig) -> bool:
@@ -161,7 +197,13 @@ def _doubted_by_ocr(fv: FieldValue | None, cfg: CatalogConfig) -> bool:
 
 def _verifiable(fv: FieldValue | None, cfg: CatalogConfig) -> bool:
     """A value nothing doubts (and no second read confirmed yet): a verification read may still refute it."""
-    return fv is not None and fv.source is not None and not fv.second_read and fv.confidence >= cfg.review_threshold
+    return (
+        fv is not None
+        and bool(fv.value)
+        and fv.source is not None
+        and not fv.second_read
+        and fv.confidence >= cfg.review_threshold
+    )
 
 
 def _read_again(fv: FieldValue, key: str, words: list[Word], reread: Reread, min_conf: float) -> bool:
@@ -246,6 +288,7 @@ def _assess_once(
     declared_type: str | None = None,
     declared_owner: str | None = None,
     today: date | None = None,
+    directory: OwnerDirectory | None = None,
 ) -> Assessment:
     result = classify(text, doc_types)
     review: list[str] = []
@@ -260,41 +303,29 @@ def _assess_once(
     doc_type = doc_types.get(type_code) if type_code else None
     fields = extract_fields(text, doc_type, words, today)
 
-    owner = declared_owner
-    if owner is None:
-        owner_field = doc_type.owner_field if doc_type else None
-        keys = [owner_field] if owner_field else ["id_number", "enterprise_code"]
-        for key in keys:
-            fv = fields.get(key)
-            if fv is None:
-                continue
-            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
-            if valid and not (fv.problem or "").startswith(VALIDATOR_PROBLEMS):
-                owner = fv.value
-                if fv.confidence < cfg.review_threshold:
-                    review.append(f"owner_uncertain: {key}")
-                break
-            review.append(f"owner_invalid: {key}" + (f" ({fv.problem})" if fv.problem else ""))
-        if owner is None and not any(r.startswith("owner_") for r in review):
-            review.append("owner_missing")
-    else:
-        # the manifest names the owner: what the paper says only matters when it clearly says otherwise
-        key = doc_type.owner_field if doc_type else "id_number"
-        fv = fields.get(key)
-        if fv is not None and fv.confidence >= cfg.review_threshold and fv.value != declared_owner:
-            review.append(f"owner_mismatch: declared {declared_owner[:3]}…, paper reads another {key}")
-    for key in REVIEWED_FIELDS:
+    owners = _owners(fields, doc_type, cfg, declared_owner, directory, review)
+    primary_role = doc_type.primary_role if doc_type else None
+    owner = next((o.owner_id for o in owners if o.role == primary_role), None) if owners else None
+    if doc_type is None and owners:
+        owner = owners[0].owner_id
+    for key in _reviewed(fields):
         if declared_owner is not None and key in ("id_number", "enterprise_code"):
             continue
-        fv = fields.get(key)
-        if fv is not None and fv.confidence < cfg.review_threshold:
+        fv = fields[key]
+        if fv.problem == EMPTY:
+            continue
+        if fv.confidence < cfg.review_threshold:
             review.append(f"field_uncertain: {key}" + (f" ({fv.problem})" if fv.problem else ""))
     if doc_type is not None:
-        for key in ("full_name",):
-            if key in doc_type.fields and key not in fields:
-                review.append(f"field_missing: {key}")
+        for role in doc_type.owners:
+            key = doc_type.field_key(role, "full_name")
+            if role in doc_type.optional_roles and not _printed(fields, doc_type, role):
+                continue
+            if "full_name" in doc_type.fields and not (fields.get(key) and fields[key].value):
+                review.append(f"field_missing: {key}" if key not in fields else f"field_empty: {key}")
         limited = doc_type.validity.kind != "permanent"
-        if limited and "valid_until" not in fields and not printed_no_expiry(text, doc_type):
+        has_end = "valid_until" in fields and bool(fields["valid_until"].value)
+        if limited and not has_end and not printed_no_expiry(text, doc_type, words):
             # neither printed nor computable (no issue date read): reused, it could be long expired
             review.append("field_missing: valid_until")
     if ocr_confidence is not None and ocr_confidence < cfg.ocr_review_threshold:
@@ -306,8 +337,94 @@ def _assess_once(
         candidates=tuple((c.code, c.confidence) for c in result.candidates),
         fields=fields,
         owner_id=owner,
+        owners=tuple(owners),
         review=tuple(dict.fromkeys(review)),
     )
+
+
+def _printed(fields: dict[str, FieldValue], doc_type: DocumentType, role: str) -> bool:
+    """The paper prints something of this role (its name or its ID)."""
+    return any(fields.get(doc_type.field_key(role, k)) for k in ("full_name", doc_type.owner_field))
+
+
+def _value(fields: dict[str, FieldValue], key: str, cfg: CatalogConfig) -> str | None:
+    """A field's value when it is read and sure enough to identify someone by."""
+    fv = fields.get(key)
+    if fv is None or not fv.value or fv.confidence < cfg.review_threshold:
+        return None
+    return fv.value
+
+
+def _owners(
+    fields: dict[str, FieldValue],
+    doc_type: DocumentType | None,
+    cfg: CatalogConfig,
+    declared_owner: str | None,
+    directory: OwnerDirectory | None,
+    review: list[str],
+) -> list[PaperOwner]:
+    """Who the paper belongs to, role by role; what is missing or doubtful goes to ``review``.
+
+    The owner ID of a role is the ID number (or enterprise code) printed for it, never a value a validator
+    refused. A role whose paper prints no ID is looked up by name and date of birth among the known owners.
+    """
+    out: list[PaperOwner] = []
+    if doc_type is None:
+        if declared_owner is not None:
+            return [PaperOwner("person", declared_owner, DECLARED)]
+        for key in ("id_number", "enterprise_code"):
+            fv = fields.get(key)
+            if fv is None or not fv.value:
+                continue
+            valid = is_personal_id(fv.value) if key == "id_number" else is_enterprise_code(fv.value)
+            if valid and not (fv.problem or "").startswith(VALIDATOR_PROBLEMS):
+                if fv.confidence < cfg.review_threshold:
+                    review.append(f"owner_uncertain: {key}")
+                return [PaperOwner("person", fv.value)]
+            review.append(f"owner_invalid: {key}" + (f" ({fv.problem})" if fv.problem else ""))
+        if not any(r.startswith("owner_") for r in review):
+            review.append("owner_missing")
+        return out
+    owner_field = doc_type.owner_field
+    for role in doc_type.owners:
+        primary = role == doc_type.primary_role
+        key = doc_type.field_key(role, owner_field)
+        fv = fields.get(key)
+        details = {
+            "name": _value(fields, doc_type.field_key(role, "full_name"), cfg),
+            "date_of_birth": _value(fields, doc_type.field_key(role, "date_of_birth"), cfg),
+            "place": (fields.get(doc_type.field_key(role, "place")) or FieldValue("", 0)).value or None,
+        }
+        if primary and declared_owner is not None:
+            # the manifest names the owner: what the paper says only matters when it clearly says otherwise
+            if fv is not None and fv.value and fv.confidence >= cfg.review_threshold and fv.value != declared_owner:
+                review.append(f"owner_mismatch: declared {declared_owner[:3]}…, paper reads another {owner_field}")
+            out.append(PaperOwner(role, declared_owner, DECLARED, **details))
+            continue
+        suffix = "" if primary else f": {role}"
+        if role in doc_type.optional_roles and not _printed(fields, doc_type, role):
+            continue  # the paper names no such person
+        if fv is not None and fv.value:
+            valid = is_personal_id(fv.value) if owner_field == "id_number" else is_enterprise_code(fv.value)
+            if valid and not (fv.problem or "").startswith(VALIDATOR_PROBLEMS):
+                if fv.confidence < cfg.review_threshold:
+                    review.append(f"owner_uncertain: {key}")
+                out.append(PaperOwner(role, fv.value, PRINTED, **details))
+                continue
+            review.append(f"owner_invalid: {key}" + (f" ({fv.problem})" if fv.problem else ""))
+            continue
+        found = None
+        if owner_field == "id_number" and directory is not None and details["name"] and details["date_of_birth"]:
+            candidates = directory.candidates(details["name"], details["date_of_birth"])
+            found, n = choose(candidates, details["place"])
+            if found is None and n > 1:
+                review.append(f"owner_ambiguous{suffix} ({n} known owners have this name and date of birth)")
+                continue
+        if found is not None:
+            out.append(PaperOwner(role, found, MATCHED, **details))
+        else:
+            review.append("owner_missing" + suffix)
+    return out
 
 
 VALIDATOR_PROBLEMS = ("invalid_id", "id_birth_year_mismatch", "id_sex_mismatch", "check_digit_wrong")

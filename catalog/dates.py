@@ -9,7 +9,7 @@ from ocr.text import nfc, unaccent
 
 _DATE_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 
-_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})")
+_DATE_WORDS = re.compile(r"(?:ngay\s*|(?<![\d/.\-]))(\d{1,2})\s*,?\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})")
 
 
 def parse_date(text: str) -> date | None:

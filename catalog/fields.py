@@ -26,6 +26,7 @@ from datetime import date
 from catalog.codes import is_enterprise_code, parse_personal_id
 from catalog.dates import find_date
 from catalog.errors import InvalidCode
+from catalog.labels import default_vocabulary
 from catalog.names import (
     confusable_given_name,
     confusable_surname,
@@ -38,7 +39,8 @@ from catalog.names import (
     strip_token,
     title_case,
 )
-from catalog.types import DocumentType
+from catalog.pairing import Found, pair, pick
+from catalog.types import FIELD_KEYS, DocumentType
 from ocr.text import Word, nfc, unaccent
 
 # Word confidence (Tesseract 0-100) at or above which OCR costs a value nothing, and at or below which
@@ -66,53 +68,18 @@ class FieldValue:
     """A second read of the value's words on their own agreed with the first (see ``catalog.assess``)."""
 
 
-LABELS: dict[str, tuple[str, ...]] = {
-    "id_number": (
-        "so dinh danh ca nhan",
-        "so can cuoc cong dan",
-        "so can cuoc",
-        "so cccd",
-        "so cmnd",
-        "so giay to tuy than",
-        "so / no.",
-        "personal identification number",
-    ),
-    "enterprise_code": ("ma so doanh nghiep", "ma so thue", "ma so ho kinh doanh"),
-    "full_name": (
-        "ho, chu dem, ten nguoi yeu cau",
-        "ho, chu dem, ten khai sinh",
-        "ho, chu dem va ten",
-        "ho, chu dem, ten",
-        "ho va ten",
-        "ho ten",
-        "ten cong ty viet bang tieng viet",
-        "ten doanh nghiep",
-        "full name",
-    ),
-    "date_of_birth": ("ngay, thang, nam sinh", "ngay sinh", "sinh ngay", "date of birth"),
-    "issue_date": (
-        "ngay, thang, nam dang ky",
-        "ngay, thang, nam cap",
-        "ngay dang ky",
-        "dang ky lan dau",
-        "ngay cap",
-    ),
-    "valid_until": (
-        "co gia tri den",
-        "ngay, thang, nam het han",
-        "ngay het han",
-        "co hieu luc den",
-        "date of expiry",
-        "gia tri den",
-    ),
-}
-SEX_LABELS = ("gioi tinh / sex", "gioi tinh")
-
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
-_TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSB][\dOoIlSB ]{10,14}[\dOoIlSB])(?![\dA-Za-z])")
+_TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSBb][\dOoIlSBb ]{10,14}[\dOoIlSBb])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
-_HONORIFIC = re.compile(r"^(?:ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba)\b[\s:.]*")
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8", "b": "6"})
+_HONORIFIC = re.compile(
+    r"^(?:"
+    + "|".join(
+        r"[\s/()]*".join(re.escape(t) for t in re.findall(r"[a-z]+", unaccent(w).lower()))
+        for w in sorted(default_vocabulary().honorific_words, key=len, reverse=True)
+    )
+    + r")\b[\s:.,]*"
+)
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap", "tu do", "hanh phuc")
 _ISSUER_WORDS = (
     "uy ban",
@@ -184,9 +151,20 @@ class WordConfidence:
         return same_case or hits
 
     def of(self, raw: str) -> float | None:
-        """Lowest word confidence (0-100) over the words of ``raw``; None when unknown."""
+        """Lowest word confidence (0-100) over the words of ``raw``; None when unknown.
+
+        A value put together from words Tesseract read apart (a number split at a card's edge, a name wrapped
+        onto the next line) is judged word by word, each by its least sure reading."""
         hits = self._hits(raw)
-        return min(hits)[0] if hits else None
+        if hits:
+            return min(hits)[0]
+        if self.tokens is None:
+            return None
+        want = [norm_token(x) for x in raw.split() if norm_token(x)]
+        confs = [[c for t, c in self.tokens if t == w] for w in want]
+        if len(want) > 1 and all(confs):
+            return min(min(c) for c in confs)
+        return None
 
     def span(self, raw: str) -> list[int]:
         """Positions (in the words given) of the words ``raw`` was read from: the least sure run if several."""
@@ -206,56 +184,9 @@ class WordConfidence:
         return f, None if f >= 1.0 else f"ocr_word_confidence {conf:.0f}"
 
 
-def _label_regex(label: str) -> re.Pattern[str]:
-    tokens = re.findall(r"[a-z0-9]+", label)
-    body = r"[^a-z0-9\n]{0,4}".join(re.escape(t) for t in tokens)
-    # after the label: an optional English label ("/ Full name"), then ':' (OCR may read ';' '.' ',')
-    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])\s*(?:/\s*[a-z .']+?)?\s*[:;.,](?![\d])\s*")
-
-
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _after_labels(lines: list[str], folded: list[str], labels: Sequence[str]) -> list[str]:
-    """Values that follow ``label:`` (same line, or the next line when empty), label by label in the
-    given order (most specific first), each label in text order.
-
-    A bilingual label (``họ tên / full name``) also matches its Vietnamese half alone, so an English half
-    damaged by OCR ("Eull name") costs nothing. When no label is followed by its colon, a long label
-    (3+ words) followed directly by a capital or a digit is taken: OCR often drops the colon.
-    """
-    labels = list(labels) + [lb.split(" / ")[0] for lb in labels if " / " in lb and lb.split(" / ")[0] not in labels]
-    values = []
-    for label in labels:
-        rx = _REGEX_CACHE.get(label)
-        if rx is None:
-            rx = _REGEX_CACHE[label] = _label_regex(label)
-        for i, fl in enumerate(folded):
-            m = rx.search(fl)
-            if not m:
-                continue
-            value = lines[i][m.end() :].strip()
-            if not value and i + 1 < len(lines):
-                value = lines[i + 1].strip()
-            if value:
-                values.append(value)
-    if values:
-        return values
-    for label in labels:
-        tokens = re.findall(r"[a-z0-9]+", label)
-        if len(tokens) < 3:
-            continue
-        rx = re.compile(r"(?<![a-z0-9])" + r"[^a-z0-9\n]{0,4}".join(map(re.escape, tokens)) + r"(?![a-z0-9])\s+")
-        for i, fl in enumerate(folded):
-            m = rx.search(fl)
-            if m and m.end() < len(lines[i]) and (lines[i][m.end()].isupper() or lines[i][m.end()].isdigit()):
-                values.append(lines[i][m.end() :].strip())
-    return values
-
-
 def _cut_name(value: str) -> str:
-    """The name alone, without an honorific before it or a label after it on the same line."""
-    value = re.split(r"\s{2,}|\t", value.strip())[0]
+    """The name alone, without an honorific before it or a label or a comma after it on the same line."""
+    value = re.split(r"\s{2,}|\t|,|;", value.strip())[0]
     m = _HONORIFIC.match(unaccent(value).lower())
     if m:
         value = value[m.end() :]
@@ -279,29 +210,6 @@ def _cut_name(value: str) -> str:
     return " ".join(tokens).strip(" .,;:-")
 
 
-class _Reader:
-    def __init__(self, text: str, doc_type: DocumentType | None, words: Sequence[Word] | None) -> None:
-        # Blank lines carry no value: OCR separates layout blocks with them, and a label's value on the
-        # "next line" must not be lost to one.
-        self.lines = [nfc(line) for line in text.splitlines() if line.strip()]
-        self.folded = [unaccent(line).lower() for line in self.lines]
-        self.doc_type = doc_type
-        self.words = WordConfidence(words)
-
-    def candidates(self, key: str) -> list[tuple[str, float]]:
-        """(value, rule confidence): the type's own labels first, then the generic ones (less sure)."""
-        own = self.doc_type.folded_labels(key) if self.doc_type else ()
-        if own:
-            # the type says which labels carry the value: another label of the page would name someone
-            # else (the legal representative on an enterprise certificate, the mother on a birth paper)
-            return [(v, 1.0) for v in _after_labels(self.lines, self.folded, own)]
-        return [(v, 1.0) for v in _after_labels(self.lines, self.folded, LABELS.get(key, ()))]
-
-    def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
-        f, why = self.words.factor(raw, *WORD_CONF_BY_FIELD.get(key, (WORD_CONF_ZERO, WORD_CONF_FULL)))
-        return FieldValue(value, round(rule * f, 3), problem or why, source=raw)
-
-
 def _id_from(value: str) -> tuple[str, str, bool] | None:
     """(12 digits, raw text, whether letters had to be read as digits) from the start of a value."""
     m = _TWELVE.search(value[:40])
@@ -314,116 +222,146 @@ def _id_from(value: str) -> tuple[str, str, bool] | None:
     return digits, raw, digits != raw.replace(" ", "")
 
 
+def _cut_org(value: str) -> str:
+    """An organisation's name as printed: without quotes or a label after it."""
+    value = re.split(r"\s{2,}|\t|;", value.strip())[0]
+    return value.strip(" .,;:-_`'\"“”|~*()")
+
+
+ORG_ACRONYMS = frozenset(
+    """TNHH MTV CP HTX DNTN XNK TM DV XD SX TMDV TM-DV XNK-TM VT QT PT KD NN CN GTVT BĐS VLXD KCN HĐ LD ĐT
+    JSC CO LTD""".split()  # noqa: SIM905  (readable as a list)
+)
+"""Abbreviations company names print in capitals (trách nhiệm hữu hạn, một thành viên, cổ phần, hợp tác xã …)."""
+_DANGLING = ("cong ty", "tnhh", "mtv", "va", "&", "-", "co phan", "hop tac xa", "chi nhanh", "doanh nghiep tu nhan")
+_CUT_SYLLABLES = frozenset({"văn", "thị"})
+"""Middle names a person's name does not end with: a name read up to one of them lost its given name."""
+
+
+def _org_problem(name: str) -> str | None:
+    tokens = name.split()
+    if not 1 <= len(tokens) <= 30:
+        return "implausible_name"
+    odd = [
+        t
+        for t in tokens
+        if has_vowel(t)
+        and not is_syllable(t)
+        and len(t) > 3
+        and t.upper().strip(".,") not in ORG_ACRONYMS
+        and not any(c.isdigit() for c in t)
+    ]
+    if odd:  # "HOALƯ": two syllables run together, or a foreign word: a person decides
+        return "unusual_word_in_name"
+    folded = unaccent(name).lower().rstrip(" .,")
+    if any(folded == d or folded.endswith(" " + d) for d in _DANGLING):
+        return "name_may_be_cut"
+    return None
+
+
+def repair_legal_form(name: str) -> tuple[str, bool]:
+    """``CÔNG TY CỐ PHẦN …`` → (``CÔNG TY CỔ PHẦN …``, True): the legal form at the start of a business name read
+    with a wrong diacritic, given back its spelling; each word keeps the case it was read in."""
+    tokens = name.split()
+    for form in sorted(default_vocabulary().legal_forms, key=lambda f: -len(f.split())):
+        canon = nfc(form).split()
+        head = tokens[: len(canon)]
+        if len(head) < len(canon) or any(
+            unaccent(t).lower() != unaccent(c).lower() for t, c in zip(head, canon, strict=True)
+        ):
+            continue
+        fixed = [t if t.lower() == c.lower() else _cased_like(c, t) for t, c in zip(head, canon, strict=True)]
+        return " ".join(fixed + tokens[len(canon) :]), fixed != head
+    return name, False
+
+
+def _cased_like(word: str, model: str) -> str:
+    """``word`` in the case of ``model`` (capitals, capitalised or lower case)."""
+    if model.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:].lower() if model[:1].isupper() else word.lower()
+
+
+def _printed_in_capitals(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+class _Reader:
+    """The labelled values of one page for one type, with word confidences."""
+
+    def __init__(self, text: str, doc_type: DocumentType | None, words: Sequence[Word] | None) -> None:
+        # Blank lines carry no value: OCR separates layout blocks with them
+        self.lines = [nfc(line) for line in text.splitlines() if line.strip()]
+        self.folded = [unaccent(line).lower() for line in self.lines]
+        self.doc_type = doc_type
+        self.words = WordConfidence(words)
+        self.found = pair(text, words, doc_type)
+
+    def get(self, key: str, role: str | None) -> Found | None:
+        return pick(self.found.get(key, ()), role)
+
+    def all(self, key: str, role: str | None) -> list[Found]:
+        """Every value of ``key`` for ``role``, the most specific label first (non-empty ones first)."""
+        mine = [f for f in self.found.get(key, ()) if role is None or f.role == role]
+        return sorted(mine, key=lambda f: (not f.value, f.priority, f.order))
+
+    def value(self, key: str, value: str, raw: str, rule: float, problem: str | None = None) -> FieldValue:
+        base = key.rsplit(".", 1)[-1]
+        f, why = self.words.factor(raw, *WORD_CONF_BY_FIELD.get(base, (WORD_CONF_ZERO, WORD_CONF_FULL)))
+        return FieldValue(value, round(rule * f, 3), problem or why, source=raw)
+
+
+EMPTY = "empty"
+"""Problem of a value printed empty: its label stands with nothing after it."""
+
+
+def _empty() -> FieldValue:
+    return FieldValue("", 1.0, EMPTY)
+
+
 def extract_fields(
     text: str, doc_type: DocumentType | None, words: Sequence[Word] | None = None, today: date | None = None
 ) -> dict[str, FieldValue]:
-    """Every field the type carries (or all known fields when the type is unknown).
+    """Every field the type carries (or all known fields when the type is unknown), for each owner role: the
+    primary owner's under the plain keys, the others' as ``<role>.<field>`` (``wife.full_name``).
 
-    ``words`` are the OCR words with their confidences (all pages); without them only the rules and
-    validators decide the confidence (e.g. for text typed by a clerk).
+    ``words`` are the OCR words with their boxes and confidences (all pages); without them only the rules and
+    validators decide the confidence (e.g. for text typed by a clerk) and the layout is read from the text. A
+    label printed with nothing after it gives a value ``""`` with the problem ``empty``.
     """
     r = _Reader(text, doc_type, words)
     today = today or date.today()
-    wanted = set(doc_type.fields) if doc_type else set(LABELS) | {"issuer"}
-    person_names = doc_type is None or doc_type.owner_field == "id_number"
+    wanted = set(doc_type.fields) if doc_type else set(FIELD_KEYS)
     out: dict[str, FieldValue] = {}
-
-    if "full_name" in wanted:
-        for value, rule in r.candidates("full_name"):
-            name = _cut_name(value)
-            if not name:
-                continue
-            repaired = False
-            if person_names:
-                raw_name = name
-                name, repaired = repair_surname(name)
-                name, split, guessed = split_run_together_guessing(name)
-                repaired = repaired or split
-                ok = is_vietnamese_name(name)
-                problem = None if ok else "not_a_vietnamese_name"
-                if ok and guessed:  # the likelier reading is kept, but a person confirms it
-                    ok, problem = False, "name_split_guessed"
-                common = confusable_surname(name) if ok else None
-                given = confusable_given_name(name) if ok else None
-                if common is not None:
-                    # read as a rare family name one diacritic away from a common one: a person decides
-                    ok, problem = False, f"family_name_confusable_with {common}"
-                elif given is not None:
-                    ok, problem = False, f"name_confusable: {given[0]} or {given[1]}"
-            else:
-                ok = 1 <= len(name.split()) <= 20
-                problem = None if ok else "implausible_name"
-                odd = [t for t in name.split() if has_vowel(t) and not is_syllable(t) and len(t) > 3]
-                if ok and odd:  # "HOALƯ": two syllables run together, or a foreign word: a person decides
-                    ok, problem = False, "unusual_word_in_name"
-            rule_conf = (0.85 if repaired else 0.92) * rule if ok else 0.4
-            raw = raw_name if person_names else name
-            out["full_name"] = r.value("full_name", title_case(name), raw, rule_conf, problem)
-            break
-
-    dob = None
-    if "date_of_birth" in wanted:
-        for value, rule in r.candidates("date_of_birth"):
-            found = find_date(value)
-            if found:
-                dob, raw = found
-                problem = None
-                conf = 0.95 * rule
-                if not date(1900, 1, 1) <= dob <= today:
-                    conf, problem = INVALID, "date_of_birth_out_of_range"
-                out["date_of_birth"] = r.value("date_of_birth", dob.isoformat(), raw, conf, problem)
-                break
-
-    sex = _sex(r) if "date_of_birth" in wanted else None
-
-    if "id_number" in wanted:
-        found = None
-        for value, rule in r.candidates("id_number"):
-            got = _id_from(value)
-            if got:
-                found = (*got, 0.97 * rule)
-                break
-        if found is None:
-            for line in r.lines:
-                got = _id_from(line) if len(line) < 200 else None
-                if got:
-                    found = (*got, 0.5)  # a 12-digit number without its label: whose is it?
-                    break
-        if found:
-            number, raw, fixed, conf = found
-            problem = "letters_read_as_digits" if fixed else None
-            if fixed:
-                conf = min(conf, 0.7)
-            try:
-                pid = parse_personal_id(number)
-                if dob and not pid.matches_birth_date(dob):
-                    conf, problem = INVALID, "id_birth_year_mismatch"
-                    dv = out["date_of_birth"]
-                    out["date_of_birth"] = FieldValue(dv.value, min(dv.confidence, 0.5), "id_birth_year_mismatch")
-                elif sex and pid.sex != sex:
-                    conf, problem = INVALID, "id_sex_mismatch"
-            except InvalidCode as e:
-                conf, problem = INVALID, f"invalid_id: {e}"
-            out["id_number"] = r.value("id_number", number, raw, conf, problem)
-
+    roles = doc_type.owners if doc_type else (None,)
+    person_names = doc_type is None or doc_type.owner_field == "id_number"
+    for role in roles:
+        prefix = "" if doc_type is None or role == doc_type.primary_role else f"{role}."
+        _read_party(r, role, prefix, wanted, person_names, today, out)
+    dob = out.get("date_of_birth")
+    dob_date = date.fromisoformat(dob.value) if dob and dob.value and dob.problem != EMPTY else None
     if "enterprise_code" in wanted:
-        for value, rule in r.candidates("enterprise_code"):
-            m = _ENTERPRISE.search(value)
+        for f in r.all("enterprise_code", None):
+            if not f.value:
+                out.setdefault("enterprise_code", _empty())
+                continue
+            m = _ENTERPRISE.search(f.value)
             if m:
                 code = m.group(1)
                 ok = is_enterprise_code(code)
                 out["enterprise_code"] = r.value(
-                    "enterprise_code", code, code, 0.97 * rule if ok else INVALID, None if ok else "check_digit_wrong"
+                    "enterprise_code", code, code, 0.97 if ok else INVALID, None if ok else "check_digit_wrong"
                 )
                 break
 
     issued = None
     if "issue_date" in wanted:
-        for value, rule in r.candidates("issue_date"):
-            found = find_date(value)
+        for f in r.all("issue_date", None):
+            found = find_date(f.value) if f.value else None
             if found:
                 issued, raw = found
-                out["issue_date"] = r.value("issue_date", issued.isoformat(), raw, 0.93 * rule)
+                out["issue_date"] = r.value("issue_date", issued.isoformat(), raw, 0.93)
                 break
         if issued is None:
             for line, fl in zip(reversed(r.lines), reversed(r.folded), strict=True):
@@ -434,19 +372,26 @@ def extract_fields(
                         issued = date(y, mth, d)
                     except ValueError:
                         continue
-                    out["issue_date"] = r.value("issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], 0.88)
+                    conf, problem = 0.88, None
+                    if doc_type is not None and doc_type.labels.get("issue_date"):
+                        # the type prints its issue date by a label (a registration date) that was not read:
+                        # the place-and-date line may be another day (an extract issued years later)
+                        conf, problem = 0.5, "issue_date_from_place_date"
+                    out["issue_date"] = r.value(
+                        "issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], conf, problem
+                    )
                     break
         if issued is not None:
             fv = out["issue_date"]
-            if issued > today or issued.year < 1945 or (dob and issued < dob):
+            if issued > today or issued.year < 1945 or (dob_date and issued < dob_date):
                 out["issue_date"] = FieldValue(fv.value, INVALID, "issue_date_implausible")
 
     if "valid_until" in wanted:
-        for value, rule in r.candidates("valid_until"):
-            found = find_date(value)
+        for f in r.all("valid_until", None):
+            found = find_date(f.value) if f.value else None
             if found:
                 until, raw = found
-                conf, problem = 0.93 * rule, None
+                conf, problem = 0.93, None
                 if issued and until < issued:
                     conf, problem = INVALID, "valid_until_before_issue"
                 out["valid_until"] = r.value("valid_until", until.isoformat(), raw, conf, problem)
@@ -464,24 +409,155 @@ def extract_fields(
     return out
 
 
+def _read_party(
+    r: _Reader,
+    role: str | None,
+    prefix: str,
+    wanted: set[str],
+    person_names: bool,
+    today: date,
+    out: dict[str, FieldValue],
+) -> None:
+    """The fields of one person (or business) the paper names: name, date of birth, ID number, place."""
+    key = prefix.__add__
+    if "full_name" in wanted:
+        for f in r.all("full_name", role):
+            if not f.value:
+                out.setdefault(key("full_name"), _empty())
+                continue
+            fv = _person_name(r, key("full_name"), f) if person_names else _org_name(r, key("full_name"), f)
+            if fv is not None:
+                out[key("full_name")] = fv
+                break
+
+    dob = None
+    if "date_of_birth" in wanted:
+        for f in r.all("date_of_birth", role):
+            found = find_date(f.value) if f.value else None
+            if not f.value:
+                out.setdefault(key("date_of_birth"), _empty())
+            if found:
+                dob, raw = found
+                problem = None
+                conf = 0.95
+                if not date(1900, 1, 1) <= dob <= today:
+                    conf, problem = INVALID, "date_of_birth_out_of_range"
+                out[key("date_of_birth")] = r.value(key("date_of_birth"), dob.isoformat(), raw, conf, problem)
+                break
+
+    sex = _sex(r, role) if "date_of_birth" in wanted else None
+
+    if "id_number" in wanted:
+        found = None
+        printed_empty = False
+        for f in r.all("id_number", role):
+            if not f.value:
+                printed_empty = True
+                continue
+            got = _id_from(f.value)
+            if got:
+                found = (*got, 0.97)
+                break
+        if found is None and not prefix and not printed_empty and role is not None and r.doc_type is not None:
+            if len(r.doc_type.owners) == 1:
+                for line in r.lines:
+                    got = _id_from(line) if len(line) < 200 else None
+                    if got:
+                        found = (*got, 0.5)  # a 12-digit number without its label: whose is it?
+                        break
+        elif found is None and role is None:
+            for line in r.lines:
+                got = _id_from(line) if len(line) < 200 else None
+                if got:
+                    found = (*got, 0.5)
+                    break
+        if found:
+            number, raw, fixed, conf = found
+            problem = "letters_read_as_digits" if fixed else None
+            if fixed:
+                conf = min(conf, 0.7)
+            try:
+                pid = parse_personal_id(number)
+                if dob and not pid.matches_birth_date(dob):
+                    conf, problem = INVALID, "id_birth_year_mismatch"
+                    dv = out[key("date_of_birth")]
+                    out[key("date_of_birth")] = FieldValue(dv.value, min(dv.confidence, 0.5), "id_birth_year_mismatch")
+                elif sex and pid.sex != sex:
+                    conf, problem = INVALID, "id_sex_mismatch"
+            except InvalidCode as e:
+                conf, problem = INVALID, f"invalid_id: {e}"
+            out[key("id_number")] = r.value(key("id_number"), number, raw, conf, problem)
+        elif printed_empty:
+            out[key("id_number")] = _empty()
+
+    if "place" in wanted:
+        for f in r.all("place", role):
+            if f.value:
+                place = " ".join(f.value.split()).strip(" .,;:")
+                out[key("place")] = r.value(key("place"), place, place, 0.8)
+                break
+
+
+def _person_name(r: _Reader, key: str, f: Found) -> FieldValue | None:
+    """A person's name: in Vietnamese title case when printed in capitals, else as printed."""
+    name = _cut_name(f.value)
+    if not name or not name[:1].isupper():
+        return None  # not a name ("… chủ sở hữu nhà ở …" after a heading's comma)
+    capitals = _printed_in_capitals(name)
+    raw_name = name
+    name, repaired = repair_surname(name)
+    name, split, guessed = split_run_together_guessing(name)
+    repaired = repaired or split
+    ok = is_vietnamese_name(name)
+    problem = None if ok else "not_a_vietnamese_name"
+    if ok and guessed:  # the likelier reading is kept, but a person confirms it
+        ok, problem = False, "name_split_guessed"
+    common = confusable_surname(name) if ok else None
+    given = confusable_given_name(name) if ok else None
+    if common is not None:
+        # read as a rare family name one diacritic away from a common one: a person decides
+        ok, problem = False, f"family_name_confusable_with {common}"
+    elif given is not None:
+        ok, problem = False, f"name_confusable: {given[0]} or {given[1]}"
+    elif ok and f.cut:
+        ok, problem = False, f.cut
+    elif ok and nfc(name.split()[-1]).lower() in _CUT_SYLLABLES:
+        ok, problem = False, "name_may_be_cut"
+    rule_conf = (0.85 if repaired else 0.92) * (0.95 if f.continued else 1.0) if ok else 0.4
+    shown = title_case(name) if capitals else " ".join(nfc(name).split())
+    return r.value(key, shown, raw_name, rule_conf, problem)
+
+
+def _org_name(r: _Reader, key: str, f: Found) -> FieldValue | None:
+    """An organisation's name exactly as printed (capitals and acronyms kept)."""
+    raw = " ".join(nfc(_cut_org(f.value)).split())
+    if not raw:
+        return None
+    name, repaired = repair_legal_form(raw)
+    problem = _org_problem(name) or f.cut
+    rule_conf = (0.85 if repaired else 0.92) * (0.95 if f.continued else 1.0) if problem is None else 0.4
+    return r.value(key, name, raw, rule_conf, problem)
+
+
 _NO_EXPIRY = re.compile(r"\b(?:khong (?:co )?thoi han|vo thoi han|khong han)\b")
 
 
-def printed_no_expiry(text: str, doc_type: DocumentType | None) -> bool:
+def printed_no_expiry(text: str, doc_type: DocumentType | None, words: Sequence[Word] | None = None) -> bool:
     """The paper says, where its expiry date would be, that it has none ("Không thời hạn")."""
-    r = _Reader(text, doc_type, None)
-    return any(_NO_EXPIRY.search(unaccent(value).lower()) for value, _ in r.candidates("valid_until"))
+    found = pair(text, words, doc_type).get("valid_until", [])
+    return any(_NO_EXPIRY.search(unaccent(f.value).lower()) for f in found if f.value)
 
 
-def _sex(r: _Reader) -> str | None:
-    """M/F from the first ``Giới tính: Nam|Nữ`` of the paper (used to cross-check the ID's sex digit)."""
-    for value in _after_labels(r.lines, r.folded, SEX_LABELS):
-        v = unaccent(value).lower().split()
-        if v and v[0] in ("nam", "male"):
-            return "M"
-        if v and v[0] in ("nu", "female"):
-            return "F"
+def _sex(r: _Reader, role: str | None) -> str | None:
+    """M/F from the role's ``Giới tính: Nam|Nữ`` (used to cross-check the ID's sex digit)."""
+    f = r.get("_sex", role)
+    if f is None or not f.value:
         return None
+    v = unaccent(f.value).lower().split()
+    if v and v[0] in ("nam", "male"):
+        return "M"
+    if v and v[0] in ("nu", "female"):
+        return "F"
     return None
 
 

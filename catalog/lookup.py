@@ -6,8 +6,10 @@ log personal data; recording who looked is the caller's job (``catalog.audit``),
 knows who is asking and why.
 
 A required paper is **reusable** when the owner has a document of that type that is archived, signed and
-valid on the day asked about. Otherwise its status is ``needs_review`` (a valid one exists but waits for a
-clerk or is not signed), ``expired`` (only expired ones exist) or ``missing``.
+valid on the day asked about — one filed under them or one they own with others (``catalog.paper_owners``: a
+marriage certificate is found by either spouse, a land-use certificate by every holder). Otherwise its status
+is ``needs_review`` (a valid one exists but waits for a clerk or is not signed), ``expired`` (only expired ones
+exist) or ``missing``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select, union_all
 
 from catalog.codes import validate_owner_id, validate_procedure_code
 from catalog.db import Catalog, Document
 from catalog.errors import InvalidCode, NotFound
+from catalog.paper_owners import DocumentOwner
 from catalog.status import Status
 from catalog.types import DocumentTypes
 
@@ -56,6 +60,8 @@ class Paper:
     paper_code: str | None = None
     source: str = "local"
     """``local``: this province's catalog; ``national``: held by the national portal's warehouse."""
+    role: str | None = None
+    """The asked owner's role on the paper (husband, wife, holder …); None when not recorded (older papers)."""
 
     def valid_on(self, day: str) -> bool:
         return (self.issue_date is None or self.issue_date <= day) and (
@@ -76,6 +82,7 @@ class Paper:
             "agency": self.agency,
             "paper_code": self.paper_code,
             "source": self.source,
+            "role": self.role,
         }
 
 
@@ -202,12 +209,34 @@ _COLS = (
     Document.agency,
     Document.paper_code,
 )
-_BY_OWNER_TYPES = select(*_COLS).where(
-    Document.owner_id == bindparam("owner"),
-    Document.type_code.in_(bindparam("types", expanding=True)),
-    Document.status.in_(VISIBLE),
-)
-_BY_OWNER = select(*_COLS).where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
+
+
+def _owned(types: bool) -> Any:
+    """The visible documents of an owner: those filed under them, then those they own with others (a spouse's
+    marriage certificate, a land-use certificate held jointly), each with the owner's role on it."""
+    mine = and_(DocumentOwner.doc_key == Document.key, DocumentOwner.owner_id == Document.owner_id)
+    primary = (
+        select(*_COLS, DocumentOwner.role)
+        .outerjoin(DocumentOwner, mine)
+        .where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
+    )
+    shared = (
+        select(*_COLS, DocumentOwner.role)
+        .join(DocumentOwner, DocumentOwner.doc_key == Document.key)
+        .where(
+            DocumentOwner.owner_id == bindparam("owner"),
+            Document.owner_id.is_distinct_from(bindparam("owner")),
+            Document.status.in_(VISIBLE),
+        )
+    )
+    if types:
+        primary = primary.where(Document.type_code.in_(bindparam("types", expanding=True)))
+        shared = shared.where(Document.type_code.in_(bindparam("types", expanding=True)))
+    return union_all(primary, shared)
+
+
+_BY_OWNER_TYPES = _owned(types=True)
+_BY_OWNER = _owned(types=False)
 
 
 def iso_utc(t: datetime | None) -> str | None:
@@ -229,6 +258,7 @@ def _paper(row) -> Paper:
         status=row[6],
         agency=row[7],
         paper_code=row[8],
+        role=row[9] if len(row) > 9 else None,
     )
 
 
@@ -344,6 +374,8 @@ class DocumentRecord:
     pages: int | None
     pdf_key: str | None
     pdf_sha256: str | None
+    owners: tuple[tuple[str, str], ...] = ()
+    """(role, owner ID) of everyone the paper belongs to."""
 
 
 def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
@@ -356,4 +388,12 @@ def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
     if not rows:
         raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
     r = rows[0]
-    return DocumentRecord(_paper(r), r[9], r[10], r[11], r[12], r[13], r[14])
+    owners = catalog.read(_OWNERS, {"key": r[10]})
+    return DocumentRecord(_paper(r[:9]), r[9], r[10], r[11], r[12], r[13], r[14], tuple((o[0], o[1]) for o in owners))
+
+
+_OWNERS = (
+    select(DocumentOwner.role, DocumentOwner.owner_id)
+    .where(DocumentOwner.doc_key == bindparam("key"))
+    .order_by(DocumentOwner.role)
+)

@@ -25,6 +25,7 @@ from sqlalchemy import DateTime, Index, Integer, String, Text, and_, exists, fun
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from catalog.db import Base, Catalog, Document, utcnow
+from catalog.paper_owners import DocumentOwner
 
 
 class Change(StrEnum):
@@ -69,10 +70,12 @@ class OutboxRow(Base):
 Index("ix_outbox_state_next", OutboxRow.state, OutboxRow.next_attempt_at)
 
 
-def snapshot(d: Document) -> dict[str, Any]:
-    """What the remote side is told of a paper: its codes, type, owner, issuer, dates and signed file."""
+def snapshot(d: Document, owners: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """What the remote side is told of a paper: its codes, type, owners (everyone the paper belongs to, with
+    their role: a marriage certificate belongs to both spouses), issuer, dates and signed file."""
     fields = d.fields or {}
     return {
+        "owners": owners or ([{"role": "person", "owner_id": d.owner_id}] if d.owner_id else []),
         "doc_code": d.doc_code,
         "paper_code": d.paper_code,
         "dossier_code": d.dossier_code,
@@ -99,12 +102,20 @@ def add(session: Session, doc_key: str, change: Change, reason: str) -> OutboxRo
     session.flush()  # the change made in this session is what the snapshot sees
     session.refresh(d)
     seq = session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.doc_key == doc_key)) or 0
+    owners = [
+        {"role": role, "owner_id": owner}
+        for role, owner in session.execute(
+            select(DocumentOwner.role, DocumentOwner.owner_id)
+            .where(DocumentOwner.doc_key == doc_key)
+            .order_by(DocumentOwner.role)
+        )
+    ]
     row = OutboxRow(
         doc_key=doc_key,
         change=change,
         reason=reason,
         idempotency_key=f"{doc_key}:{seq + 1}:{change}",
-        payload={"change": str(change), "reason": reason, **snapshot(d)},
+        payload={"change": str(change), "reason": reason, **snapshot(d, owners)},
         state=OutboxState.PENDING,
         attempts=0,
         next_attempt_at=utcnow(),

@@ -1,7 +1,8 @@
 """Owners of digitized papers: citizens (12-digit personal ID) and businesses (enterprise code).
 
-One row per owner, created or refreshed when a document of theirs is archived for reuse (straight from
-the batch, or when a clerk confirms it in the review queue). Name and date of birth come only from
+One row per owner, created or refreshed when a document of theirs — one they own alone or with others, such as
+a marriage certificate — is archived for reuse (straight from the batch, or when a clerk confirms it in the
+review queue). Name and date of birth come only from
 confirmed documents, so the warehouse never shows a name read with doubt.
 """
 
@@ -11,13 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, func, select
+from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.codes import owner_kind
-from catalog.db import Base, Catalog, Document, utcnow
+from catalog.db import Base, Catalog, utcnow
 from catalog.errors import InvalidCode
-from catalog.status import Status
+from catalog.paper_owners import owned_documents_count
 
 
 class Owner(Base):
@@ -30,7 +31,7 @@ class Owner(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     documents: Mapped[int] = mapped_column(Integer, default=0)
-    """Documents archived for reuse under this owner."""
+    """Documents archived for reuse that belong to this owner (alone or with others: ``document_owners``)."""
 
 
 def _value(fields: Mapping[str, Any], key: str) -> str | None:
@@ -57,11 +58,7 @@ def record_owner(catalog: Catalog, owner_id: str, fields: Mapping[str, Any] | No
     dob = _value(fields, "date_of_birth") if kind == "citizen" else None
     with catalog.session() as s:
         owner = s.get(Owner, owner_id, with_for_update=catalog.dialect == "postgresql")
-        count = s.scalar(
-            select(func.count())
-            .select_from(Document)
-            .where(Document.owner_id == owner_id, Document.status == Status.ARCHIVED)
-        )
+        count = owned_documents_count(catalog, owner_id, session=s)
         if owner is None:
             owner = Owner(id=owner_id, kind=kind, name=name, date_of_birth=dob, documents=count or 0)
             s.add(owner)

@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from catalog.codes import CodeTemplates, parse_personal_id, validate_enterprise_code, validate_owner_id
+from catalog.codes import CodeTemplates, mask_id, parse_personal_id, validate_enterprise_code, validate_owner_id
 from catalog.dates import parse_date
 from catalog.db import Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
 from catalog.fields import extract_fields
+from catalog.labels import default_vocabulary
 from catalog.names import title_case
 from catalog.owners import record_owner
+from catalog.paper_owners import document_owners, owners_from_fields, record_document_owners, role_fields
 from catalog.status import Status
 from catalog.types import FIELD_KEYS, DocumentTypes
 
@@ -102,6 +104,7 @@ def show(catalog: Catalog, ref: str, operator: str, agency: str | None = None) -
         "type_confidence": d.type_confidence,
         "candidates": d.type_candidates,
         "owner_id": d.owner_id,
+        "owners": [{"role": o.role, "owner_id": o.owner_id, "how": o.how} for o in document_owners(catalog, d.key)],
         "fields": d.fields,
         "issue_date": d.issue_date,
         "valid_until": d.valid_until,
@@ -119,8 +122,13 @@ def show(catalog: Catalog, ref: str, operator: str, agency: str | None = None) -
 
 
 def normalize_field(key: str, value: str) -> str:
-    """A clerk's value in the form the catalog stores, or InvalidCode saying what is wrong."""
+    """A clerk's value in the form the catalog stores, or InvalidCode saying what is wrong. Another owner's field
+    is named with its role: ``wife.id_number``."""
     value = value.strip()
+    role, _, base = key.rpartition(".")
+    if role and role not in default_vocabulary().roles:
+        raise InvalidCode(f"unknown role {role!r} in {key!r}", f"không có vai trò {role!r} trong {key!r}")
+    key = base
     if key not in FIELD_KEYS:
         raise InvalidCode(f"unknown field {key!r} (known: {', '.join(FIELD_KEYS)})", f"không có trường {key!r}")
     if key == "id_number":
@@ -128,7 +136,9 @@ def normalize_field(key: str, value: str) -> str:
     if key == "enterprise_code":
         return validate_enterprise_code(value)
     if key == "full_name":
-        name = title_case(value)
+        # a person's name typed in capitals becomes title case; anything else (a company's name) stays as typed
+        name = " ".join(value.split())
+        name = title_case(name) if name.isupper() and not _looks_like_organisation(name) else name
         if not name:
             raise InvalidCode("the name is empty", "họ tên trống")
         return name
@@ -144,6 +154,13 @@ def normalize_field(key: str, value: str) -> str:
                 ) from None
             return d.isoformat()
     return value
+
+
+def _looks_like_organisation(name: str) -> bool:
+    from ocr.text import fold
+
+    f = fold(name)
+    return any(f.startswith(p) for p in ("cong ty", "hop tac xa", "doanh nghiep", "chi nhanh", "ho kinh doanh"))
 
 
 def correct(
@@ -195,6 +212,15 @@ def correct(
             new_owner = new_fields[key]["value"]
     if new_owner != d.owner_id:
         changes["owner_id"] = {"from": d.owner_id, "to": new_owner}
+    # everyone the paper belongs to, after the correction (a spouse's ID typed as wife.id_number)
+    t_now = doc_types.get(new_type) if new_type else None
+    before = document_owners(catalog, d.key)
+    after = owners_from_fields(t_now, new_fields, new_owner, before) if t_now is not None else list(before)
+    if [(o.role, o.owner_id) for o in after] != [(o.role, o.owner_id) for o in before]:
+        changes["owners"] = {
+            "from": [f"{o.role}:{mask_id(o.owner_id)}" for o in before],
+            "to": [f"{o.role}:{mask_id(o.owner_id)}" for o in after],
+        }
     # a validity end computed from the type's rule follows a corrected issue date or type
     t = doc_types.get(new_type) if new_type else None
     if t is not None and "valid_until" not in (fields or {}) and t.validity.kind in ("years", "months"):
@@ -210,6 +236,8 @@ def correct(
                 }
     if not changes:
         return d
+    if "owners" in changes:
+        record_document_owners(catalog, d.key, after)
     catalog.update_document(
         d.key,
         outbox=("upsert", "review_corrected") if d.status == Status.ARCHIVED else None,
@@ -269,6 +297,10 @@ def accept(
         templates = templates or CodeTemplates()
         nn = catalog.next_sequence(f"paper:{d.owner_id}:{t.code}")
         paper_code = templates.paper_code(d.owner_id, t.result_code, t.notation, nn)
+    owners = document_owners(catalog, d.key)
+    if not any(o.owner_id == d.owner_id for o in owners):  # a paper catalogued before owners were recorded
+        owners = owners_from_fields(t, fields, d.owner_id, owners)
+        record_document_owners(catalog, d.key, owners)  # before the release: its outbox row names them all
     now = utcnow()
     catalog.update_document(
         d.key,
@@ -289,7 +321,10 @@ def accept(
         owner_id=d.owner_id,
         detail={"reasons": d.review_reasons, "type_code": t.code, "paper_code": paper_code},
     )
-    record_owner(catalog, d.owner_id, fields)
+    for o in owners:
+        record_owner(catalog, o.owner_id, role_fields(t, fields, o.role))
+    if not owners:
+        record_owner(catalog, d.owner_id, fields)
     return find(catalog, d.key)
 
 

@@ -12,6 +12,7 @@ import catalog.leases
 import catalog.outbox
 import catalog.owner_keys
 import catalog.owners
+import catalog.paper_owners
 import catalog.search
 import catalog.warehouse
 

@@ -12,11 +12,23 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from catalog.errors import CatalogueDataError
+from catalog.labels import default_vocabulary
 from ocr.text import fold
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent / "data"  # also in catalog.labels, which must not import this module
 RESULT_CODE_RE = re.compile(r"^KQ\.[GH]\d{2}\.\d{6}$")
-FIELD_KEYS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until", "issuer")
+FIELD_KEYS = (
+    "id_number",
+    "enterprise_code",
+    "full_name",
+    "date_of_birth",
+    "issue_date",
+    "valid_until",
+    "issuer",
+    "place",
+)
+PERSON_FIELDS = ("id_number", "full_name", "date_of_birth", "place")
+"""Fields that belong to one of the people a paper names (read once per owner role); the others are the paper's."""
 
 
 class Validity(BaseModel):
@@ -64,6 +76,19 @@ class DocumentType(BaseModel):
     kind: Literal["result", "component"] = "result"
     labels: dict[str, tuple[Annotated[str, Field(min_length=2)], ...]] = {}
     """Per field, the printed labels its value follows, most specific first."""
+    forms: tuple[str, ...] = ()
+    """The official forms (current and previous) the labels come from."""
+    roles: tuple[str, ...] = ("person",)
+    """Whose data the paper prints (``catalog/data/labels.toml`` ``[roles]``); the first is the role of a label
+    without a role suffix or heading."""
+    owner_roles: tuple[str, ...] = ()
+    """The roles that own the paper (default: the first role); the first is the primary owner, whose fields
+    keep their plain keys (``full_name``), the others' are ``<role>.<field>`` (``wife.full_name``)."""
+    optional_roles: tuple[str, ...] = ()
+    """Owner roles a paper may not print at all (a land-use certificate with one holder): their absence is no
+    reason for review, but a name printed without an ID is."""
+    parties_in_order: bool = False
+    """The owners are listed one after another without a word saying who is who (land holders)."""
 
     @model_validator(mode="after")
     def _fields_known(self) -> DocumentType:
@@ -79,7 +104,39 @@ class DocumentType(BaseModel):
             raise ValueError(f"result_code {self.result_code!r} is not of the form KQ.G15.000031")
         if not re.match(r"^[A-Z0-9]+(-[A-Z0-9]+)*$", self.notation):
             raise ValueError(f"notation {self.notation!r} must be capitals and digits joined by '-'")
+        unknown_roles = set(self.roles) - set(default_vocabulary().roles)
+        if unknown_roles:
+            raise ValueError(f"unknown roles {sorted(unknown_roles)} (see catalog/data/labels.toml)")
+        if not self.roles:
+            raise ValueError("roles must name at least one role")
+        stray_owners = set(self.owner_roles) - set(self.roles)
+        if stray_owners:
+            raise ValueError(f"owner_roles {sorted(stray_owners)} are not among the type's roles")
+        if set(self.optional_roles) - set(self.owners[1:]):
+            raise ValueError("optional_roles must be owner roles other than the first")
+        if len(set(self.roles)) != len(self.roles) or len(set(self.owner_roles)) != len(self.owner_roles):
+            raise ValueError("roles and owner_roles must not repeat a role")
         return self
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """The roles that own the paper, the primary owner first."""
+        return self.owner_roles or self.roles[:1]
+
+    @property
+    def primary_role(self) -> str:
+        return self.owners[0]
+
+    def field_key(self, role: str, field: str) -> str:
+        """The key a role's field is stored under: plain for the primary owner, ``<role>.<field>`` otherwise."""
+        return field if role == self.primary_role else f"{role}.{field}"
+
+    def owner_fields(self) -> tuple[str, ...]:
+        """Every key of this type's fields, the other owners' role-qualified ones included."""
+        keys = list(self.fields)
+        for role in self.owners[1:]:
+            keys += [f"{role}.{f}" for f in self.fields if f in PERSON_FIELDS or f == self.owner_field]
+        return tuple(keys)
 
     def folded_labels(self, field: str) -> tuple[str, ...]:
         """This type's labels for ``field`` in the unaccented lower-case form used for matching."""

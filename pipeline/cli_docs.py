@@ -59,6 +59,10 @@ def types_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     "titles": list(t.titles),
                     "keywords": list(t.keywords),
                     "labels": {k: list(v) for k, v in t.labels.items()},
+                    "forms": list(t.forms),
+                    "roles": list(t.roles),
+                    "owner_roles": list(t.owners),
+                    "optional_roles": list(t.optional_roles),
                     "catalogue_version": doc_types.version,
                 }
                 for t in doc_types.types

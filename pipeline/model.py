@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from catalog.fields import FieldValue
+from catalog.parties import PaperOwner
 from catalog.status import Status
 from ocr.model import PageText
 from ocr.sources import SourceInfo
@@ -117,6 +118,8 @@ class DocumentJob:
     owner_id: str | None = None
     owner_key: str | None = None
     """The owner's opaque folder name in the warehouse (``archive.layout.owner_key``), resolved by the store stage."""
+    owners: tuple[PaperOwner, ...] = ()
+    """Everyone the paper belongs to, with their role (``catalog.parties``); ``owner_id`` is the primary one."""
     review: tuple[str, ...] = ()
     """Why the document needs a clerk's confirmation (empty = archived for reuse)."""
     dossier_code: str | None = None

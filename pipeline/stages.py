@@ -30,6 +30,8 @@ from catalog.db import Catalog
 from catalog.errors import InvalidCode
 from catalog.fields import FieldValue
 from catalog.owners import record_owner
+from catalog.paper_owners import CatalogDirectory, record_document_owners, role_fields
+from catalog.parties import PaperOwner
 from catalog.status import STAGES as STAGE_NAMES
 from catalog.status import Status
 from catalog.types import DocumentTypes
@@ -150,13 +152,19 @@ def ocr_pages(
 
 
 def classify_and_extract(
-    job: DocumentJob, doc_types: DocumentTypes, cfg: CatalogConfig, ocr: OcrConfig, engine: OcrEngine | None = None
+    job: DocumentJob,
+    doc_types: DocumentTypes,
+    cfg: CatalogConfig,
+    ocr: OcrConfig,
+    engine: OcrEngine | None = None,
+    catalog: Catalog | None = None,
 ) -> DocumentJob:
-    """Type, fields and owner, with the reasons a clerk must confirm them (if any).
+    """Type, fields and owners, with the reasons a clerk must confirm them (if any).
 
     With an ``engine`` that reads single lines, key fields doubted only for their OCR word confidence, and
     sure names and ID numbers, are read a second time from the page image (``catalog.assess``,
-    ``ocr.reread``)."""
+    ``ocr.reread``). With the ``catalog``, an owner whose paper prints no ID number is looked up by name and
+    date of birth among the owners of archived papers (``catalog.paper_owners.CatalogDirectory``)."""
     declared = job.declared
     words = [w for p in job.pages for w in p.text.words]
     reread = None
@@ -174,6 +182,7 @@ def classify_and_extract(
         declared_type=declared.type_code,
         declared_owner=declared.owner_id,
         reread=reread,
+        directory=CatalogDirectory(catalog) if catalog is not None else None,
     )
     review = list(a.review)
     if not any(p.text.words for p in job.pages):
@@ -193,6 +202,7 @@ def classify_and_extract(
         candidates=a.candidates,
         fields=a.fields,
         owner_id=a.owner_id,
+        owners=a.owners,
         review=tuple(dict.fromkeys(review)),
     )
 
@@ -390,6 +400,7 @@ def store_document(
             "type_confidence": job.type_confidence,
             "owner_id": job.owner_id,
             "owner_key": job.owner_key,
+            "owners": owners_as_json(job.owners),
             "fields": fields_as_json(job.fields),
             "status": job.status,
             "review": list(job.review),
@@ -414,6 +425,7 @@ def store_document(
                 "doc_code": job.doc_code,
                 "ordinal": job.ordinal,
                 "owner_id": job.owner_id,
+                "owners": owners_as_json(job.owners),
                 "type_code": job.type_code,
                 "sidecar": {"key": keys.sidecar, "sha256": objects[keys.sidecar]},
                 "pdf": {"key": keys.pdf, "sha256": pdf_sha},
@@ -425,9 +437,12 @@ def store_document(
     return replace(job, objects=objects, pdf_key=keys.pdf, pdf_sha256=pdf_sha, signed_at=signed_at)
 
 
-def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
+def catalog_document(job: DocumentJob, catalog: Catalog, doc_types: DocumentTypes | None = None) -> DocumentJob:
     """Record the stored document; from now on it is findable (and reusable unless it needs review)."""
     f = job.fields
+    # everyone the paper belongs to, so a reuse check for any of them finds it (also while it waits for review);
+    # first, so the outbox row of the national warehouse (written with the status) names them all
+    record_document_owners(catalog, job.key, job.owners)
     catalog.update_document(
         job.key,
         holder=job.holder,
@@ -441,8 +456,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         type_candidates=[list(c) for c in job.candidates],
         owner_id=job.owner_id,
         fields=fields_as_json(f),
-        issue_date=f["issue_date"].value if "issue_date" in f else None,
-        valid_until=f["valid_until"].value if "valid_until" in f else None,
+        issue_date=f["issue_date"].value or None if "issue_date" in f else None,
+        valid_until=f["valid_until"].value or None if "valid_until" in f else None,
         pages=len(job.pages),
         ocr_confidence=job.ocr_confidence,
         text=job.text,
@@ -456,8 +471,10 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         # a reusable paper goes to the national portal's warehouse: its outbox row commits with it
         outbox=("upsert", "archived") if job.status == Status.ARCHIVED else None,
     )
-    if job.status == Status.ARCHIVED and job.owner_id:
-        record_owner(catalog, job.owner_id, f)
+    if job.status == Status.ARCHIVED:
+        doc_type = doc_types.get(job.type_code) if doc_types is not None and job.type_code else None
+        for o in job.owners or ((PaperOwner("person", job.owner_id),) if job.owner_id else ()):
+            record_owner(catalog, o.owner_id, role_fields(doc_type, f, o.role))
     catalog.record_event(
         str(job.status),
         job.operator,
@@ -469,6 +486,11 @@ def catalog_document(job: DocumentJob, catalog: Catalog) -> DocumentJob:
         detail={"review": list(job.review), "pdf_sha256": job.pdf_sha256},
     )
     return job
+
+
+def owners_as_json(owners: tuple[PaperOwner, ...]) -> list[dict[str, str]]:
+    """The paper's owners as the sidecar and the dossier entry list them (role, ID, how it was found)."""
+    return [{"role": o.role, "owner_id": o.owner_id, "how": o.how} for o in owners]
 
 
 def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
@@ -508,7 +530,9 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "classify",
-        lambda job, d, on_page: classify_and_extract(job, d.doc_types, d.config.catalog, d.config.ocr, d.engine),
+        lambda job, d, on_page: classify_and_extract(
+            job, d.doc_types, d.config.catalog, d.config.ocr, d.engine, d.catalog
+        ),
     ),
     Stage(
         "codes",
@@ -527,7 +551,7 @@ STAGES: tuple[Stage, ...] = (
             replace(job, owner_key=d.owner_key(job.owner_id)), d.store, d.doc_types, d.catalog
         ),
     ),
-    Stage("catalog", lambda job, d, on_page: catalog_document(job, d.catalog)),
+    Stage("catalog", lambda job, d, on_page: catalog_document(job, d.catalog, d.doc_types)),
 )
 assert tuple(st.name for st in STAGES) == STAGE_NAMES, "the stage table and catalog.status.STAGES differ"
 

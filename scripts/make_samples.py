@@ -23,7 +23,7 @@ if __package__ in (None, ""):
 
 from catalog.types import default_document_types
 from scripts.samplegen import degrade
-from scripts.samplegen.papers import GENERATORS
+from scripts.samplegen.papers import GENERATORS, LAYOUTS, make_paper
 from scripts.samplegen.render import render_paper
 
 FORMATS = ("png", "jpg", "tif", "pdf")
@@ -37,6 +37,8 @@ class Spec:
     level: str = "clean"
     dpi: int = 200
     fmt: str = "png"
+    layout: str | None = None
+    """A layout of ``samplegen.papers.LAYOUTS`` (None: the type's first, classic one; "random": drawn by seed)."""
 
 
 def preset(name: str) -> list[Spec]:
@@ -50,6 +52,8 @@ def preset(name: str) -> list[Spec]:
             Spec("GKS", "mild", 300, "jpg"),
             Spec("LLTP", "mild", 200, "png"),
             Spec("XNCT", "rotated", 200, "png"),
+            Spec("GCNKH", "clean", 200, "png", "suffix-inline"),  # two owners: either spouse finds it
+            Spec("GCNQSDD", "clean", 200, "pdf", "2014-two"),  # two holders
         ]
     if name == "mini":
         return [
@@ -67,6 +71,13 @@ def preset(name: str) -> list[Spec]:
     raise SystemExit(f"unknown preset {name!r}")
 
 
+def layouts_of(type_code: str, which: str) -> list[str | None]:
+    """``first``: the classic layout; ``every``: each layout of the type; ``random``: one drawn per paper."""
+    if which == "every":
+        return [lay.name for lay in LAYOUTS[type_code]]
+    return ["random"] if which == "random" else [None]
+
+
 def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
     """Write scans and truth files; returns the scan paths. The same seed gives the same bytes."""
     doc_types = default_document_types()
@@ -74,8 +85,9 @@ def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
     (out / "truth").mkdir(parents=True, exist_ok=True)
     written = []
     for n, spec in enumerate(specs, 1):
-        rng = random.Random(f"{seed}:{n}:{spec.type_code}:{spec.level}:{spec.dpi}:{spec.fmt}")
-        paper = GENERATORS[spec.type_code](rng)
+        salt = f":{spec.layout}" if spec.layout else ""
+        rng = random.Random(f"{seed}:{n}:{spec.type_code}:{spec.level}:{spec.dpi}:{spec.fmt}{salt}")
+        paper = make_paper(spec.type_code, rng, spec.layout)
         pages = render_paper(paper, spec.dpi, rng)
         fmt = spec.fmt
         if len(pages) > 1 and fmt in ("png", "jpg"):
@@ -83,6 +95,8 @@ def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
         damages = [degrade.plan(spec.level, rng) for _ in pages]
         pages = [degrade.apply(p, d, rng) for p, d in zip(pages, damages, strict=True)]
         name = f"{n:03d}-{spec.type_code}-{spec.level}-{spec.dpi}"
+        if spec.layout:
+            name = f"{n:03d}-{spec.type_code}-{paper.layout}-{spec.level}-{spec.dpi}"
         path = out / "scans" / (name + EXT[fmt])
         dpi = (spec.dpi, spec.dpi)
         if fmt == "png":
@@ -108,6 +122,10 @@ def generate(out: Path, specs: list[Spec], seed: int = 1) -> list[Path]:
             "type": spec.type_code,
             "type_name": t.name_vi if t else None,
             "owner_id": paper.owner_id,
+            "owners": paper.owners,
+            "people": paper.people,
+            "layout": paper.layout,
+            "held_out": paper.held_out,
             "fields": paper.fields,
             "text": "\n".join(paper.truth_lines()),
             "lines": paper.truth_lines(),
@@ -131,11 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levels", default="clean")
     ap.add_argument("--dpi", default="200")
     ap.add_argument("--formats", default="png")
+    ap.add_argument(
+        "--layouts",
+        default="first",
+        help="custom preset: first (each type's classic layout), every (each layout once), or random",
+    )
     args = ap.parse_args(argv)
     if args.preset == "custom":
         specs = [
-            Spec(t, lv, int(d), f)
+            Spec(t, lv, int(d), f, layout)
             for t in args.types.split(",")
+            for layout in layouts_of(t, args.layouts)
             for lv in args.levels.split(",")
             for d in args.dpi.split(",")
             for f in args.formats.split(",")

@@ -149,7 +149,8 @@ def make_app(state: State | None = None) -> FastAPI:
             found = [
                 {k: v for k, v in p.items() if k not in ("key", "id")}
                 for p in st.papers.values()
-                if p.get("ownerId") == owner and (not types or p.get("paperType") in types)
+                if (p.get("ownerId") == owner or any(o.get("owner_id") == owner for o in p.get("owners") or []))
+                and (not types or p.get("paperType") in types)
             ]
         return JSONResponse({"papers": found})
 

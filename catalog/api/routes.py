@@ -33,6 +33,11 @@ class PaperOut(BaseModel):
     status: str = Field(description="Catalog status: archived | needs_review")
     agency: str | None = Field(description="Agency that digitized it")
     paper_code: str | None = None
+    role: str | None = Field(
+        default=None,
+        description="The asked owner's role on the paper: husband, wife, holder, co_holder, person …; "
+        "a paper with several owners (a marriage certificate) is found through any of them",
+    )
     source: Literal["local", "national"] = Field(
         default="local", description="local: this province's warehouse; national: the national portal's warehouse"
     )
@@ -100,8 +105,14 @@ class OwnerDocumentsOut(BaseModel):
     documents: list[PaperOut]
 
 
+class OwnerRoleOut(BaseModel):
+    role: str
+    owner_id: str
+
+
 class DocumentOut(PaperOut):
-    owner_id: str | None
+    owner_id: str | None = Field(description="The primary owner, under whom the paper is filed")
+    owners: list[OwnerRoleOut] = Field(default=[], description="Everyone the paper belongs to, with their role")
     dossier_code: str | None
     pages: int | None
     pdf_sha256: str | None
@@ -283,6 +294,11 @@ async def _owner_documents(
     return _json({"owner_id": owner, "documents": [p.as_dict() for p in papers]})
 
 
+def _owners_of(rec: lookup.DocumentRecord) -> list[str | None]:
+    """Everyone a document belongs to (the primary owner first), or [None] for a paper without an owner."""
+    return [o for o in dict.fromkeys([rec.owner_id, *(o for _, o in rec.owners)]) if o] or [None]
+
+
 async def _document(ctx, doc_code: str) -> lookup.DocumentRecord:
     return await _call(ctx, lookup.document, ctx.catalog, doc_code)
 
@@ -295,11 +311,13 @@ async def get_document(
     ctx = _ctx(request)
     _check_purpose(ctx, purpose)
     rec = await _document(ctx, doc_code)
-    await _audit(ctx, key, audit.DOCUMENT, owner=rec.owner_id, purpose=purpose, result="found", doc_code=doc_code)
+    for owner in _owners_of(rec):  # the answer shows each owner's paper: one audit row per person
+        await _audit(ctx, key, audit.DOCUMENT, owner=owner, purpose=purpose, result="found", doc_code=doc_code)
     return _json(
         {
             **rec.paper.as_dict(),
             "owner_id": rec.owner_id,
+            "owners": [{"role": role, "owner_id": owner} for role, owner in rec.owners],
             "dossier_code": rec.dossier_code,
             "pages": rec.pages,
             "pdf_sha256": rec.pdf_sha256,
@@ -341,12 +359,11 @@ async def get_document_file(
             raise ApiError(404, "no_file", "the stored PDF is missing", "không tìm thấy tệp PDF trong kho") from None
         code = getattr(e, "reason_code", "store_unavailable")
         raise ApiError(503, code, "object store unavailable", "kho lưu trữ không sẵn sàng") from None
+    result = "presigned" if url else "streamed"
+    for owner in _owners_of(rec):
+        await _audit(ctx, key, audit.DOWNLOAD, owner=owner, purpose=purpose, result=result, doc_code=doc_code)
     if url:
-        await _audit(
-            ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="presigned", doc_code=doc_code
-        )
         return JSONResponse({"url": url, "expires_in": expires}, status_code=307, headers={"Location": url})
-    await _audit(ctx, key, audit.DOWNLOAD, owner=rec.owner_id, purpose=purpose, result="streamed", doc_code=doc_code)
     return Response(
         data,
         media_type="application/pdf",

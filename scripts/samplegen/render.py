@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from scripts.samplegen.layouts import Row
 from scripts.samplegen.papers import Paper
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 REGULAR = FONT_DIR / "LiberationSerif-Regular.ttf"
 BOLD = FONT_DIR / "LiberationSerif-Bold.ttf"
+SANS = FONT_DIR / "LiberationSans-Regular.ttf"
 ITALIC = FONT_DIR / "LiberationSerif-Italic.ttf"
 A4_IN = (8.27, 11.69)
 INK = (25, 25, 30)
@@ -102,6 +104,17 @@ def _signature(canvas: Canvas, cx: float, cy: float, rng: random.Random) -> None
     canvas.draw.line(pts, fill=SIGN_BLUE, width=max(2, canvas.pt(1.3)), joint="curve")
 
 
+def _rules(c: Canvas, row: Row, x0: float, body_w: float, y: float, top: bool) -> None:
+    """A ruled table row: a line above it (unless it carries on the previous row) and the column lines."""
+    lw = max(1, c.pt(0.6))
+    y0, y1 = y - c.pt(4), y + c.pt(18)
+    if top:
+        c.draw.line([(x0 - c.pt(4), y0), (x0 + body_w, y0)], fill=INK, width=lw)
+    for frac in (*(row.columns or tuple(f for f, _ in row.cells)), 1.0):
+        x = x0 + frac * body_w - (c.pt(4) if frac < 1.0 else 0)
+        c.draw.line([(x, y0), (x, y1)], fill=INK, width=lw)
+
+
 def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image]:
     if paper.card:
         return [_render_card(paper, dpi, rng)]
@@ -109,7 +122,7 @@ def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image
     left_cx, right_cx = c.w * 0.27, c.w * 0.68
     y = c.pt(48)
     bold12, bold13 = c.font(BOLD, 12), c.font(BOLD, 13)
-    reg13, ital13 = c.font(REGULAR, 13), c.font(ITALIC, 13)
+    reg13, ital13 = c.font(SANS if paper.font == "sans" else REGULAR, 13), c.font(ITALIC, 13)
     if paper.header_left:
         for i, line in enumerate(paper.header_left):
             last = i == len(paper.header_left) - 1
@@ -130,8 +143,25 @@ def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image
         y += c.pt(24)
     y += c.pt(14)
     x0 = c.pt(62)
-    for line in paper.body:
-        c.text(x0, y, line, reg13)
+    body_w = c.w - 2 * x0
+    ruled_top: float | None = None
+    seal_at: tuple[float, float] | None = None
+    for i, line in enumerate(paper.body):
+        if isinstance(line, Row):
+            if line.ruled:
+                _rules(c, line, x0, body_w, y, top=ruled_top is None or not line.continued)
+                ruled_top = y
+            for frac, text in line.cells:
+                c.text(x0 + frac * body_w + (c.pt(4) if line.ruled else 0), y, text, reg13)
+        else:
+            c.text(x0, y, line, reg13)
+        nxt = paper.body[i + 1] if i + 1 < len(paper.body) else None
+        if ruled_top is not None and not (isinstance(nxt, Row) and nxt.ruled):
+            c.draw.line([(x0 - c.pt(4), y + c.pt(18)), (x0 + body_w, y + c.pt(18))], fill=INK, width=max(1, c.pt(0.6)))
+            ruled_top = None
+        if paper.seal_on_line is not None and i == paper.seal_on_line:
+            text = line.text if isinstance(line, Row) else line
+            seal_at = (x0 + reg13.getlength(text) - c.pt(10), y + c.pt(8))
         y += c.pt(22)
     y += c.pt(20)
     sig_cx = c.w * 0.68
@@ -148,6 +178,8 @@ def render_paper(paper: Paper, dpi: int, rng: random.Random) -> list[Image.Image
         c.text(sig_cx, name_y, paper.signer_name, bold13, anchor="ma")
     if paper.seal_text:
         _seal(c, sig_cx - c.pt(rng.uniform(28, 48)), y_sig + c.pt(rng.uniform(4, 16)), paper.seal_text, rng)
+    if seal_at is not None:  # a second stamp over the end of a body line
+        _seal(c, seal_at[0] + c.pt(30), seal_at[1], paper.seal_text or "ĐÃ ĐỐI CHIẾU", rng)
     pages = [c.img]
     for extra in paper.extra_pages:
         c2 = Canvas(dpi)
@@ -168,7 +200,7 @@ def _render_card(paper: Paper, dpi: int, rng: random.Random) -> Image.Image:
     c.draw.rounded_rectangle(
         [x0, y0, x0 + cw, y0 + ch], radius=c.pt(12), outline=(90, 90, 90), width=max(1, c.pt(1)), fill=(244, 246, 250)
     )
-    small, smallb = c.font(REGULAR, 6.2 * scale), c.font(BOLD, 6.2 * scale)
+    small, smallb = c.font(SANS if paper.font == "sans" else REGULAR, 6.2 * scale), c.font(BOLD, 6.2 * scale)
     cx = x0 + cw * 0.6
     y = y0 + c.pt(8 * scale)
     for i, line in enumerate(paper.motto):
@@ -188,6 +220,8 @@ def _render_card(paper: Paper, dpi: int, rng: random.Random) -> Image.Image:
     tx = x0 + c.pt(76 * scale)
     y += c.pt(13 * scale)
     for line in paper.body:
+        if isinstance(line, Row):
+            line = "  " + line.text
         c.text(tx, y, line, smallb if line.isupper() else small)
         y += c.pt(8.4 * scale)
     return c.img

@@ -14,6 +14,8 @@ def test_types_json(home: Path):
     assert rc == 0 and len(types) >= 20
     assert {"code", "name_vi"} <= set(types[0])
     assert "Giấy khai sinh" in {t["name_vi"] for t in types}
+    marriage = next(t for t in types if t["code"] == "GCNKH")
+    assert marriage["owner_roles"] == ["husband", "wife"] and marriage["forms"]  # both spouses own it
 
 
 @pytest.mark.slow

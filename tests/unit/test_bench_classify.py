@@ -21,15 +21,19 @@ def test_scoring_counts_right_wrong_and_flagged(tmp_path: Path):
         truth = tmp_path / f"{n}.json"
         truth.write_text(json.dumps({"type": code, "owner_id": paper.owner_id, "fields": paper.fields, "level": level}))
         cache = tmp_path / f"{n}-ocr.json"
-        words = [[w, 95.0, 10 * i, 10, 9, 9] for i, w in enumerate(text.split())]
+        words = [  # one OCR word per token, each line of the text a line of the page
+            [w, 95.0, 100 + 120 * i, 200 + 60 * n_line, 100, 26, 1, n_line]
+            for n_line, line in enumerate(text.splitlines())
+            for i, w in enumerate(line.split())
+        ]
         cv2.imwrite(str(tmp_path / f"{n}-ocr-p1.jpg"), np.full((100, 100, 3), 255, np.uint8))
         page = {"text": text, "confidence": 0.95, "words": words, "image": f"{n}-ocr-p1.jpg", "dpi": 200, "skew": 0}
         cache.write_text(json.dumps({"version": CACHE_VERSION, "pages": [page], "seconds": 1.0}))
         wanted.append((f"{n}", truth, cache))
     report = evaluate(wanted)
-    clean = report["levels"]["clean"]
+    clean = report["levels"]["tuned/clean"]
     assert clean["documents"] == 2 and clean["type_accuracy"] == 1.0 and clean["wrong_not_flagged"] == 0
     assert clean["field_exact_match"]["id_number"] == 1.0
-    harsh = report["levels"]["harsh"]
+    harsh = report["levels"]["tuned/harsh"]
     assert harsh["wrong"] == 1 and harsh["wrong_not_flagged"] == 0 and harsh["sent_to_review"] == 1.0
     assert 0 <= report["expected_calibration_error"] <= 1

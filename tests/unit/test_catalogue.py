@@ -55,9 +55,19 @@ def test_errors_name_the_type_and_the_problem(tmp_path: Path):
     good = (Path(__file__).parents[2] / "catalog" / "data" / "types.toml").read_text(encoding="utf-8")
     cases = {
         "labels for a field the type lacks": (
-            '[type.labels]\nid_number = ["Số định danh cá nhân"]',
-            '[type.labels]\nvalid_until = ["Có giá trị đến"]',
+            "[type.labels]\nid_number = ",
+            "[type.labels]\nvalid_until = ",
             "labels given for fields the type does not carry",
+        ),
+        "a role the label vocabulary does not know": (
+            'roles = ["person", "mother", "father", "declarant"]',
+            'roles = ["person", "grandmother"]',
+            "unknown roles ['grandmother']",
+        ),
+        "an owner role the type does not print": (
+            'owner_roles = ["person"]',
+            'owner_roles = ["person", "wife"]',
+            "owner_roles ['wife'] are not among the type's roles",
         ),
         "bad procedure code": (
             'procedures = ["1.000894", "1.004222", "2.000815"]',

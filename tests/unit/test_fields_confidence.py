@@ -157,7 +157,8 @@ def test_damaged_english_half_and_dropped_colon_and_no_stray_labels():
         "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nTên công ty viết bằng tiếng Việt CÔNG TY TNHH NÔNG SẢN TRÀNG AN\n"
         "Họ và tên: NGUYỄN MINH HÙNG\n"
     )
-    assert extract_fields(company, CATALOGUE.get("GCNDKDN"))["full_name"].value == "Công Ty Tnhh Nông Sản Tràng An"
+    # an organisation's name is kept as printed: capitals and the acronym TNHH
+    assert extract_fields(company, CATALOGUE.get("GCNDKDN"))["full_name"].value == "CÔNG TY TNHH NÔNG SẢN TRÀNG AN"
     # without the company label, the legal representative's "Họ và tên" is not taken for the company
     no_label = "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nHọ và tên: NGUYỄN MINH HÙNG\n"
     assert "full_name" not in extract_fields(no_label, CATALOGUE.get("GCNDKDN"))

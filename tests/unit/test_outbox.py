@@ -42,7 +42,7 @@ def test_no_row_without_the_change_and_no_change_without_the_row(catalog_url, mo
         c.update_document(key, holder="someone-else", outbox=("upsert", "archived"), status="archived")
     assert len(rows(c)) == 1
 
-    def broken(_doc):
+    def broken(*_):
         raise RuntimeError("snapshot failed")
 
     monkeypatch.setattr(outbox, "snapshot", broken)
@@ -100,4 +100,20 @@ def test_a_papers_changes_are_claimed_in_order_and_once(catalog_url):
     later = datetime.now(UTC).replace(year=datetime.now(UTC).year + 1)
     (again,) = [x for x in outbox.claim(c, "w3", limit=10, claim_s=60, now=later) if x.doc_key == b]
     assert again.id == rb.id and not outbox.mark_sent(c, rb.id, "w1", None)
+    c.close()
+
+
+def test_a_two_owner_paper_is_sent_with_both_owners(catalog_url):
+    from catalog.paper_owners import record_document_owners
+    from catalog.parties import PaperOwner
+
+    c = Catalog(catalog_url)
+    key = archived_paper(c, 7, type_code="GCNKH")
+    record_document_owners(c, key, [PaperOwner("husband", "037096014589"), PaperOwner("wife", "037196002222")])
+    c.update_document(key, outbox=("upsert", "review_corrected"), valid_until=None)
+    owners = rows(c)[-1].payload["owners"]
+    assert owners == [
+        {"role": "husband", "owner_id": "037096014589"},
+        {"role": "wife", "owner_id": "037196002222"},
+    ]
     c.close()

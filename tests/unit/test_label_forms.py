@@ -1,0 +1,312 @@
+"""Label forms of the official papers (issue 18): role suffixes, section and column heads, bilingual labels, labels
+above or beside their values, labels sharing a line or printed empty, owners listed in order, names as printed,
+values wrapped or cut, and owners found by name and date of birth. Each layout is read from OCR words with boxes
+and from plain text."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from catalog.assess import assess
+from catalog.config import CatalogConfig
+from catalog.fields import EMPTY, extract_fields
+from catalog.parties import KnownOwner, MemoryDirectory
+from catalog.types import default_document_types
+from scripts.samplegen.papers import LAYOUTS, make_paper
+from tests.label_forms_data import text_of, words_of
+
+CATALOGUE = default_document_types()
+TODAY = date(2026, 12, 1)
+HUSBAND, WIFE = "037090012345", "037192012345"  # a man born 1990, a woman born 1992 (Ninh Bình)
+BOTH = pytest.mark.parametrize("boxes", [True, False], ids=["words-with-boxes", "text"])
+
+
+def read(rows, code: str, boxes: bool, **kw):
+    return extract_fields(text_of(rows), CATALOGUE.get(code), words_of(rows, **kw) if boxes else None, TODAY)
+
+
+def judge(rows, code: str, boxes: bool, directory=None):
+    return assess(
+        text_of(rows),
+        CATALOGUE,
+        CatalogConfig(),
+        words=words_of(rows) if boxes else None,
+        today=TODAY,
+        directory=directory,
+        declared_type=code,
+    )
+
+
+def values(fields) -> dict[str, str]:
+    return {k: v.value for k, v in fields.items()}
+
+
+MARRIAGE_SUFFIX = [
+    [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+    [(100, "Họ, chữ đệm, tên người chồng: TRẦN VĂN AN")],
+    [(100, "Ngày, tháng, năm sinh: 01/02/1990")],
+    [(100, "Số định danh cá nhân: 037090012345")],
+    [(100, "Họ, chữ đệm, tên người vợ: LÊ THỊ BÌNH")],
+    [(100, "Ngày, tháng, năm sinh: 03/04/1992")],
+    [(100, "Số định danh cá nhân: 037192012345")],
+    [(100, "Ngày, tháng, năm đăng ký: 05/06/2020")],
+]
+EXPECTED_COUPLE = {
+    "full_name": "Trần Văn An",
+    "date_of_birth": "1990-02-01",
+    "id_number": HUSBAND,
+    "wife.full_name": "Lê Thị Bình",
+    "wife.date_of_birth": "1992-04-03",
+    "wife.id_number": WIFE,
+}
+
+
+@BOTH
+def test_role_suffixes_say_whose_value_it_is(boxes):
+    f = values(read(MARRIAGE_SUFFIX, "GCNKH", boxes))
+    assert EXPECTED_COUPLE.items() <= f.items() and f["issue_date"] == "2020-06-05"
+    a = judge(MARRIAGE_SUFFIX, "GCNKH", boxes)
+    assert {(o.role, o.owner_id) for o in a.owners} == {("husband", HUSBAND), ("wife", WIFE)}
+    assert a.owner_id == HUSBAND and a.review == ()
+
+
+@BOTH
+def test_section_headings_say_whose_block_follows(boxes):
+    rows = [
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(100, "Thông tin người chồng")],
+        *[[(100, t.replace(" người chồng", ""))] for ((_, t),) in MARRIAGE_SUFFIX[1:4]],
+        [(100, "Thông tin người vợ")],
+        *[[(100, t.replace(" người vợ", ""))] for ((_, t),) in MARRIAGE_SUFFIX[4:7]],
+    ]
+    assert EXPECTED_COUPLE.items() <= values(read(rows, "GCNKH", boxes)).items()
+
+
+@BOTH
+def test_two_people_side_by_side(boxes):
+    left = [t.replace(" người chồng", "") for ((_, t),) in MARRIAGE_SUFFIX[1:4]]
+    right = [t.replace(" người vợ", "") for ((_, t),) in MARRIAGE_SUFFIX[4:7]]
+    rows = [[(420, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(100, "Thông tin người chồng"), (900, "Thông tin người vợ")]]
+    rows += [[(100, a), (900, b)] for a, b in zip(left, right, strict=True)]
+    assert EXPECTED_COUPLE.items() <= values(read(rows, "GCNKH", boxes)).items()
+
+
+@BOTH
+def test_a_table_with_a_column_per_person_and_old_identity_cards(boxes):
+    rows = [
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(600, "Chồng"), (1100, "Vợ")],
+        [(100, "Họ và tên"), (600, "TRẦN VĂN AN"), (1100, "LÊ THỊ BÌNH")],
+        [(100, "Ngày, tháng, năm sinh"), (600, "01/02/1990"), (1100, "03/04/1992")],
+        [(100, "Số Giấy CMND"), (600, "164123456"), (1100, "164654321")],  # 9 digits: not a personal ID
+    ]
+    f = values(read(rows, "GCNKH", boxes))
+    assert {k: v for k, v in EXPECTED_COUPLE.items() if "id_number" not in k}.items() <= f.items()
+    assert "id_number" not in f and "wife.id_number" not in f
+    known = MemoryDirectory(
+        [KnownOwner(HUSBAND, "Trần Văn An", "1990-02-01"), KnownOwner(WIFE, "Lê Thị Bình", "1992-04-03")]
+    )
+    a = judge(rows, "GCNKH", boxes, known)
+    assert {(o.role, o.owner_id, o.how) for o in a.owners} == {
+        ("husband", HUSBAND, "matched"),
+        ("wife", WIFE, "matched"),
+    }
+    assert a.review == ()
+    unknown = judge(rows, "GCNKH", boxes, MemoryDirectory([]))
+    assert "owner_missing" in unknown.review and "owner_missing: wife" in unknown.review
+
+
+@BOTH
+def test_bilingual_labels_and_labels_above_their_values(boxes):
+    rows = [
+        [(420, "CĂN CƯỚC")],
+        [(420, "IDENTITY CARD")],
+        [(100, "Số định danh cá nhân / Personal identification number: 037090012345")],
+        [(100, "Họ, chữ đệm và tên khai sinh / Surname, middle name and given name:")],
+        [(100, "TRẦN VĂN AN")],
+        [(100, "Ngày, tháng, năm sinh / Date of birth: 01/02/1990")],
+        [(100, "Giới tính / Sex: Nam    Quốc tịch / Nationality: Việt Nam")],
+        [(100, "Nơi cư trú / Place of residence:")],
+        [(100, "Xã Ninh Hải, huyện Hoa Lư, tỉnh Ninh Bình")],
+        [(100, "Ngày, tháng, năm hết hạn / Date of expiry: 01/02/2030")],
+    ]
+    f = values(read(rows, "CCCD", boxes))
+    assert f["id_number"] == HUSBAND and f["full_name"] == "Trần Văn An" and f["date_of_birth"] == "1990-02-01"
+    assert f["valid_until"] == "2030-02-01"
+
+
+@BOTH
+def test_labels_sharing_a_line_are_split_and_cross_checked(boxes):
+    rows = [
+        [(420, "GIẤY KHAI SINH")],
+        [(100, "Họ, chữ đệm, tên: TRẦN VĂN AN")],
+        [(100, "Ngày, tháng, năm sinh: 01/02/1990 Giới tính: Nữ Dân tộc: Kinh")],  # the ID says a man
+        [(100, "Số định danh cá nhân: 037090012345")],
+    ]
+    f = read(rows, "GKS", boxes)
+    assert f["date_of_birth"].value == "1990-02-01" and f["id_number"].problem == "id_sex_mismatch"
+
+
+@BOTH
+def test_value_in_the_cell_to_the_right_and_a_label_over_two_lines(boxes):
+    rows = [
+        [(420, "GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ")],
+        [(100, "1. Họ, chữ đệm và tên"), (640, "TRẦN VĂN AN")],
+        [(100, "2. Ngày, tháng,"), (640, "01/02/1990"), (1000, "3. Giới tính"), (1200, "Nam")],
+        [(100, "năm sinh")],
+        [(100, "4. Số định danh cá nhân"), (640, "037090012345")],
+        [(100, "8. Họ, chữ đệm và"), (640, "LÊ VĂN"), (1000, "Quan hệ với chủ"), (1200, "Con")],
+        [(100, "tên chủ hộ"), (640, "BÌNH"), (1000, "hộ")],
+    ]
+    f = values(read(rows, "XNCT", boxes))
+    assert f["full_name"] == "Trần Văn An" and f["date_of_birth"] == "1990-02-01" and f["id_number"] == HUSBAND
+
+
+@BOTH
+def test_a_role_suffix_without_its_colon_before_a_name_as_printed(boxes):
+    rows = [
+        [(420, "TỜ KHAI ĐĂNG KÝ KHAI SINH")],
+        [(100, "Họ, chữ đệm, tên người yêu cầu Huỳnh Hồng Tuyết")],  # no colon, the name in a sentence's case
+        [(100, "Số định danh cá nhân 037192012345")],
+        [(100, "Họ, chữ đệm, tên Trần Văn An")],  # the child: not the form's owner
+    ]
+    f = values(read(rows, "TK", boxes))
+    assert f["full_name"] == "Huỳnh Hồng Tuyết" and f["id_number"] == WIFE
+
+
+@BOTH
+def test_a_label_printed_empty_is_reported_empty(boxes):
+    rows = [
+        [(420, "GIẤY KHAI SINH")],
+        [(100, "Họ, chữ đệm, tên:")],
+        [(100, "Ngày, tháng, năm sinh: 01/02/1990")],
+        [(100, "Số định danh cá nhân:"), (700, "Quốc tịch: Việt Nam")],
+    ]
+    f = read(rows, "GKS", boxes)
+    assert f["full_name"].value == "" and f["full_name"].problem == EMPTY  # not "Ngày, tháng, năm sinh: …"
+    assert f["id_number"].value == "" and f["date_of_birth"].value == "1990-02-01"
+    a = judge(rows, "GKS", boxes)
+    assert "field_empty: full_name" in a.review and "owner_missing" in a.review and a.owner_id is None
+
+
+@BOTH
+def test_land_holders_listed_in_order(boxes):
+    two = [
+        [(200, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")],
+        [(100, "I. Người sử dụng đất, chủ sở hữu nhà ở và tài sản khác gắn liền với đất")],
+        [(100, "Ông: TRẦN VĂN AN    Năm sinh: 1990")],
+        [(100, "Số định danh cá nhân: 037090012345")],
+        [(100, "Bà: LÊ THỊ BÌNH    Năm sinh: 1992")],
+        [(100, "CCCD số: 037192012345")],
+    ]
+    f = values(read(two, "GCNQSDD", boxes))
+    assert f["full_name"] == "Trần Văn An" and f["id_number"] == HUSBAND
+    assert f["co_holder.full_name"] == "Lê Thị Bình" and f["co_holder.id_number"] == WIFE
+    a = judge(two, "GCNQSDD", boxes)
+    assert {(o.role, o.owner_id) for o in a.owners} == {("holder", HUSBAND), ("co_holder", WIFE)} and a.review == ()
+    new_form = [  # Luật Đất đai 2024: one sentence per holder
+        [(200, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")],
+        [(100, "1. Người sử dụng đất, chủ sở hữu tài sản gắn liền với đất:")],
+        [(100, "Ông TRẦN VĂN AN, sinh năm 1990, CCCD số: 037090012345")],
+        [(100, "Bà LÊ THỊ BÌNH, sinh năm 1992, CCCD số: 037192012345")],
+    ]
+    assert {k: v for k, v in values(read(new_form, "GCNQSDD", boxes)).items() if "." in k or k in f} == {
+        k: v for k, v in f.items() if k in ("full_name", "id_number", "co_holder.full_name", "co_holder.id_number")
+    }
+    one = [[(200, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")], [(100, "Tên người sử dụng đất: Hộ ông TRẦN VĂN AN")]]
+    one += [[(100, "Số CCCD: 037090012345")]]
+    a = judge(one, "GCNQSDD", boxes)
+    assert a.fields["full_name"].value == "Trần Văn An" and a.review == ()  # one holder: no co-holder missing
+
+
+@BOTH
+def test_names_as_printed(boxes):
+    mixed = [[(420, "GIẤY KHAI SINH")], [(100, "Họ, chữ đệm, tên: Võ Hồng Loan")]]  # "Võ" is no suffix "vợ"
+    assert read(mixed, "GKS", boxes)["full_name"].value == "Võ Hồng Loan"
+    title = [[(200, "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP")], [(100, "Mã số doanh nghiệp: 0100109106")]]
+    for printed in (
+        "CÔNG TY TNHH THƯƠNG MẠI TRÀNG AN",
+        "CÔNG TY TNHH MTV DỊCH VỤ HOA LƯ",
+        "CÔNG TY CP XÂY DỰNG TAM CỐC",
+        "HTX NÔNG NGHIỆP KHÁNH AN",
+        "Công ty TNHH Thương mại Tràng An",
+    ):
+        rows = [*title, [(100, f"Tên công ty viết bằng tiếng Việt: {printed}")]]
+        got = read(rows, "GCNDKDN", boxes)["full_name"]
+        assert got.value == printed and got.problem is None, printed
+
+
+@BOTH
+def test_a_company_name_wrapped_at_the_margin_is_joined(boxes):
+    rows = [
+        [(200, "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP")],
+        [(100, "Mã số doanh nghiệp: 0100109106")],
+        [(100, "Tên công ty viết bằng tiếng Việt: CÔNG TY TNHH THƯƠNG MẠI DỊCH VỤ VẬN TẢI TRÀNG")],
+        [(100, "AN NINH BÌNH")],
+        [(100, "Địa chỉ trụ sở chính: Số 1 đường Trần Hưng Đạo, thành phố Ninh Bình")],
+    ]
+    got = read(rows, "GCNDKDN", boxes)["full_name"]
+    assert got.value == "CÔNG TY TNHH THƯƠNG MẠI DỊCH VỤ VẬN TẢI TRÀNG AN NINH BÌNH" and got.problem is None
+
+
+def test_a_value_cut_short_goes_to_review():
+    base = [[(200, "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP")], [(100, "Mã số doanh nghiệp: 0100109106")]]
+    # a word of the name lost under a seal: the rest stands apart on the same row
+    sealed = [*base, [(100, "Tên công ty viết bằng tiếng Việt: CÔNG TY TNHH THƯƠNG MẠI"), (800, "AN")]]
+    got = read(sealed, "GCNDKDN", True)["full_name"]
+    assert got.problem == "value_gap" and got.confidence < 0.6
+    # the name reaches the margin and the next line goes on with something that is not its continuation
+    at_edge = [
+        *base,
+        [(100, "Tên công ty viết bằng tiếng Việt: CÔNG TY TNHH THƯƠNG MẠI DỊCH VỤ VẬN TẢI TRÀNG")],
+        [(100, "và du lịch, trụ sở tại thành phố Ninh Bình")],
+    ]
+    got = read(at_edge, "GCNDKDN", True)["full_name"]
+    assert got.problem == "value_at_line_end" and got.confidence < 0.6
+    person = [[(420, "GIẤY KHAI SINH")], [(100, "Họ, chữ đệm, tên: TRẦN VĂN")]]  # its given name is missing
+    assert read(person, "GKS", True)["full_name"].problem == "name_may_be_cut"
+
+
+def test_a_diploma_without_an_id_number_finds_its_owner_by_name_and_birth():
+    rows = [
+        [(300, "BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG")],
+        [(100, "Họ và tên: TRẦN VĂN AN")],
+        [(100, "Ngày sinh: 01/02/1990    Giới tính: Nam")],
+        [(100, "Nơi sinh: Xã Ninh Hải, huyện Hoa Lư, tỉnh Ninh Bình")],
+    ]
+    namesake = "037090099999"
+    one = MemoryDirectory(
+        [KnownOwner(HUSBAND, "Trần Văn An", "1990-02-01"), KnownOwner(namesake, "Trần Văn An", "1991-02-01")]
+    )
+    a = judge(rows, "BTNTHPT", True, one)
+    assert a.owner_id == HUSBAND and a.owners[0].how == "matched" and a.review == ()
+    twins = [
+        KnownOwner(HUSBAND, "Trần Văn An", "1990-02-01", ("Xã Ninh Hải, huyện Hoa Lư, tỉnh Ninh Bình",)),
+        KnownOwner(namesake, "Trần Văn An", "1990-02-01", ("Xã Kim Định, huyện Kim Sơn, tỉnh Ninh Bình",)),
+    ]
+    a = judge(rows, "BTNTHPT", True, MemoryDirectory(twins))
+    assert a.owner_id == HUSBAND and a.review == ()  # the place tells them apart
+    elsewhere = [rows[0], rows[1], rows[2], [(100, "Nơi sinh: Xã Gia Sinh, huyện Gia Viễn, tỉnh Ninh Bình")]]
+    a = judge(elsewhere, "BTNTHPT", True, MemoryDirectory(twins))
+    assert a.owner_id is None and any(r.startswith("owner_ambiguous (2 known owners") for r in a.review)
+    assert "owner_missing" in judge(rows, "BTNTHPT", True, MemoryDirectory([])).review
+
+
+TUNED = [(code, lay.name) for code, lays in sorted(LAYOUTS.items()) for lay in lays if not lay.held_out]
+
+
+@pytest.mark.parametrize(("code", "layout"), TUNED)
+def test_every_tuned_layout_of_the_generator_reads_right_from_text(code, layout):
+    """The held-out layouts are left to the benchmark (scripts/bench_classify.py --layouts held-out)."""
+    p = make_paper(code, random.Random(11), layout)
+    people = MemoryDirectory([KnownOwner(x["owner_id"], x["name"], x["date_of_birth"]) for x in p.people])
+    a = assess("\n".join(p.truth_lines()), CATALOGUE, CatalogConfig(), directory=people)
+    assert a.type_code == code
+    for key, want in p.fields.items():
+        if not key.endswith("issuer"):
+            assert a.fields[key].value == want, key
+    assert {(o.role, o.owner_id) for o in a.owners} == {(o["role"], o["owner_id"]) for o in p.owners}
+    assert a.review == ()
