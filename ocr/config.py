@@ -29,6 +29,13 @@ class OcrConfig(BaseModel):
     pdf_dpi: int = Field(default=300, ge=100, le=600)
     """Resolution at which PDF pages are rasterized for OCR and for the archived image."""
 
+    text_layer: bool = True
+    """Use a born-digital PDF page's own text (its text layer) instead of OCR when it reads as Vietnamese."""
+
+    text_layer_min_plausibility: float = Field(default=0.85, ge=0, le=1)
+    """A text layer less plausible than this (legacy TCVN3/VNI fonts, fonts without a Unicode map) is not
+    trusted: the page is OCR'd instead. Stricter than OCR's threshold: a real layer reads almost perfectly."""
+
     fallback_dpi: float = Field(default=300.0, gt=0)
     """Resolution assumed for an image whose file names none and whose size does not suggest one."""
 

@@ -23,11 +23,11 @@ from ocr.errors import (
     EmptyFile,
     EncryptedPdf,
     MissingDependency,
-    SignedPdf,
     TooManyPages,
     UnreadableImage,
     UnsupportedFormat,
 )
+from ocr.textlayer import TextLayer, read_text_layer
 
 MEDIA_TYPES = {
     "image/png": ".png",
@@ -54,6 +54,9 @@ class SourceInfo:
 
     media_type: str
     pages: tuple[PageSize, ...]
+    signed: bool = False
+    """A PDF that already carries a digital signature: an electronic original, kept byte for byte and
+    validated, never signed again (issue 19)."""
 
     @property
     def page_count(self) -> int:
@@ -68,6 +71,8 @@ class RasterPage:
     image: np.ndarray
     dpi: float
     dpi_estimated: bool = False
+    text_layer: TextLayer | None = None
+    """A born-digital PDF page's own text, boxes in ``image`` pixels (``ocr.textlayer``); None for a scan."""
 
 
 def sniff(path: Path) -> str:
@@ -194,7 +199,7 @@ def pdf_is_signed(pdf: pikepdf.Pdf) -> bool:
     return bool(pdf.Root.get("/Perms"))
 
 
-def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
+def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[tuple[PageSize, ...], bool]:
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError as e:
@@ -215,14 +220,8 @@ def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
             )
         try:
             signed = pdf_is_signed(pdf)
-        except Exception:
-            signed = False
-        if signed:
-            raise SignedPdf(
-                f"{path.name}: the PDF already carries a digital signature; it is kept untouched "
-                "and needs a clerk's decision",
-                f"{path.name}: tệp PDF đã có chữ ký số; giữ nguyên bản gốc, cần cán bộ xử lý",
-            )
+        except Exception:  # a damaged form: validation (which parses it again) will say what is wrong
+            signed = True
         n = len(pdf.pages)
         if n == 0:
             raise UnreadableImage(f"{path.name}: the PDF has no pages", f"{path.name}: tệp PDF không có trang")
@@ -248,7 +247,7 @@ def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
             h = round(h_pt / 72 * cfg.pdf_dpi)
             _check_pixels(path, w, h, cfg)
             sizes.append(PageSize(w, h, float(cfg.pdf_dpi)))
-    return tuple(sizes)
+    return tuple(sizes), signed
 
 
 def inspect_source(path: Path, cfg: OcrConfig) -> SourceInfo:
@@ -257,7 +256,8 @@ def inspect_source(path: Path, cfg: OcrConfig) -> SourceInfo:
         raise BadInput(f"{path.name}: not a regular file", f"{path.name}: không phải tệp thông thường")
     media_type = sniff(path)
     if media_type == "application/pdf":
-        return SourceInfo(media_type, _inspect_pdf(path, cfg))
+        sizes, signed = _inspect_pdf(path, cfg)
+        return SourceInfo(media_type, sizes, signed)
     return SourceInfo(media_type, _inspect_image(path, cfg))
 
 
@@ -330,7 +330,9 @@ def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
             f"{path.name}: page {n + 1} of the PDF rendered empty",
             f"{path.name}: trang {n + 1} của tệp PDF không có nội dung",
         )
-    return RasterPage(n, _to_bgr(images[0]), float(cfg.pdf_dpi))
+    image = _to_bgr(images[0])
+    layer = read_text_layer(path, n, image.shape[1], image.shape[0]) if cfg.text_layer else None
+    return RasterPage(n, image, float(cfg.pdf_dpi), text_layer=layer)
 
 
 def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage:
