@@ -221,7 +221,9 @@ def resign_byte_range(data: bytes, signer: signers.Signer, ranges) -> bytes:
     text = m.group(0)
     for o, n in zip(old, new, strict=True):
         if o != n:
-            text = re.sub(rb"(?<![0-9])" + str(o).encode() + rb"(?![0-9])", str(n).encode().rjust(len(str(o))), text, 1)
+            text = re.sub(
+                rb"(?<![0-9])" + str(o).encode() + rb"(?![0-9])", str(n).encode().rjust(len(str(o))), text, count=1
+            )
     assert len(text) == len(m.group(0))
     doc = bytearray(data[: m.start()] + text + data[m.end() :])
     covered = bytes(doc[new[0] : new[0] + new[1]] + doc[new[2] : new[2] + new[3]])
