@@ -61,6 +61,15 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
             pdf_sha256=j.pdf_sha256,
             paper_code=j.paper_code,
             review=list(j.review),
+            origin="electronic_original" if j.original is not None else "digitized_copy",
+            signature=None
+            if j.original is None
+            else {
+                "validation": j.original.outcome,
+                "signer_name": j.original.signer_name,
+                "signer_org": j.original.signer_org,
+                "level": j.original.level,
+            },
         )
     elif o.key and o.status in (Status.DUPLICATE, Status.ARCHIVED, Status.NEEDS_REVIEW):
         # a duplicate, or a file listed twice in one batch (the second row finds it archived by the first)

@@ -1,0 +1,162 @@
+"""Done-when of issue 19, through ``sohoa batch run`` on both catalog backends: an electronic original signed by a
+trusted issuer is archived with its bytes unchanged and its validation beside it; doctored, untrusted and
+unparseable ones get the right status; born-digital pages skip OCR unless their text layer is garbage; the nightly
+re-validation turns a revoked signer's paper to review and tells the national portal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pyhanko.sign import signers
+from sqlalchemy import select
+
+from catalog import outbox
+from catalog.db import Catalog
+from catalog.originals import original_info
+from pipeline.config import AppConfig
+from signing.pki import DemoPki
+from tests import originals_data as od
+from tests.integration.helpers import run_inprocess
+
+pytestmark = pytest.mark.slow
+
+
+NOTES = [
+    "Ghi chú",
+    "Bản trích lục này được cấp từ cơ sở dữ liệu hộ tịch điện tử.",
+    "Trang này được quét từ bản giấy lưu tại ủy ban.",
+]
+
+
+def demo_signer(pki_dir: Path) -> signers.SimpleSigner:
+    pki = DemoPki(pki_dir)
+    s = signers.SimpleSigner.load(str(pki.signer_key), str(pki.signer_cert), ca_chain_files=(str(pki.root_cert),))
+    assert s is not None
+    return s
+
+
+def _unparseable(data: bytes) -> bytes:
+    m = re.search(rb"/Contents <([0-9a-fA-F]+)>", data)
+    assert m
+    return data[: m.start(1)] + b"0" * len(m.group(1)) + data[m.end(1) :]
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, home: Path) -> Path:
+    d = tmp_path / "inbox"
+    d.mkdir()
+    signer = demo_signer(home / "pki")
+    valid = od.sign(od.extract_pdf(), signer)
+    files = {
+        "valid.pdf": valid,
+        "overlay.pdf": od.overlay_content(valid),
+        "selfsigned.pdf": od.sign(od.extract_pdf(), od.self_signed_signer()),
+        "unparseable.pdf": _unparseable(valid),
+        "unicode.pdf": od.extract_pdf("unicode"),
+        "tcvn3.pdf": od.extract_pdf("tcvn3"),
+        "mixed.pdf": od.born_digital_pdf([od.BIRTH_EXTRACT, NOTES], ["unicode", "none"]),
+        "cosigned.pdf": od.sign(valid, signer, field="Signature2"),
+    }
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    (d / "with-scan.pdf").write_bytes(od.sign(od.extract_pdf("vni"), signer))
+    (d / "scan.pdf").write_bytes(od.extract_pdf("none"))
+    rows = [*files, "with-scan.pdf|scan.pdf"]
+    (d / "manifest.csv").write_text("file,owner_id\n" + "".join(f"{r},\n" for r in rows), encoding="utf-8")
+    return d
+
+
+def test_electronic_originals_and_born_digital_pdfs_through_a_batch(
+    inbox: Path, home: Path, catalog_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    config = AppConfig(home=home, catalog_url=catalog_url)
+    _, data = run_inprocess(config, inbox, inbox / "manifest.csv")
+    docs = {d["input"]: d for d in data["documents"]}
+    status = {k: d["status"] for k, d in docs.items()}
+    assert status.pop("mixed.pdf") in ("archived", "needs_review")  # its scanned page is read by OCR
+    assert status == {
+        "valid.pdf": "archived",
+        "cosigned.pdf": "archived",
+        "overlay.pdf": "needs_review",
+        "selfsigned.pdf": "needs_review",
+        "unparseable.pdf": "quarantined",
+        "unicode.pdf": "archived",
+        "tcvn3.pdf": "archived",
+        "with-scan.pdf|scan.pdf": "quarantined",
+    }, status
+    assert "chữ ký số nhưng không đọc được" in docs["unparseable.pdf"]["reason"]
+    assert "bản gốc điện tử, phải nộp riêng" in docs["with-scan.pdf|scan.pdf"]["reason"]
+    assert docs["valid.pdf"]["origin"] == "electronic_original" and docs["unicode.pdf"]["origin"] == "digitized_copy"
+    catalog = Catalog(config.catalog_config.url)
+    try:
+        by_input = {}
+        for name in docs:
+            key = docs[name]["sha256"]
+            d = catalog.get(key) if key else None
+            by_input[name] = d
+        # the original is the document's file, byte for byte; its validation report lies beside it
+        for name in ("valid.pdf", "cosigned.pdf", "overlay.pdf", "selfsigned.pdf"):
+            d = by_input[name]
+            stored = (home / "warehouse" / "objects" / d.pdf_key).read_bytes()
+            assert hashlib.sha256(stored).digest().hex() == d.pdf_sha256 == d.key  # the input's own SHA-256
+            assert stored == (inbox / name).read_bytes()
+            assert (d.timestamp_expires_at is None and d.paper_code is not None) or name != "valid.pdf"
+            side = json.loads((home / "warehouse" / "objects" / d.pdf_key.replace(".pdf", ".json")).read_text())
+            eo = side["electronic_original"]
+            validation = json.loads((home / "warehouse" / "objects" / eo["validation"]["key"]).read_text())
+            assert validation["outcome"] == eo["outcome"]
+            assert side["originals"] == [side["originals"][0]] and side["originals"][0]["key"] == d.pdf_key
+            assert (home / "warehouse" / "objects" / d.pdf_key.rsplit("/", 1)[0] / "pages" / "0001.jpg").is_file()
+        valid = original_info(catalog, by_input["valid.pdf"].key)
+        assert valid is not None and valid.outcome == "valid" and valid.signer_name.startswith("DEMO")
+        assert original_info(catalog, by_input["unicode.pdf"].key) is None  # a digitized copy
+        review = by_input["overlay.pdf"].review_reasons
+        assert review == ["signature_modified_after_signing: Signature1"], review
+        assert "signature_untrusted: Signature1" in by_input["selfsigned.pdf"].review_reasons
+        # born-digital text: the layer when it reads as Vietnamese, OCR when it is TCVN3 garbage, page by page
+        origins = {n: json.loads(_sidecar(home, by_input[n]))["text_origin"] for n in ("unicode.pdf", "tcvn3.pdf")}
+        assert origins == {"unicode.pdf": ["text_layer"], "tcvn3.pdf": ["ocr_garbled_layer"]}
+        assert json.loads(_sidecar(home, by_input["mixed.pdf"]))["text_origin"] == ["text_layer", "ocr"]
+        assert "TRÍCH LỤC KHAI SINH" in by_input["unicode.pdf"].text
+        assert "037319004512" in by_input["tcvn3.pdf"].text
+        # a reusable electronic original is announced to the national portal with its outbox row
+        with catalog.session() as s:
+            rows = list(
+                s.scalars(select(outbox.OutboxRow).where(outbox.OutboxRow.doc_key == by_input["valid.pdf"].key))
+            )
+        assert [(r.change, r.reason) for r in rows] == [("upsert", "original_validated")]
+
+        # the demo signer's certificate is revoked: tonight's re-validation sends the paper to review
+        from pipeline import originals, revalidate
+        from pipeline.deps import build_deps
+        from signing.originals import trust_store
+
+        pki = DemoPki(home / "pki")
+        serial = demo_signer(home / "pki").signing_cert.serial_number
+        store = trust_store(config.trust, config.signing, config.pki_dir)
+        revoked = replace(store, crls=(pki.crl(revoked_serials=(serial,)),))
+        monkeypatch.setattr(revalidate, "trust_for", lambda cfg, fetch=None: revoked)
+        deps = build_deps(config)
+        try:
+            r = revalidate.revalidate(deps, max_age=__import__("datetime").timedelta(0))
+        finally:
+            deps.close()
+        assert r.ok and r.summary["invalidated"] == 2 and r.summary["still_review"] == 2, r.summary
+        d = catalog.get(by_input["valid.pdf"].key)
+        assert d.status == "needs_review" and any(x.startswith("signature_revoked") for x in d.review_reasons)
+        with catalog.session() as s:
+            rows = list(s.scalars(select(outbox.OutboxRow).where(outbox.OutboxRow.doc_key == d.key)))
+        assert [(r.change, r.reason) for r in rows][-1] == ("revoke", "signer_revoked")
+        assert original_info(catalog, d.key).outcome == "review"
+        assert originals.TRUST_TTL_S > 0
+    finally:
+        catalog.close()
+
+
+def _sidecar(home: Path, d) -> str:
+    return (home / "warehouse" / "objects" / d.pdf_key.replace(".pdf", ".json")).read_text()
