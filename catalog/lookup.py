@@ -25,6 +25,7 @@ from sqlalchemy import and_, bindparam, select, union_all
 from catalog.codes import validate_owner_id, validate_procedure_code
 from catalog.db import Catalog, Document
 from catalog.errors import InvalidCode, NotFound
+from catalog.originals import ElectronicOriginalRow
 from catalog.paper_owners import DocumentOwner
 from catalog.status import Status
 from catalog.types import DocumentTypes
@@ -62,6 +63,16 @@ class Paper:
     """``local``: this province's catalog; ``national``: held by the national portal's warehouse."""
     role: str | None = None
     """The asked owner's role on the paper (husband, wife, holder …); None when not recorded (older papers)."""
+    validation: str | None = None
+    """An electronic original's signature validation (``valid`` | ``review``); None for a digitized copy."""
+    signer_name: str | None = None
+    signer_org: str | None = None
+    validated_at: datetime | None = None
+
+    @property
+    def origin(self) -> str:
+        """``electronic_original`` (arrived signed by its issuer) or ``digitized_copy`` (a scan sohoa signed)."""
+        return "electronic_original" if self.validation is not None else "digitized_copy"
 
     def valid_on(self, day: str) -> bool:
         return (self.issue_date is None or self.issue_date <= day) and (
@@ -83,6 +94,11 @@ class Paper:
             "paper_code": self.paper_code,
             "source": self.source,
             "role": self.role,
+            "origin": self.origin,
+            "signature_validation": self.validation,
+            "signer_name": self.signer_name,
+            "signer_org": self.signer_org,
+            "validated_at": iso_utc(self.validated_at),
         }
 
 
@@ -211,18 +227,29 @@ _COLS = (
 )
 
 
+_ORIGINAL = (
+    ElectronicOriginalRow.outcome,
+    ElectronicOriginalRow.signer_name,
+    ElectronicOriginalRow.signer_org,
+    ElectronicOriginalRow.validated_at,
+)
+_IS_ORIGINAL = ElectronicOriginalRow.doc_key == Document.key
+
+
 def _owned(types: bool) -> Any:
     """The visible documents of an owner: those filed under them, then those they own with others (a spouse's
     marriage certificate, a land-use certificate held jointly), each with the owner's role on it."""
     mine = and_(DocumentOwner.doc_key == Document.key, DocumentOwner.owner_id == Document.owner_id)
     primary = (
-        select(*_COLS, DocumentOwner.role)
+        select(*_COLS, DocumentOwner.role, *_ORIGINAL)
         .outerjoin(DocumentOwner, mine)
+        .outerjoin(ElectronicOriginalRow, _IS_ORIGINAL)
         .where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
     )
     shared = (
-        select(*_COLS, DocumentOwner.role)
+        select(*_COLS, DocumentOwner.role, *_ORIGINAL)
         .join(DocumentOwner, DocumentOwner.doc_key == Document.key)
+        .outerjoin(ElectronicOriginalRow, _IS_ORIGINAL)
         .where(
             DocumentOwner.owner_id == bindparam("owner"),
             Document.owner_id.is_distinct_from(bindparam("owner")),
@@ -246,7 +273,11 @@ def iso_utc(t: datetime | None) -> str | None:
     return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
-def _paper(row) -> Paper:
+def _paper(row, original=None) -> Paper:
+    """A paper from ``_COLS`` (+ the owner's role, + ``_ORIGINAL``, as the owner queries select them)."""
+    if original is None and len(row) > 10:
+        original = row[10:14]
+    original = original or (None, None, None, None)
     return Paper(
         doc_code=row[0],
         type_code=row[1],
@@ -259,6 +290,10 @@ def _paper(row) -> Paper:
         agency=row[7],
         paper_code=row[8],
         role=row[9] if len(row) > 9 else None,
+        validation=original[0],
+        signer_name=original[1],
+        signer_org=original[2],
+        validated_at=original[3],
     )
 
 
@@ -301,7 +336,10 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
         return max(ps, key=lambda p: (p.issue_date or "", p.doc_code or ""))
 
     valid = [p for p in papers if p.valid_on(day)]
-    good = [p for p in valid if p.status == Status.ARCHIVED and p.signature == "signed"]
+    # an electronic original counts only while its issuer's signature validates
+    good = [
+        p for p in valid if p.status == Status.ARCHIVED and p.signature == "signed" and p.validation in (None, "valid")
+    ]
     if good:
         return RequiredPaper(code, name, REUSABLE, newest(good))
     if valid:
@@ -380,8 +418,10 @@ class DocumentRecord:
 
 def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
     """One visible document by its code (NotFound otherwise, including documents still being processed)."""
-    stmt = select(*_COLS, Document.owner_id, Document.key, Document.dossier_code, Document.pages).add_columns(
-        Document.pdf_key, Document.pdf_sha256
+    stmt = (
+        select(*_COLS, Document.owner_id, Document.key, Document.dossier_code, Document.pages)
+        .add_columns(Document.pdf_key, Document.pdf_sha256, *_ORIGINAL)
+        .outerjoin(ElectronicOriginalRow, _IS_ORIGINAL)
     )
     stmt = stmt.where(Document.doc_code == bindparam("code"), Document.status.in_(VISIBLE))
     rows = catalog.read(stmt, {"code": doc_code[:80]})
@@ -389,7 +429,8 @@ def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
         raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
     r = rows[0]
     owners = catalog.read(_OWNERS, {"key": r[10]})
-    return DocumentRecord(_paper(r[:9]), r[9], r[10], r[11], r[12], r[13], r[14], tuple((o[0], o[1]) for o in owners))
+    paper = _paper(r[:9], r[15:19])
+    return DocumentRecord(paper, r[9], r[10], r[11], r[12], r[13], r[14], tuple((o[0], o[1]) for o in owners))
 
 
 _OWNERS = (

@@ -70,10 +70,36 @@ class DocumentCheck:
 def check_copies(
     cfg: AppConfig, store: ObjectStore, doc: Document, *, fetch: bool = False, min_level: str | None = None
 ) -> DocumentCheck:
-    from signing.verify import Verdict, verify_configured
+    from catalog.db import Catalog
+    from catalog.originals import original_info
+    from signing.verify import Verdict, verify_configured, verify_pdf
 
     assert doc.pdf_key and doc.doc_code
     result = DocumentCheck(doc.doc_code, doc.pdf_key)
+    catalog = Catalog(cfg.catalog_config.url, migrate=False)  # type: ignore[arg-type]
+    try:
+        electronic = original_info(catalog, doc.key) is not None
+    finally:
+        catalog.close()
+
+    def verify(data: bytes) -> VerifyReport:
+        if not electronic:
+            return verify_configured(cfg.signing, cfg.pki_dir, data, fetch=fetch, min_level=min_level)
+        # an electronic original: its issuer's signatures against the [trust] store; it is not sohoa's PDF/A
+        from pipeline.originals import trust_for
+
+        t = trust_for(cfg, fetch=fetch or None)
+        return verify_pdf(
+            data,
+            list(t.roots),
+            crls=list(t.crls),
+            fetch=t.fetch,
+            min_level=min_level,
+            other_certs=list(t.intermediates),
+            revocation_mode=t.revocation_mode,
+            check_pdfa=False,
+        )
+
     for name, copy in copies(store).items():
         location = copy.locate(doc.pdf_key)
         try:
@@ -97,7 +123,7 @@ def check_copies(
             continue
         digest = hashlib.sha256(data).hexdigest()
         matches = None if not doc.pdf_sha256 else digest == doc.pdf_sha256
-        report = verify_configured(cfg.signing, cfg.pki_dir, data, fetch=fetch, min_level=min_level)
+        report = verify(data)
         verdict = report.verdict
         problem = None
         if matches is False:
