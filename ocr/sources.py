@@ -220,8 +220,8 @@ def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[tuple[PageSize, ...], bool
             )
         try:
             signed = pdf_is_signed(pdf)
-        except Exception:  # a damaged form: validation (which parses it again) will say what is wrong
-            signed = True
+        except Exception:  # a form whose fields cannot be walked: read as a scan, as before
+            signed = False
         n = len(pdf.pages)
         if n == 0:
             raise UnreadableImage(f"{path.name}: the PDF has no pages", f"{path.name}: tệp PDF không có trang")

@@ -69,6 +69,8 @@ def check_sources(sources: tuple[SourceFile, ...], cfg: AppConfig) -> Electronic
         )
     src = signed[0]
     check = validate_original(Path(src.path).read_bytes(), trust_for(cfg))
+    if check.report.error is None and not check.report.signatures:
+        return None  # a usage-rights dictionary or an empty signature field: no signature, digitized as a scan
     if check.outcome == "unreadable":
         raise UnreadableSignedPdf(
             f"{src.name}: the PDF carries a signature that cannot be read ({check.report.error})",

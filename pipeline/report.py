@@ -142,6 +142,8 @@ def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, qu
         table.add_column(col, overflow="fold")
     for n, d in enumerate(data["documents"], 1):
         note = d["reason"] or ", ".join(d.get("review") or [])
+        if d.get("origin") == "electronic_original":
+            note = "bản gốc điện tử / electronic original" + (f"; {note}" if note else "")
         conf = f" ({d['type_confidence']:.2f})" if d["type_confidence"] is not None else ""
         table.add_row(
             str(n),
