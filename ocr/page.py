@@ -60,7 +60,7 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: Debu
     text layer reads as Vietnamese is not OCR'd at all: its own words are the text."""
     t0 = time.perf_counter()
     layer = raster.text_layer
-    if layer is not None and layer.plausibility >= cfg.text_layer_min_plausibility:
+    if layer is not None and layer.trusted(cfg.text_layer_max_legacy, cfg.text_layer_min_plausibility):
         h, w = raster.image.shape[:2]
         text = PageText(layer.text, layer.words, 1.0, w, h, plausibility=layer.plausibility, origin="text_layer")
         return PageResult(

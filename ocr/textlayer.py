@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocr.errors import MissingDependency
-from ocr.text import Word, nfc, plausibility
+from ocr.text import Word, legacy_share, nfc, plausibility
 
 _NS = "{http://www.w3.org/1999/xhtml}"
-MIN_CHARS = 20
+MIN_CHARS = 40
 """Fewer letters than this on a page is no text layer worth the name (a page number, a stray label)."""
 
 
@@ -31,10 +31,12 @@ class TextLayer:
     plausibility: float
     width: int
     height: int
+    legacy: float = 0.0
+    """``ocr.text.legacy_share`` of the text: above a few per cent, a legacy-encoded font."""
 
-    @property
-    def usable(self) -> bool:
-        return bool(self.words)
+    def trusted(self, max_legacy: float, min_plausibility: float) -> bool:
+        """Whether the layer reads as Vietnamese written in Unicode (else the page is OCR'd)."""
+        return bool(self.words) and self.legacy <= max_legacy and self.plausibility >= min_plausibility
 
 
 def read_text_layer(path: Path, page: int, width: int, height: int, timeout_s: float = 30.0) -> TextLayer | None:
@@ -90,4 +92,4 @@ def parse_bbox_layout(xhtml: bytes, width: int, height: int) -> TextLayer | None
     text = "\n".join(lines)
     if sum(c.isalpha() for c in text) < MIN_CHARS:
         return None
-    return TextLayer(tuple(words), text, plausibility(text), width, height)
+    return TextLayer(tuple(words), text, plausibility(text), width, height, legacy_share(text))
