@@ -32,6 +32,11 @@ class OcrConfig(BaseModel):
     text_layer: bool = True
     """Use a born-digital PDF page's own text (its text layer) instead of OCR when it reads as Vietnamese."""
 
+    text_layer_dpi: int = Field(default=200, ge=72, le=600)
+    """Resolution at which a page whose text layer is its text is rendered (its image is not OCR'd): 200 dpi is
+    Decree 30's archival minimum for a digitized copy's page image; an electronic original's page images are
+    previews for the review screen and are rendered coarser (``pipeline.originals.PREVIEW_DPI``)."""
+
     text_layer_max_legacy: float = Field(default=0.1, ge=0, le=1)
     """A text layer whose non-ASCII characters are more than this share foreign to Vietnamese (``ocr.text.
     legacy_share``: TCVN3/VNI fonts read back as Windows-1252, private-use glyphs) is garbage: the page is OCR'd.

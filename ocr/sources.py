@@ -299,17 +299,25 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
 
 def _iter_pdf(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterPage]:
     for n in range(info.page_count):
-        yield _pdf_page(path, n, cfg)
+        yield _pdf_page(path, n, cfg, info.pages[n])
 
 
-def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
+def _pdf_page(path: Path, n: int, cfg: OcrConfig, size: PageSize | None = None) -> RasterPage:
+    """Page ``n`` rendered, with its text layer. A page whose layer is trusted as its text (``ocr.textlayer``) is
+    rendered at ``text_layer_dpi`` — it will not be OCR'd — and any other at ``pdf_dpi``."""
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFInfoNotInstalledError
 
+    layer = None
+    dpi = cfg.pdf_dpi
+    if cfg.text_layer and size is not None:
+        layer = read_text_layer(path, n, size.width, size.height)
+        if layer is not None and layer.trusted(cfg.text_layer_max_legacy, cfg.text_layer_min_plausibility):
+            dpi = cfg.text_layer_dpi
     try:
         images = convert_from_path(
             str(path),
-            dpi=cfg.pdf_dpi,
+            dpi=dpi,
             first_page=n + 1,
             last_page=n + 1,
             thread_count=1,
@@ -331,14 +339,18 @@ def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
             f"{path.name}: trang {n + 1} của tệp PDF không có nội dung",
         )
     image = _to_bgr(images[0])
-    layer = read_text_layer(path, n, image.shape[1], image.shape[0]) if cfg.text_layer else None
-    return RasterPage(n, image, float(cfg.pdf_dpi), text_layer=layer)
+    h, w = image.shape[:2]
+    if layer is not None:
+        layer = layer.scaled(w, h)
+    elif cfg.text_layer and size is None:
+        layer = read_text_layer(path, n, w, h)
+    return RasterPage(n, image, float(dpi), text_layer=layer)
 
 
 def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage:
     """Page ``n`` (from 0) of a checked file, alone: what a worker process reads for one page."""
     if info.media_type == "application/pdf":
-        return _pdf_page(path, n, cfg)
+        return _pdf_page(path, n, cfg, info.pages[n])
     im = _open_image(path)
     try:
         try:

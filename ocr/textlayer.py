@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ocr.errors import MissingDependency
@@ -33,6 +33,23 @@ class TextLayer:
     height: int
     legacy: float = 0.0
     """``ocr.text.legacy_share`` of the text: above a few per cent, a legacy-encoded font."""
+
+    def scaled(self, width: int, height: int) -> TextLayer:
+        """The same layer with its boxes in pixels of the page rendered at ``width`` x ``height``."""
+        if (width, height) == (self.width, self.height):
+            return self
+        sx, sy = width / self.width, height / self.height
+        words = tuple(
+            replace(
+                w,
+                left=round(w.left * sx),
+                top=round(w.top * sy),
+                width=max(1, round(w.width * sx)),
+                height=max(1, round(w.height * sy)),
+            )
+            for w in self.words
+        )
+        return replace(self, words=words, width=width, height=height)
 
     def trusted(self, max_legacy: float, min_plausibility: float) -> bool:
         """Whether the layer reads as Vietnamese written in Unicode (else the page is OCR'd)."""

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from signing.originals import OriginalCheck, TrustStore
 
 TRUST_TTL_S = 3600.0
+PREVIEW_DPI = 100
+"""Resolution of an electronic original's page images (previews for the review screen, not the legal object)."""
 _lock = threading.Lock()
 _cached: dict[tuple, tuple[float, TrustStore]] = {}
 

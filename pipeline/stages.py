@@ -44,7 +44,7 @@ from ocr.page import read_page
 from ocr.reread import PageImage, Rereader
 from ocr.sources import MEDIA_TYPES, inspect_source, iter_pages
 from pipeline.model import DocumentJob, PageRecord, SourceFile
-from pipeline.originals import check_sources
+from pipeline.originals import PREVIEW_DPI, check_sources
 from signing.config import SigningConfig
 from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 from signing.sign import DocumentSigner, signed_time
@@ -128,6 +128,11 @@ def ocr_pages(
     """
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    if job.original is not None:
+        # the signed PDF is the document: its page images are previews for the review screen, rendered coarser,
+        # and its pages (text layers, nearly always) are read here rather than sent to the pool
+        cfg = cfg.model_copy(update={"text_layer_dpi": PREVIEW_DPI})
+        pool = None
     pages: list[PageRecord] = []
     sources = [(src.path, src.info or inspect_source(Path(src.path), cfg)) for src in job.sources]
     if pool is not None:
@@ -210,7 +215,7 @@ def classify_and_extract(
     for src in job.sources:  # the original is kept byte for byte: a clerk must know what else it carries
         if src.active_content:
             review.append(f"active_content: {src.name}: {', '.join(src.active_content)}")
-    for p in job.pages:
+    for p in job.pages if job.original is None else ():  # an original's page images are only previews
         if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
             review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
             break

@@ -105,8 +105,48 @@ def page_image(lines: list[str], dpi: int = 200, size_pt: float = 12.0) -> tuple
     return img, words
 
 
+def vector_pdf(pages: list[list[str]], size_pt: float = 12.0) -> bytes:
+    """A born-digital PDF as a word processor writes it: the text drawn as text (vectors, an embedded subset
+    font, Unicode map), no image at all."""
+    import pikepdf
+
+    from signing.config import LIBERATION_SERIF
+    from signing.textfont import TextFont, compact_font
+
+    pdf = pikepdf.new()
+    font = TextFont(compact_font(LIBERATION_SERIF))
+    w_pt, h_pt = A4_IN[0] * 72, A4_IN[1] * 72
+    streams = []
+    for lines in pages:
+        ops = [b"BT", b"0 Tr", b"0.08 0.08 0.1 rg"]
+        y = h_pt - 0.9 * 72 - size_pt
+        for line in lines:
+            encoded, _ = font.encode(line)
+            ops.append(f"/F1 {size_pt:.1f} Tf 1 0 0 1 {0.9 * 72:.2f} {y:.2f} Tm".encode())
+            ops.append(b"<" + encoded.hex().encode() + b"> Tj")
+            y -= size_pt * 1.9
+        ops.append(b"ET")
+        streams.append(b"\n".join(ops))
+    font_obj = font.pdf_font(pdf)
+    for stream in streams:
+        pdf.pages.append(
+            pikepdf.Page(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Page,
+                    MediaBox=[0, 0, round(w_pt, 3), round(h_pt, 3)],
+                    Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font_obj)),
+                    Contents=pdf.make_stream(stream),
+                )
+            )
+        )
+    buf = io.BytesIO()
+    pdf.save(buf, deterministic_id=True)
+    return buf.getvalue()
+
+
 def born_digital_pdf(pages: list[list[str]], encodings: list[Encoding] | Encoding = "unicode", dpi: int = 200) -> bytes:
-    """A PDF of ``pages`` (lines of text each); each page's text layer in its encoding (``none``: a scan)."""
+    """A PDF of ``pages`` (lines of text each), each drawn as an image with its text layer, invisible, in its
+    encoding (``none``: a scan, no text at all). :func:`vector_pdf` draws the text itself instead."""
     from signing.config import LIBERATION_SERIF
     from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 
