@@ -24,6 +24,7 @@ from tests import originals_data as od
 from tests.integration.helpers import run_inprocess
 
 pytestmark = pytest.mark.slow
+pytest_plugins = ["tests.fixtures_pki"]
 
 
 NOTES = [
@@ -160,3 +161,69 @@ def test_electronic_originals_and_born_digital_pdfs_through_a_batch(
 
 def _sidecar(home: Path, d) -> str:
     return (home / "warehouse" / "objects" / d.pdf_key.replace(".pdf", ".json")).read_text()
+
+
+# input name -> (how it is made from the extract, given the signer, the TSA URL and the loopback PKI; valid?)
+ADVERSARIAL = {
+    "valid-bt.pdf": (lambda x, s, tsa, pki: od.sign(x, s, tsa_url=tsa), True),
+    "cosigned.pdf": (lambda x, s, tsa, pki: od.sign(od.sign(x, s, tsa_url=tsa), s, field="Signature2"), True),
+    "certified-filled.pdf": (
+        lambda x, s, tsa, pki: od.fill_text_field(od.sign(od.with_text_field(x), s, certify=od.MDPPerm.FILL_FORMS)),
+        True,
+    ),
+    "page-replaced.pdf": (lambda x, s, tsa, pki: od.replace_page_content(od.sign(x, s)), False),
+    "overlay.pdf": (lambda x, s, tsa, pki: od.overlay_content(od.sign(x, s)), False),
+    "annotated.pdf": (lambda x, s, tsa, pki: od.add_annotation(od.sign(x, s)), False),
+    "gap.pdf": (lambda x, s, tsa, pki: od.gap_in_byte_range(od.sign(x, s), s), False),
+    "partial.pdf": (lambda x, s, tsa, pki: od.partial_byte_range(od.sign(x, s), s), False),
+    "forbidden-fill.pdf": (
+        lambda x, s, tsa, pki: od.fill_text_field(od.sign(od.with_text_field(x), s, certify=od.MDPPerm.NO_CHANGES)),
+        False,
+    ),
+    "approval-fill.pdf": (lambda x, s, tsa, pki: od.fill_text_field(od.sign(od.with_text_field(x), s)), False),
+    "self-signed.pdf": (lambda x, s, tsa, pki: od.sign(x, od.self_signed_signer()), False),
+    "expired.pdf": (
+        lambda x, s, tsa, pki: od.sign(x, od.p12_signer(pki.expired_p12, pki.p12_password)),
+        False,
+    ),
+    "revoked.pdf": (
+        lambda x, s, tsa, pki: od.sign(x, od.p12_signer(pki.revoked_p12, pki.p12_password), tsa_url=tsa),
+        False,
+    ),
+}
+
+
+def test_the_adversarial_originals_through_a_batch(tmp_path: Path, home: Path, catalog_url: str, request):
+    """Every adversarial case of the issue, signed by the loopback PKI's issuer, through ``sohoa batch run`` with
+    that PKI configured in ``[trust]`` (revocation fetched): 0 doctored files archived, every valid one archived
+    with its bytes unchanged."""
+    from signing.config import TrustConfig
+
+    pki = request.getfixturevalue("loopback_pki")
+    signer = od.p12_signer(pki.signer_p12, pki.p12_password)
+    extract = od.extract_pdf()
+    inbox = tmp_path / "adversarial"
+    inbox.mkdir()
+    for name, (make, _) in ADVERSARIAL.items():
+        (inbox / name).write_bytes(make(extract, signer, pki.tsa_url, pki))
+    trust = TrustConfig(roots=(pki.root_pem,), intermediates=(pki.chain_pem,), fetch_revocation=True)
+    config = AppConfig(home=home, catalog_url=catalog_url, trust=trust)
+    _, data = run_inprocess(config, inbox)
+    docs = {d["input"]: d for d in data["documents"]}
+    wrongly_valid = [n for n, (_, ok) in ADVERSARIAL.items() if not ok and docs[n]["status"] == "archived"]
+    assert wrongly_valid == []
+    for name, (_, ok) in ADVERSARIAL.items():
+        d = docs[name]
+        assert d["origin"] == "electronic_original", name
+        if ok:
+            assert d["status"] == "archived" and d["signature"]["validation"] == "valid", (name, d["review"])
+            stored = Path(d["pdf"].removeprefix("file://")).read_bytes()
+            assert hashlib.sha256(stored).hexdigest() == d["sha256"] and stored == (inbox / name).read_bytes()
+        else:
+            assert d["status"] == "needs_review", (name, d["status"], d["reason"])
+            assert any(r.startswith("signature_") for r in d["review"]), (name, d["review"])
+    assert docs["valid-bt.pdf"]["signature"]["level"] == "B-T"
+    assert any(r.startswith("signature_revoked") for r in docs["revoked.pdf"]["review"])
+    assert any(r.startswith("signature_expired") for r in docs["expired.pdf"]["review"])
+    assert any(r.startswith("signature_untrusted") for r in docs["self-signed.pdf"]["review"])
+    assert any(r.startswith("signature_partial_coverage") for r in docs["gap.pdf"]["review"])
