@@ -347,6 +347,8 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
         why = (
             "waiting for a clerk's review"
             if p.status == Status.NEEDS_REVIEW
+            else "its issuer's signature does not validate"
+            if p.validation == "review"
             else "archived without a digital signature"
         )
         return RequiredPaper(code, name, Status.NEEDS_REVIEW, p, why)
