@@ -291,3 +291,37 @@ def validate_original(data: bytes, store: TrustStore, *, now: datetime | None = 
     )
     findings, notes = judge(report)
     return OriginalCheck(report, findings, now or datetime.now(UTC), notes)
+
+
+_VERDICT_OF = {
+    "tampered": "TAMPERED",
+    "modified_after_signing": "TAMPERED",
+    "changed_after_signing": "TAMPERED",
+    "partial_coverage": "TAMPERED",
+    "invalid": "INVALID",
+    "unverifiable": "INVALID",
+    "revoked": "REVOKED",
+    "untrusted": "UNTRUSTED",
+    "expired": "UNTRUSTED",
+    "revocation_unknown": "UNTRUSTED",
+    "timestamp_invalid": "UNTRUSTED",
+    "unreadable": "UNREADABLE",
+    "missing": "UNSIGNED",
+}
+
+
+def verdict_of(check: OriginalCheck):
+    """The ``sohoa verify`` verdict (:class:`signing.verify.Verdict`) of an electronic original: the gravest of its
+    findings, in the order the verdicts are tested (tampered first), or valid."""
+    from signing.verify import Verdict
+
+    found = {Verdict[_VERDICT_OF[f.code]] for f in check.findings}
+    order = (
+        Verdict.UNREADABLE,
+        Verdict.UNSIGNED,
+        Verdict.TAMPERED,
+        Verdict.INVALID,
+        Verdict.REVOKED,
+        Verdict.UNTRUSTED,
+    )
+    return next((v for v in order if v in found), Verdict.VALID)

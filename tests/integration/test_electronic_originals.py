@@ -125,6 +125,14 @@ def test_electronic_originals_and_born_digital_pdfs_through_a_batch(
         assert json.loads(_sidecar(home, by_input["mixed.pdf"]))["text_origin"] == ["text_layer", "ocr"]
         assert "TRÍCH LỤC KHAI SINH" in by_input["unicode.pdf"].text
         assert "037319004512" in by_input["tcvn3.pdf"].text
+        # sohoa verify CODE judges the stored original as the batch did
+        from archive.store import open_store
+        from pipeline.docverify import check_copies
+
+        store = open_store(config.store_config)
+        assert check_copies(config, store, by_input["valid.pdf"]).verdict == 0
+        assert check_copies(config, store, by_input["overlay.pdf"]).verdict == 20
+        assert check_copies(config, store, by_input["selfsigned.pdf"]).verdict == 23
         # a reusable electronic original is announced to the national portal with its outbox row
         with catalog.session() as s:
             rows = list(
