@@ -125,8 +125,21 @@ def test_electronic_originals_and_born_digital_pdfs_through_a_batch(
         assert json.loads(_sidecar(home, by_input["mixed.pdf"]))["text_origin"] == ["text_layer", "ocr"]
         assert "TRÍCH LỤC KHAI SINH" in by_input["unicode.pdf"].text
         assert "037319004512" in by_input["tcvn3.pdf"].text
-        # sohoa verify CODE judges the stored original as the batch did
+        # a catalog lost and rebuilt from the warehouse knows its electronic originals again
         from archive.store import open_store
+        from pipeline.rebuild import rebuild_catalog
+
+        rebuilt = Catalog(f"sqlite:///{home / 'rebuilt.db'}")
+        try:
+            rebuild_catalog(rebuilt, open_store(config.store_config), config.templates)
+            again = original_info(rebuilt, by_input["valid.pdf"].key)
+            assert again is not None and again.outcome == "valid" and again.signer_org == valid.signer_org
+            assert original_info(rebuilt, by_input["overlay.pdf"].key).reasons == tuple(review)
+            assert original_info(rebuilt, by_input["unicode.pdf"].key) is None
+        finally:
+            rebuilt.close()
+
+        # sohoa verify CODE judges the stored original as the batch did
         from pipeline.docverify import check_copies
 
         store = open_store(config.store_config)
