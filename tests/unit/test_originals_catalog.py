@@ -121,3 +121,33 @@ def test_the_demo_pki_is_trusted_only_in_demo_mode(demo_pki_dir: Path, tmp_path:
         TrustConfig(roots=(root,), fetch_revocation=True), SigningConfig(backend="pkcs12"), demo_pki_dir
     )
     assert [r.dump() for r in configured.roots] == [demo_root.dump()] and configured.fetch
+
+
+def test_a_clerk_cannot_release_an_original_whose_signature_fails_until_it_validates_again(catalog_url: str):
+    import pytest
+
+    from catalog.review import ReviewError, accept
+
+    c = Catalog(catalog_url)
+    try:
+        key = archived_paper(c, 4, OWNER, "GKS")
+        _original(c, key)
+        now = datetime(2026, 12, 6, tzinfo=UTC)
+        common = dict(report={}, level="B-T", validated_at=now, actor="nightly")
+        reasons = ["signature_untrusted: Signature1"]
+        assert revalidated(c, key, outcome="review", reasons=reasons, revoked=False, **common) == "invalidated"
+        with pytest.raises(ReviewError, match="signature_untrusted"):
+            accept(c, default_document_types(), key, "clerk-01")
+        assert c.get(key).status == "needs_review"
+        # the operator configures the issuer's CA; the next re-validation passes, and the clerk may release it
+        assert revalidated(c, key, outcome="valid", reasons=[], revoked=False, **common) == "valid_again"
+        assert c.get(key).status == "needs_review"
+        assert accept(c, default_document_types(), key, "clerk-01").status == "archived"
+        with c.session() as s:
+            rows = list(s.scalars(select(outbox.OutboxRow).where(outbox.OutboxRow.doc_key == key)))
+        assert [(r.change, r.reason) for r in rows][-2:] == [
+            ("revoke", "signature_invalid"),
+            ("upsert", "review_accepted"),
+        ]
+    finally:
+        c.close()
