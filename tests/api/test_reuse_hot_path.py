@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from fastapi.testclient import TestClient
 
 from catalog import lookup, lookup_sql

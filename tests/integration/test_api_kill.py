@@ -38,8 +38,18 @@ def _start(url: str, home: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "pipeline.cli_api:app_factory", "--factory", "--port", str(port)]
-        + ["--log-level", "warning", "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "pipeline.cli_api:app_factory",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         cwd=ROOT,
         env=env,
     )
