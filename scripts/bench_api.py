@@ -17,6 +17,11 @@ Two phases per backend:
 
 Each request asks about a random seeded owner (90 %) or an unknown but valid ID (10 %) for a random
 procedure from the catalogue. Every request also writes its audit row, as in production.
+
+Each phase runs ``--runs`` times (default 3); the median and the range [min–max] of every figure are printed:
+requests/s, p50 and p99, the server's CPU per request (all its processes, from /proc), PostgreSQL's CPU per
+request, and the load generator's own CPU as a share of one core (near 1.0, the client sets the pace and the
+figures say nothing about the server). ``--py-spy DIR`` records each run's server as a flame graph.
 """
 
 from __future__ import annotations
@@ -379,7 +384,9 @@ async def _drive(port, key, bodies, concurrency, duration, rate, warmup):
 
 def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, warmup, q):
     bodies = _bodies(n_owners, procedures, 20_000, seed=42)
+    cpu0 = time.process_time()
     lat, errors, elapsed, warm = asyncio.run(_drive(port, key, bodies, concurrency, duration, rate, warmup))
+    client_cpu = time.process_time() - cpu0
     lat.sort()
 
     def pct(p: float) -> float:
@@ -396,6 +403,9 @@ def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, 
             "p95_ms": pct(0.95),
             "p99_ms": pct(0.99),
             "max_ms": round(lat[-1] * 1000, 2) if lat else None,
+            # the load generator's own CPU (warm-up included) as a share of one core over the phase: near 1.0
+            # the client, not the server, sets the pace
+            "client_core_share": round(client_cpu / (elapsed + warmup), 2),
         }
     )
 
@@ -462,18 +472,85 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict
     out = {}
     phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
     for phase, rate in phases:
-        cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
-        r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
-        # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
-        cpu, db = proc_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
-        served = max(1, r["requests"] + r.get("warmup_requests", 0))
-        r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 2)
-        if backend == "postgresql" and db > 0:
-            r["db_cpu_ms_per_req"] = round(db * 1000 / served, 2)
-        out[phase] = r
-        offered = f" (offered {rate:.0f} req/s)" if rate else ""
-        print(f"[{backend}] {workers}w {phase:<6} {_fmt(r)}{offered}", flush=True)
+        runs = []
+        for run in range(args.runs):
+            spy = _py_spy(proc.pid, args, f"{backend}-{workers}w-{phase}-{run + 1}") if args.py_spy else None
+            cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
+            r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
+            # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
+            cpu, db = proc_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
+            if spy is not None:
+                spy.wait()
+            served = max(1, r["requests"] + r.get("warmup_requests", 0))
+            r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 3)
+            if backend == "postgresql" and db > 0:
+                r["db_cpu_ms_per_req"] = round(db * 1000 / served, 3)
+            runs.append(r)
+            offered = f" (offered {rate:.0f} req/s)" if rate else ""
+            print(f"[{backend}] {workers}w {phase:<6} run {run + 1}: {_fmt(r)}{offered}", flush=True)
+        summary = _summary(runs)
+        out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
+        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
     return out
+
+
+SUMMARY_KEYS = (
+    "rps",
+    "p50_ms",
+    "p99_ms",
+    "server_cpu_ms_per_req",
+    "db_cpu_ms_per_req",
+    "client_core_share",
+    "errors",
+)
+
+
+def _summary(runs: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """(median, min, max) of each figure over the runs."""
+    import statistics
+
+    out = {}
+    for k in SUMMARY_KEYS:
+        values = [r[k] for r in runs if k in r]
+        if values:
+            out[k] = (statistics.median(values), min(values), max(values))
+    return out
+
+
+def _fmt_summary(s: dict) -> str:
+    names = {
+        "rps": "req/s",
+        "p50_ms": "p50 ms",
+        "p99_ms": "p99 ms",
+        "server_cpu_ms_per_req": "server CPU ms/req",
+        "db_cpu_ms_per_req": "PostgreSQL CPU ms/req",
+        "client_core_share": "client core share",
+        "errors": "errors",
+    }
+    return "  ".join(f"{names[k]} {m:g} [{lo:g}–{hi:g}]" for k, (m, lo, hi) in s.items())
+
+
+def _py_spy(pid: int, args, name: str):
+    """py-spy recording the server (and its workers) over one run, as a flame graph beside ``--py-spy``."""
+    out = Path(args.py_spy) / f"{name}.svg"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--rate",
+            "100",
+            "--output",
+            str(out),
+            "--duration",
+            str(int(args.duration + args.warmup + 1)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _fmt(r: dict) -> str:
@@ -481,6 +558,7 @@ def _fmt(r: dict) -> str:
         f"{r['rps']:>7.1f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
         f"server CPU {r['server_cpu_ms_per_req']:.2f} ms/req  "
         + (f"PostgreSQL CPU {r['db_cpu_ms_per_req']:.2f} ms/req  " if "db_cpu_ms_per_req" in r else "")
+        + f"client {r['client_core_share']:.2f} core  "
         + f"({r['requests']} requests, {r['errors']} errors{' ' + str(r['error_sample']) if r['errors'] else ''})"
     )
 
@@ -499,6 +577,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
     ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each phase; medians and ranges are printed")
+    ap.add_argument("--py-spy", metavar="DIR", help="record each run's server with py-spy (flame graphs in DIR)")
     ap.add_argument("--workers", default="1", help="uvicorn worker processes; a list (1,2) runs each on the same data")
     ap.add_argument("--access-log", action="store_true", help="keep uvicorn's (masked) access log on")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
