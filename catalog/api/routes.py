@@ -1,5 +1,8 @@
 """The ``/v1`` routes: each handler checks its key's scope, runs ``catalog.lookup`` / ``catalog.search`` in the
-thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once."""
+thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once.
+
+The reuse check is answered by ``catalog.api.reuse`` (its hot path runs in front of this router); its route
+here documents it in the OpenAPI schema and calls the same ``reuse.answer``."""
 
 from __future__ import annotations
 
