@@ -271,7 +271,15 @@ def make_key(url: str) -> str:
 
 
 @contextlib.contextmanager
-def server(url: str, home: Path, port: int, workers: int, access_log: bool, extra_env: dict | None = None):
+def server(
+    url: str,
+    home: Path,
+    port: int,
+    workers: int,
+    access_log: bool,
+    extra_env: dict | None = None,
+    code: Path = ROOT,
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60", **(extra_env or {}))
     cmd = [
@@ -291,7 +299,7 @@ def server(url: str, home: Path, port: int, workers: int, access_log: bool, extr
     ]
     if not access_log:
         cmd.append("--no-access-log")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=code, env=env)  # ``python -m`` imports the code of its working folder first
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -459,9 +467,12 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         if args.text:
             result["search"] = result_search
         for workers in args.workers:
-            port = free_port()
-            with server(url, tmp / "home", port, workers, args.access_log) as proc:
-                result[f"workers={workers}"] = _phases(backend, workers, proc, port, key, args)
+            for label, code in [("", ROOT)] + ([("baseline ", args.baseline_dir)] if args.baseline_dir else []):
+                port = free_port()
+                with server(url, tmp / "home", port, workers, args.access_log, code=code) as proc:
+                    result[f"{label}workers={workers}"] = _phases(f"{label}{backend}", workers, proc, port, key, args)
+            if args.baseline_dir:
+                _print_ratios(backend, workers, result[f"workers={workers}"], result[f"baseline workers={workers}"])
         return result
     finally:
         if drop:
@@ -553,6 +564,40 @@ def _py_spy(pid: int, args, name: str):
     )
 
 
+def _print_ratios(backend: str, workers: int, new: dict, old: dict) -> None:
+    """This code against the baseline, measured in the same run on the same catalog: medians' ratios."""
+    for phase in new:
+        if phase not in old:
+            continue
+        n, o = new[phase]["median"], old[phase]["median"]
+        parts = [
+            f"{name} {n[k] / o[k]:.2f}×"
+            for k, name in (("server_cpu_ms_per_req", "server CPU/req"), ("rps", "req/s"), ("p99_ms", "p99"))
+            if o.get(k)
+        ]
+        print(
+            f"[{backend}] {workers}w {phase:<6} this code / baseline {BASELINE_REV[0]}: " + "  ".join(parts), flush=True
+        )
+
+
+BASELINE_REV: list[str | None] = [None]
+
+
+@contextlib.contextmanager
+def baseline_checkout(rev: str | None, tmp: Path):
+    """A checkout of ``rev`` (``--baseline``) beside this one, served from the same virtualenv."""
+    if not rev:
+        yield None
+        return
+    where = tmp / "baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev], check=True)
+    BASELINE_REV[0] = rev
+    try:
+        yield where
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False)
+
+
 def _fmt(r: dict) -> str:
     return (
         f"{r['rps']:>7.1f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
@@ -577,6 +622,11 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
     ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also serve the same catalog with the code of git revision REV and print this code's ratios to it",
+    )
     ap.add_argument("--runs", type=int, default=3, help="runs of each phase; medians and ranges are printed")
     ap.add_argument("--py-spy", metavar="DIR", help="record each run's server with py-spy (flame graphs in DIR)")
     ap.add_argument("--workers", default="1", help="uvicorn worker processes; a list (1,2) runs each on the same data")
@@ -598,7 +648,10 @@ def main() -> None:
         flush=True,
     )
     results = []
-    with tempfile.TemporaryDirectory(prefix="sohoa-bench-api-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="sohoa-bench-api-") as tmp,
+        baseline_checkout(args.baseline, Path(tmp)) as args.baseline_dir,
+    ):
         for b in backends:
             results.append(run_backend(b, args, Path(tmp)))
     if args.json:
