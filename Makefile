@@ -10,6 +10,7 @@ SAMPLES := $(SOHOA_HOME)/samples
 
 demo: setup
 	@test -d "$(SAMPLES)/scans" || $(BIN)/python scripts/make_samples.py "$(SAMPLES)" --preset demo --seed 1
+	@test -f "$(SAMPLES)/scans/e-trich-luc-khai-sinh.pdf" || $(BIN)/python scripts/make_eoriginal.py "$(SAMPLES)/scans"
 	@$(BIN)/sohoa targets import scripts/demo_targets.csv --operator demo >/dev/null
 	@$(BIN)/sohoa targets operator demo --agency 000.00.00.H42 --name "Cán bộ demo" --operator demo >/dev/null
 	@$(BIN)/sohoa batch run "$(SAMPLES)/scans" --operator demo; status=$$?; \

@@ -63,6 +63,15 @@ class DocumentKeys:
     def original(self, n: int, ext: str) -> str:
         return f"{self.prefix}/original/{n:02d}{ext}"
 
+    @property
+    def validation(self) -> str:
+        """The signature validation report of an electronic original, beside it."""
+        return f"{self.prefix}/{self.doc_code}.validation.json"
+
+    def page_image(self, n: int) -> str:
+        """Page ``n`` (from 1) of an electronic original as an image, for the review screen."""
+        return f"{self.prefix}/pages/{n:04d}.jpg"
+
 
 def document_keys(owner: str | None, doc_code: str) -> DocumentKeys:
     """The keys of a document under its owner's opaque key (``owner_key``), or under ``unassigned/``."""

@@ -27,6 +27,7 @@ from catalog import lookup_sql
 from catalog.codes import validate_owner_id, validate_procedure_code
 from catalog.db import Catalog, Document
 from catalog.errors import InvalidCode, NotFound
+from catalog.originals import ElectronicOriginalRow
 from catalog.paper_owners import DocumentOwner
 from catalog.status import Status
 from catalog.types import DocumentTypes
@@ -64,6 +65,16 @@ class Paper:
     """``local``: this province's catalog; ``national``: held by the national portal's warehouse."""
     role: str | None = None
     """The asked owner's role on the paper (husband, wife, holder …); None when not recorded (older papers)."""
+    validation: str | None = None
+    """An electronic original's signature validation (``valid`` | ``review``); None for a digitized copy."""
+    signer_name: str | None = None
+    signer_org: str | None = None
+    validated_at: datetime | None = None
+
+    @property
+    def origin(self) -> str:
+        """``electronic_original`` (arrived signed by its issuer) or ``digitized_copy`` (a scan sohoa signed)."""
+        return "electronic_original" if self.validation is not None else "digitized_copy"
 
     def valid_on(self, day: str) -> bool:
         return (self.issue_date is None or self.issue_date <= day) and (
@@ -85,6 +96,11 @@ class Paper:
             "paper_code": self.paper_code,
             "source": self.source,
             "role": self.role,
+            "origin": self.origin,
+            "signature_validation": self.validation,
+            "signer_name": self.signer_name,
+            "signer_org": self.signer_org,
+            "validated_at": iso_utc(self.validated_at),
         }
 
 
@@ -228,6 +244,14 @@ _COLS = (
 )
 
 
+_ORIGINAL = (
+    ElectronicOriginalRow.outcome,
+    ElectronicOriginalRow.signer_name,
+    ElectronicOriginalRow.signer_org,
+    ElectronicOriginalRow.validated_at,
+)
+
+
 def iso_utc(t: datetime | None) -> str | None:
     """ISO 8601 in UTC (SQLite hands back naive datetimes that were written in UTC)."""
     if t is None:
@@ -235,7 +259,12 @@ def iso_utc(t: datetime | None) -> str | None:
     return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
-def _paper(row) -> Paper:
+def _paper(row, original=None) -> Paper:
+    """A paper from a row in ``lookup_sql.COLUMNS`` order (an electronic original's four columns last), or from
+    ``_COLS`` and ``original`` (those four)."""
+    if original is None and len(row) > 10:
+        original = row[10:14]
+    original = original or (None, None, None, None)
     return Paper(
         doc_code=row[0],
         type_code=row[1],
@@ -248,6 +277,10 @@ def _paper(row) -> Paper:
         agency=row[7],
         paper_code=row[8],
         role=row[9] if len(row) > 9 else None,
+        validation=original[0],
+        signer_name=original[1],
+        signer_org=original[2],
+        validated_at=lookup_sql.timestamp(original[3]),
     )
 
 
@@ -290,7 +323,10 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
         return max(ps, key=lambda p: (p.issue_date or "", p.doc_code or ""))
 
     valid = [p for p in papers if p.valid_on(day)]
-    good = [p for p in valid if p.status == Status.ARCHIVED and p.signature == "signed"]
+    # an electronic original counts only while its issuer's signature validates
+    good = [
+        p for p in valid if p.status == Status.ARCHIVED and p.signature == "signed" and p.validation in (None, "valid")
+    ]
     if good:
         return RequiredPaper(code, name, REUSABLE, newest(good))
     if valid:
@@ -298,6 +334,8 @@ def _choose(code: str, name: str, papers: list[Paper], day: str) -> RequiredPape
         why = (
             "waiting for a clerk's review"
             if p.status == Status.NEEDS_REVIEW
+            else "its issuer's signature does not validate"
+            if p.validation == "review"
             else "archived without a digital signature"
         )
         return RequiredPaper(code, name, Status.NEEDS_REVIEW, p, why)
@@ -377,8 +415,10 @@ class DocumentRecord:
 
 def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
     """One visible document by its code (NotFound otherwise, including documents still being processed)."""
-    stmt = select(*_COLS, Document.owner_id, Document.key, Document.dossier_code, Document.pages).add_columns(
-        Document.pdf_key, Document.pdf_sha256
+    stmt = (
+        select(*_COLS, Document.owner_id, Document.key, Document.dossier_code, Document.pages)
+        .add_columns(Document.pdf_key, Document.pdf_sha256, *_ORIGINAL)
+        .outerjoin(ElectronicOriginalRow, ElectronicOriginalRow.doc_key == Document.key)
     )
     stmt = stmt.where(Document.doc_code == bindparam("code"), Document.status.in_(VISIBLE))
     rows = catalog.read(stmt, {"code": doc_code[:80]})
@@ -386,7 +426,8 @@ def document(catalog: Catalog, doc_code: str) -> DocumentRecord:
         raise NotFound(f"no document with code {doc_code}", f"không có tài liệu mã {doc_code}")
     r = rows[0]
     owners = catalog.read(_OWNERS, {"key": r[10]})
-    return DocumentRecord(_paper(r[:9]), r[9], r[10], r[11], r[12], r[13], r[14], tuple((o[0], o[1]) for o in owners))
+    paper = _paper(r[:9], r[15:19])
+    return DocumentRecord(paper, r[9], r[10], r[11], r[12], r[13], r[14], tuple((o[0], o[1]) for o in owners))
 
 
 _OWNERS = (

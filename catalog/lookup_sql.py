@@ -29,9 +29,16 @@ COLUMNS = (
     "agency",
     "paper_code",
     "role",
+    "validation",
+    "signer_name",
+    "signer_org",
+    "validated_at",
 )
+"""The last four are an electronic original's (``catalog.originals``): its signature validation, signer and when it
+was last validated; NULL for a digitized copy."""
 
-_SELECT = ", ".join(f"d.{c}" for c in COLUMNS[:-1]) + ", o.role"
+_SELECT = ", ".join(f"d.{c}" for c in COLUMNS[:9]) + ", o.role, e.outcome, e.signer_name, e.signer_org, e.validated_at"
+_ORIGINAL = "LEFT OUTER JOIN electronic_originals e ON e.doc_key = d.key "
 _VISIBLE = ", ".join(f"'{s}'" for s in VISIBLE)
 
 
@@ -50,9 +57,11 @@ def _owned(dialect: str, *, types: bool, named: str) -> str:
     return (
         f"SELECT {_SELECT} FROM documents d "
         f"LEFT OUTER JOIN document_owners o ON o.doc_key = d.key AND o.owner_id = d.owner_id "
+        f"{_ORIGINAL}"
         f"WHERE d.owner_id = {owner} AND d.status IN ({_VISIBLE}){in_types} "
         f"UNION ALL "
         f"SELECT {_SELECT} FROM documents d JOIN document_owners o ON o.doc_key = d.key "
+        f"{_ORIGINAL}"
         f"WHERE o.owner_id = {owner} AND d.owner_id {distinct} {owner} AND d.status IN ({_VISIBLE}){in_types}"
     )
 

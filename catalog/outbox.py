@@ -110,12 +110,21 @@ def add(session: Session, doc_key: str, change: Change, reason: str) -> OutboxRo
             .order_by(DocumentOwner.role)
         )
     ]
+    from catalog.originals import ElectronicOriginalRow
+
+    eo = session.get(ElectronicOriginalRow, doc_key)
+    origin = (
+        {"origin": "electronic_original", "signer_name": eo.signer_name, "signer_org": eo.signer_org}
+        | {"signature_validation": eo.outcome}
+        if eo is not None
+        else {"origin": "digitized_copy"}
+    )
     row = OutboxRow(
         doc_key=doc_key,
         change=change,
         reason=reason,
         idempotency_key=f"{doc_key}:{seq + 1}:{change}",
-        payload={"change": str(change), "reason": reason, **snapshot(d, owners)},
+        payload={"change": str(change), "reason": reason, **snapshot(d, owners), **origin},
         state=OutboxState.PENDING,
         attempts=0,
         next_attempt_at=utcnow(),

@@ -20,6 +20,7 @@ from catalog.errors import CatalogError, InvalidCode, NotFound
 from catalog.fields import extract_fields
 from catalog.labels import default_vocabulary
 from catalog.names import title_case
+from catalog.originals import original_info
 from catalog.owners import record_owner
 from catalog.paper_owners import document_owners, owners_from_fields, record_document_owners, role_fields
 from catalog.status import Status
@@ -291,6 +292,17 @@ def accept(
             "cần xác định chủ sở hữu trước (sohoa review correct --owner …)",
         )
     validate_owner_id(d.owner_id)
+    original = original_info(catalog, d.key)
+    if original is not None and original.outcome != "valid":
+        # an electronic original is worth its issuer's signature: a clerk cannot vouch for one that does not
+        # validate. A missing root goes into [trust], then `sohoa nightly revalidate`; a doctored file stays here.
+        why = ", ".join(original.reasons) or "signature"
+        raise ReviewError(
+            f"the electronic original's signature does not validate ({why}); it cannot be released for reuse — "
+            "configure its issuer's CA in [trust] and run `sohoa nightly revalidate`, or digitize the paper itself",
+            f"chữ ký của bản gốc điện tử không hợp lệ ({why}); không thể đưa vào tái sử dụng — cấu hình CA của "
+            "cơ quan cấp trong [trust] rồi chạy `sohoa nightly revalidate`, hoặc số hóa bản giấy",
+        )
     fields = dict(d.fields or {})
     paper_code = d.paper_code
     if paper_code is None:

@@ -9,6 +9,7 @@ import catalog.batches
 import catalog.db
 import catalog.kpi_db
 import catalog.leases
+import catalog.originals
 import catalog.outbox
 import catalog.owner_keys
 import catalog.owners

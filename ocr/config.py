@@ -29,6 +29,23 @@ class OcrConfig(BaseModel):
     pdf_dpi: int = Field(default=300, ge=100, le=600)
     """Resolution at which PDF pages are rasterized for OCR and for the archived image."""
 
+    text_layer: bool = True
+    """Use a born-digital PDF page's own text (its text layer) instead of OCR when it reads as Vietnamese."""
+
+    text_layer_dpi: int = Field(default=200, ge=72, le=600)
+    """Resolution at which a page whose text layer is its text is rendered (its image is not OCR'd): 200 dpi is
+    Decree 30's archival minimum for a digitized copy's page image; an electronic original's page images are
+    previews for the review screen and are rendered coarser (``pipeline.originals.PREVIEW_DPI``)."""
+
+    text_layer_max_legacy: float = Field(default=0.1, ge=0, le=1)
+    """A text layer whose non-ASCII characters are more than this share foreign to Vietnamese (``ocr.text.
+    legacy_share``: TCVN3/VNI fonts read back as Windows-1252, private-use glyphs) is garbage: the page is OCR'd.
+    Unicode papers measure at most 0.011, TCVN3 at least 0.58, VNI at least 0.32 (README, OCR)."""
+
+    text_layer_min_plausibility: float = Field(default=0.4, ge=0, le=1)
+    """A text layer less plausible Vietnamese than this (``ocr.text.plausibility``: ASCII gibberish from a font
+    without a Unicode map) is not trusted either. Unicode papers measure at least 0.50."""
+
     fallback_dpi: float = Field(default=300.0, gt=0)
     """Resolution assumed for an image whose file names none and whose size does not suggest one."""
 

@@ -63,7 +63,16 @@ class EncryptedPdf(BadInput):
 
 
 class SignedPdf(BadInput):
+    """An already-signed PDF given together with other files as one item: an electronic original is its own
+    document (issue 19), kept byte for byte."""
+
     reason_code = "signed_pdf"
+
+
+class UnreadableSignedPdf(BadInput):
+    """A PDF that carries a signature but whose signatures cannot be parsed at all."""
+
+    reason_code = "unreadable_signed_pdf"
 
 
 class TooManyPages(BadInput):

@@ -27,6 +27,10 @@ class PageText:
     """Set when the text is implausible or Tesseract was unsure: a person must look at the page."""
     blank: bool = False
     """Preprocessing found no text on the page; Tesseract was not run."""
+    origin: str = "ocr"
+    """Where the text comes from: ``ocr``, ``text_layer`` (a born-digital page's own text, no OCR) or
+    ``ocr_garbled_layer`` (the page had a text layer that does not read as Vietnamese — legacy fonts — and was
+    OCR'd instead)."""
 
     @property
     def is_blank(self) -> bool:

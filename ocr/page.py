@@ -56,8 +56,25 @@ def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageTe
 
 
 def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: DebugHook | None = None) -> PageResult:
-    """Prepare one page and recognise it; a blank page is not sent to the engine."""
+    """Prepare one page and recognise it; a blank page is not sent to the engine. A born-digital page whose
+    text layer reads as Vietnamese is not OCR'd at all: its own words are the text."""
     t0 = time.perf_counter()
+    layer = raster.text_layer
+    if layer is not None and layer.trusted(cfg.text_layer_max_legacy, cfg.text_layer_min_plausibility):
+        h, w = raster.image.shape[:2]
+        text = PageText(layer.text, layer.words, 1.0, w, h, plausibility=layer.plausibility, origin="text_layer")
+        return PageResult(
+            index=raster.index,
+            image=raster.image,
+            dpi=raster.dpi,
+            dpi_estimated=raster.dpi_estimated,
+            text=text,
+            rotation=0,
+            orientation_confidence=1.0,
+            skew=0.0,
+            steps=("text_layer",),
+            seconds=round(time.perf_counter() - t0, 3),
+        )
     osd = getattr(engine, "orientation", None)
     prepared = prepare(raster.image, cfg, raster.dpi, debug=debug, osd=osd)
     h, w = prepared.upright.shape[:2]
@@ -66,6 +83,10 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: Debu
     else:
         text = engine.recognize(prepared.ocr_image, raster.dpi * prepared.scale)
         text = _map_words(text, prepared.matrix, w, h)
+    steps = prepared.steps
+    if layer is not None:  # the page has text, but it does not read as Vietnamese (legacy fonts): OCR'd instead
+        text = replace(text, origin="ocr_garbled_layer")
+        steps = ("text_layer_garbled", *steps)
     return PageResult(
         index=raster.index,
         image=prepared.upright,
@@ -75,6 +96,6 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: Debu
         rotation=prepared.rotation,
         orientation_confidence=prepared.orientation_confidence,
         skew=prepared.skew,
-        steps=prepared.steps,
+        steps=steps,
         seconds=round(time.perf_counter() - t0, 3),
     )

@@ -23,11 +23,11 @@ from ocr.errors import (
     EmptyFile,
     EncryptedPdf,
     MissingDependency,
-    SignedPdf,
     TooManyPages,
     UnreadableImage,
     UnsupportedFormat,
 )
+from ocr.textlayer import TextLayer, read_text_layer
 
 MEDIA_TYPES = {
     "image/png": ".png",
@@ -54,6 +54,9 @@ class SourceInfo:
 
     media_type: str
     pages: tuple[PageSize, ...]
+    signed: bool = False
+    """A PDF that already carries a digital signature: an electronic original, kept byte for byte and
+    validated, never signed again (issue 19)."""
 
     @property
     def page_count(self) -> int:
@@ -68,6 +71,8 @@ class RasterPage:
     image: np.ndarray
     dpi: float
     dpi_estimated: bool = False
+    text_layer: TextLayer | None = None
+    """A born-digital PDF page's own text, boxes in ``image`` pixels (``ocr.textlayer``); None for a scan."""
 
 
 def sniff(path: Path) -> str:
@@ -194,7 +199,7 @@ def pdf_is_signed(pdf: pikepdf.Pdf) -> bool:
     return bool(pdf.Root.get("/Perms"))
 
 
-def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
+def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[tuple[PageSize, ...], bool]:
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError as e:
@@ -215,14 +220,8 @@ def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
             )
         try:
             signed = pdf_is_signed(pdf)
-        except Exception:
+        except Exception:  # a form whose fields cannot be walked: read as a scan, as before
             signed = False
-        if signed:
-            raise SignedPdf(
-                f"{path.name}: the PDF already carries a digital signature; it is kept untouched "
-                "and needs a clerk's decision",
-                f"{path.name}: tệp PDF đã có chữ ký số; giữ nguyên bản gốc, cần cán bộ xử lý",
-            )
         n = len(pdf.pages)
         if n == 0:
             raise UnreadableImage(f"{path.name}: the PDF has no pages", f"{path.name}: tệp PDF không có trang")
@@ -248,7 +247,7 @@ def _inspect_pdf(path: Path, cfg: OcrConfig) -> tuple[PageSize, ...]:
             h = round(h_pt / 72 * cfg.pdf_dpi)
             _check_pixels(path, w, h, cfg)
             sizes.append(PageSize(w, h, float(cfg.pdf_dpi)))
-    return tuple(sizes)
+    return tuple(sizes), signed
 
 
 def inspect_source(path: Path, cfg: OcrConfig) -> SourceInfo:
@@ -257,7 +256,8 @@ def inspect_source(path: Path, cfg: OcrConfig) -> SourceInfo:
         raise BadInput(f"{path.name}: not a regular file", f"{path.name}: không phải tệp thông thường")
     media_type = sniff(path)
     if media_type == "application/pdf":
-        return SourceInfo(media_type, _inspect_pdf(path, cfg))
+        sizes, signed = _inspect_pdf(path, cfg)
+        return SourceInfo(media_type, sizes, signed)
     return SourceInfo(media_type, _inspect_image(path, cfg))
 
 
@@ -299,17 +299,25 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
 
 def _iter_pdf(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterPage]:
     for n in range(info.page_count):
-        yield _pdf_page(path, n, cfg)
+        yield _pdf_page(path, n, cfg, info.pages[n])
 
 
-def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
+def _pdf_page(path: Path, n: int, cfg: OcrConfig, size: PageSize | None = None) -> RasterPage:
+    """Page ``n`` rendered, with its text layer. A page whose layer is trusted as its text (``ocr.textlayer``) is
+    rendered at ``text_layer_dpi`` — it will not be OCR'd — and any other at ``pdf_dpi``."""
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFInfoNotInstalledError
 
+    layer = None
+    dpi = cfg.pdf_dpi
+    if cfg.text_layer and size is not None:
+        layer = read_text_layer(path, n, size.width, size.height)
+        if layer is not None and layer.trusted(cfg.text_layer_max_legacy, cfg.text_layer_min_plausibility):
+            dpi = cfg.text_layer_dpi
     try:
         images = convert_from_path(
             str(path),
-            dpi=cfg.pdf_dpi,
+            dpi=dpi,
             first_page=n + 1,
             last_page=n + 1,
             thread_count=1,
@@ -330,13 +338,19 @@ def _pdf_page(path: Path, n: int, cfg: OcrConfig) -> RasterPage:
             f"{path.name}: page {n + 1} of the PDF rendered empty",
             f"{path.name}: trang {n + 1} của tệp PDF không có nội dung",
         )
-    return RasterPage(n, _to_bgr(images[0]), float(cfg.pdf_dpi))
+    image = _to_bgr(images[0])
+    h, w = image.shape[:2]
+    if layer is not None:
+        layer = layer.scaled(w, h)
+    elif cfg.text_layer and size is None:
+        layer = read_text_layer(path, n, w, h)
+    return RasterPage(n, image, float(dpi), text_layer=layer)
 
 
 def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage:
     """Page ``n`` (from 0) of a checked file, alone: what a worker process reads for one page."""
     if info.media_type == "application/pdf":
-        return _pdf_page(path, n, cfg)
+        return _pdf_page(path, n, cfg, info.pages[n])
     im = _open_image(path)
     try:
         try:

@@ -131,3 +131,27 @@ class Word:
     conf: float
     block: int = 0
     line: int = 0
+
+
+def _vietnamese_letter(ch: str) -> bool:
+    if ch in "đĐ":
+        return True
+    parts = unicodedata.normalize("NFD", ch)
+    base, marks = parts[0], parts[1:]
+    if not ("a" <= base.lower() <= "z") or any(m not in _VALID_MARKS for m in marks):
+        return False
+    return sum(m in _TONES for m in marks) <= 1
+
+
+def legacy_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that no Vietnamese text written in Unicode contains: the
+    mark of text typed in a legacy font (TCVN3 ``.VnTime``, VNI) read back as Windows-1252 ("Céng hßa x· héi",
+    "Coäng hoøa"), or of a font whose glyphs map to private-use code points. 0 for Unicode Vietnamese."""
+    odd = total = 0
+    for ch in text:
+        if ord(ch) < 128 or ch.isspace() or ch in _ORDINARY:
+            continue
+        total += 1
+        if not _vietnamese_letter(ch):
+            odd += 1
+    return round(odd / total, 4) if total else 0.0

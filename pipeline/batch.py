@@ -195,6 +195,8 @@ class InProcess:
                 checked = [(s.path, inspect_source(Path(s.path), self.deps.config.ocr)) for s in sources]
             except Exception:  # the item's own run reports what is wrong with it
                 continue
+            if any(info.signed for _, info in checked):  # an electronic original reads its own pages
+                continue
             pool.prefetch(checked, key)
 
 

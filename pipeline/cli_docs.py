@@ -138,6 +138,11 @@ def show_cmd(
             "pdf_sha256": d.pdf_sha256,
             "objects": d.objects,
         }
+        from catalog.originals import ORIGIN_VI, origin_of, original_info
+
+        origin = origin_of(original_info(catalog, d.key))
+        data["origin_vi"] = ORIGIN_VI[origin["origin"]]
+        data.update(origin)
     finally:
         catalog.close()
     if as_json:

@@ -64,6 +64,14 @@ def verify_cmd(
         str | None, typer.Option("--min-level", help="Mức tối thiểu / lowest acceptable level: B-B B-T B-LT B-LTA")
     ] = None,
     operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
+    original: Annotated[
+        bool,
+        typer.Option(
+            "--original",
+            help="Kiểm tra tệp như bản gốc điện tử (theo [trust]) / judge a FILE as an electronic original "
+            "against [trust], as the batch does",
+        ),
+    ] = False,
 ) -> None:
     """Kiểm tra chữ ký số và PDF/A / verify signatures, chain, timestamps, LTV and PDF/A.
 
@@ -77,6 +85,8 @@ def verify_cmd(
     cfg = cli_config()
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # problems are in the report, not as tracebacks
     path = Path(target)
+    if path.is_file() and original:
+        verify_original_file(cfg, path, as_json, online)
     if path.is_file():
         report = verify_configured(cfg.signing, cfg.pki_dir, path.read_bytes(), fetch=online, min_level=min_level)
         source = {"file": str(path)}
@@ -105,6 +115,24 @@ def verify_cmd(
             print_report(source, deciding.report, cfg.timezone, verdict=checked.verdict)
         print_copies(checked)
     raise typer.Exit(int(checked.verdict))
+
+
+def verify_original_file(cfg: AppConfig, path: Path, as_json: bool, online: bool) -> None:
+    """``sohoa verify FILE --original``: the batch's judgement of an electronic original, exit code = verdict."""
+    from pipeline.originals import trust_for
+    from signing.originals import validate_original, verdict_of
+
+    check = validate_original(path.read_bytes(), trust_for(cfg, fetch=online or None))
+    verdict = verdict_of(check)
+    if as_json:
+        print_json({"file": str(path), **check.as_dict(), "verdict": verdict.name.lower(), "exit_code": int(verdict)})
+    else:
+        print_report({"file": str(path)}, check.report, cfg.timezone, verdict=verdict)
+        for f in check.findings:
+            out.print(f"[red]✗[/] {escape(f.vi)} / {escape(f.en)}" + (f" ({escape(f.field)})" if f.field else ""))
+        for note in check.notes:
+            out.print(f"[green]✓[/] {escape(note)}")
+    raise typer.Exit(int(verdict))
 
 
 def print_copies(checked: DocumentCheck) -> None:

@@ -32,7 +32,7 @@ from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
 from pipeline.queue_config import QueueConfig
 from pipeline.sync.config import SyncConfig
-from signing.config import SigningConfig
+from signing.config import SigningConfig, TrustConfig
 
 if TYPE_CHECKING:
     from catalog.codes import CodeTemplates
@@ -141,6 +141,8 @@ class AppConfig(BaseModel):
 
     ocr: OcrConfig = Field(default_factory=OcrConfig)
     signing: SigningConfig = Field(default_factory=SigningConfig)
+    trust: TrustConfig = Field(default_factory=TrustConfig)
+    """``[trust]``: the roots and intermediates whose signatures on electronic originals are accepted."""
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)

@@ -70,10 +70,35 @@ class DocumentCheck:
 def check_copies(
     cfg: AppConfig, store: ObjectStore, doc: Document, *, fetch: bool = False, min_level: str | None = None
 ) -> DocumentCheck:
+    from catalog.db import Catalog
+    from catalog.originals import original_info
+    from signing.levels import LEVELS
     from signing.verify import Verdict, verify_configured
 
     assert doc.pdf_key and doc.doc_code
     result = DocumentCheck(doc.doc_code, doc.pdf_key)
+    catalog = Catalog(cfg.catalog_config.url, migrate=False)  # type: ignore[arg-type]
+    try:
+        electronic = original_info(catalog, doc.key) is not None
+    finally:
+        catalog.close()
+
+    def verify(data: bytes) -> tuple[VerifyReport, Verdict]:
+        if not electronic:
+            r = verify_configured(cfg.signing, cfg.pki_dir, data, fetch=fetch, min_level=min_level)
+            return r, r.verdict
+        # an electronic original: its issuer's signatures, judged as at ingest against the [trust] store (what was
+        # changed after signing and whether the signer allowed it included); it is not sohoa's PDF/A
+        from pipeline.originals import trust_for
+        from signing.originals import validate_original, verdict_of
+
+        check = validate_original(data, trust_for(cfg, fetch=fetch or None))
+        verdict = verdict_of(check)
+        level = check.report.level
+        if verdict == Verdict.VALID and min_level and level and LEVELS.index(level) < LEVELS.index(min_level):
+            verdict = Verdict.LEVEL_TOO_LOW
+        return check.report, verdict
+
     for name, copy in copies(store).items():
         location = copy.locate(doc.pdf_key)
         try:
@@ -97,8 +122,7 @@ def check_copies(
             continue
         digest = hashlib.sha256(data).hexdigest()
         matches = None if not doc.pdf_sha256 else digest == doc.pdf_sha256
-        report = verify_configured(cfg.signing, cfg.pki_dir, data, fetch=fetch, min_level=min_level)
-        verdict = report.verdict
+        report, verdict = verify(data)
         problem = None
         if matches is False:
             problem = (

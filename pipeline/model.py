@@ -78,6 +78,24 @@ class SourceFile:
 
 
 @dataclass(frozen=True, slots=True)
+class ElectronicOriginal:
+    """What the validation of an already-signed input PDF found (``signing.originals``): the PDF itself is the
+    document's legal object, stored byte for byte; no PDF/A is built and nothing is signed again."""
+
+    outcome: str
+    """``valid`` or ``review`` (an unreadable signed PDF is quarantined, it never gets here)."""
+    reasons: tuple[str, ...]
+    """Review reasons, ``signature_<code>: <field>`` (empty when valid)."""
+    report: Mapping[str, Any]
+    """The validation report (``OriginalCheck.as_dict``): kept in the catalog and beside the object."""
+    signer_name: str
+    signer_org: str
+    signed_at: datetime | None
+    level: str | None
+    validated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     index: int
     source: int
@@ -133,6 +151,8 @@ class DocumentJob:
     objects: Mapping[str, str] = field(default_factory=dict)
     pdf_key: str | None = None
     pdf_sha256: str | None = None
+    original: ElectronicOriginal | None = None
+    """Set when the input is an electronic original (an already-signed PDF): see :class:`ElectronicOriginal`."""
 
     @property
     def status(self) -> Status:

@@ -38,6 +38,7 @@ from catalog import owner_keys
 from catalog.codes import CodeTemplates
 from catalog.db import Catalog, CodeSequence, Document, Dossier
 from catalog.errors import InvalidCode
+from catalog.originals import record_original
 from catalog.owners import record_owner
 from catalog.status import Status
 from catalog.warehouse import record_objects
@@ -234,6 +235,23 @@ def _rebuild_one(
                 signed_at=signed_at,
                 archived_at=archived_at,
             )
+        )
+    eo = side.get("electronic_original")
+    if eo:  # an electronic original: its validation as at ingest (the nightly re-validation brings it up to date)
+        vkey = prefix + eo["validation"]["key"].rsplit("/", 1)[-1]
+        validation = json.loads(store.get(vkey)) if vkey in objects else {}
+        when = eo.get("validated_at") or validation.get("validated_at")
+        record_original(
+            catalog,
+            doc_key,
+            outcome=eo.get("outcome") or "review",
+            reasons=list(eo.get("reasons") or []),
+            report=validation,
+            signer_name=eo.get("signer_name") or "",
+            signer_org=eo.get("signer_org") or "",
+            signed_at=datetime.fromisoformat(eo["signed_at"]) if eo.get("signed_at") else None,
+            level=eo.get("level"),
+            validated_at=datetime.fromisoformat(when) if when else archived_at,
         )
     record_objects(catalog, doc_key, list(objects.values()))
     report.objects += len(objects)

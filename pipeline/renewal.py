@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 
 from catalog.db import Document, Event
+from catalog.originals import ElectronicOriginalRow
 from catalog.status import FINAL_DOCUMENT_STATUSES
 from pipeline.errors import describe
 from pipeline.nightly.registry import JobReport
@@ -58,6 +59,8 @@ def candidates(deps: Deps, horizon: datetime, limit: int | None) -> list[Documen
         .where(Document.status.in_(FINAL_DOCUMENT_STATUSES), Document.pdf_key.is_not(None))
         .where(or_(Document.timestamp_expires_at.is_(None), Document.timestamp_expires_at <= horizon))
         .where(or_(Document.signature_level.is_(None), Document.signature_level != "B-B"))
+        # an electronic original is its issuer's file: sohoa adds nothing to it, not even a timestamp
+        .where(Document.key.not_in(select(ElectronicOriginalRow.doc_key)))
         .order_by(Document.timestamp_expires_at.is_(None), Document.timestamp_expires_at, Document.key)
     )
     if limit:

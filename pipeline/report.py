@@ -61,6 +61,15 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
             pdf_sha256=j.pdf_sha256,
             paper_code=j.paper_code,
             review=list(j.review),
+            origin="electronic_original" if j.original is not None else "digitized_copy",
+            signature=None
+            if j.original is None
+            else {
+                "validation": j.original.outcome,
+                "signer_name": j.original.signer_name,
+                "signer_org": j.original.signer_org,
+                "level": j.original.level,
+            },
         )
     elif o.key and o.status in (Status.DUPLICATE, Status.ARCHIVED, Status.NEEDS_REVIEW):
         # a duplicate, or a file listed twice in one batch (the second row finds it archived by the first)
@@ -133,6 +142,8 @@ def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, qu
         table.add_column(col, overflow="fold")
     for n, d in enumerate(data["documents"], 1):
         note = d["reason"] or ", ".join(d.get("review") or [])
+        if d.get("origin") == "electronic_original":
+            note = "bản gốc điện tử / electronic original" + (f"; {note}" if note else "")
         conf = f" ({d['type_confidence']:.2f})" if d["type_confidence"] is not None else ""
         table.add_row(
             str(n),

@@ -29,6 +29,7 @@ from catalog.config import CatalogConfig
 from catalog.db import Catalog
 from catalog.errors import InvalidCode
 from catalog.fields import FieldValue
+from catalog.originals import record_original
 from catalog.owners import record_owner
 from catalog.paper_owners import CatalogDirectory, record_document_owners, role_fields
 from catalog.parties import PaperOwner
@@ -37,16 +38,19 @@ from catalog.status import Status
 from catalog.types import DocumentTypes
 from catalog.warehouse import record_objects
 from ocr.config import OcrConfig
+from ocr.errors import SignedPdf
 from ocr.model import OcrEngine
 from ocr.page import read_page
 from ocr.reread import PageImage, Rereader
 from ocr.sources import MEDIA_TYPES, inspect_source, iter_pages
 from pipeline.model import DocumentJob, PageRecord, SourceFile
+from pipeline.originals import PREVIEW_DPI, check_sources
 from signing.config import SigningConfig
 from signing.pdfa import PdfMetadata, PdfPage, build_pdfa
 from signing.sign import DocumentSigner, signed_time
 
 if TYPE_CHECKING:
+    from pipeline.config import AppConfig
     from pipeline.deps import Deps
 
 CHUNK = 1 << 20
@@ -79,15 +83,29 @@ def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
     return tuple(out)
 
 
-def ingest(job: DocumentJob, cfg: OcrConfig) -> DocumentJob:
+def ingest(job: DocumentJob, cfg: OcrConfig, app: AppConfig | None = None) -> DocumentJob:
     """Check every source file completely (format, size, pages, encryption, signatures); note the active content
-    of a PDF (JavaScript, embedded files …), which sends the document to review."""
+    of a PDF (JavaScript, embedded files …), which sends the document to review. A PDF that already carries a
+    signature is an electronic original: its signatures are validated here (``pipeline.originals``) and the PDF
+    itself becomes the document's file, byte for byte."""
     checked = []
     for src in job.sources:
         info = inspect_source(Path(src.path), cfg)
         flags = _active_content(Path(src.path)) if info.media_type == "application/pdf" else ()
         checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info, active_content=flags))
-    return replace(job, sources=tuple(checked))
+    job = replace(job, sources=tuple(checked))
+    original = check_sources(job.sources, app) if app is not None else None
+    if original is None:
+        if app is None and any(s.info is not None and s.info.signed for s in job.sources):
+            raise SignedPdf("a signed PDF needs the trust configuration", "tệp PDF đã ký cần cấu hình tin cậy")
+        return job
+    return replace(
+        job,
+        original=original,
+        pdf_path=job.sources[0].path,
+        signed_at=original.signed_at,
+        signature_level=original.level,
+    )
 
 
 def _active_content(path: Path) -> tuple[str, ...]:
@@ -110,6 +128,11 @@ def ocr_pages(
     """
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    if job.original is not None:
+        # the signed PDF is the document: its page images are previews for the review screen, rendered coarser,
+        # and its pages (text layers, nearly always) are read here rather than sent to the pool
+        cfg = cfg.model_copy(update={"text_layer_dpi": PREVIEW_DPI})
+        pool = None
     pages: list[PageRecord] = []
     sources = [(src.path, src.info or inspect_source(Path(src.path), cfg)) for src in job.sources]
     if pool is not None:
@@ -185,12 +208,14 @@ def classify_and_extract(
         directory=CatalogDirectory(catalog) if catalog is not None else None,
     )
     review = list(a.review)
+    if job.original is not None:  # why the electronic original's signatures do not pass (empty when they do)
+        review.extend(job.original.reasons)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
     for src in job.sources:  # the original is kept byte for byte: a clerk must know what else it carries
         if src.active_content:
             review.append(f"active_content: {src.name}: {', '.join(src.active_content)}")
-    for p in job.pages:
+    for p in job.pages if job.original is None else ():  # an original's page images are only previews
         if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
             review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
             break
@@ -360,10 +385,27 @@ def store_document(
         kw = dict(content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
         return lambda: _kept(key, lambda: store.put_file(key, path, **kw))  # type: ignore[arg-type]
 
+    electronic = job.original is not None
     with store.durable_group():  # every object durable before the catalog hears of it
         originals = []
         writes: list[Callable[[], StoredObject]] = []
-        for n, src in enumerate(job.sources, 1):
+        if electronic:  # the signed PDF is the document's file (keys.pdf), stored once, byte for byte
+            src = job.sources[0]
+            originals.append(
+                {
+                    "key": keys.pdf,
+                    "name": src.name,
+                    "sha256": src.sha256,
+                    "size": src.size,
+                    "media_type": src.media_type,
+                }
+                | ({"active_content": list(src.active_content)} if src.active_content else {})
+            )
+            report = json.dumps(job.original.report, ensure_ascii=False, indent=1, sort_keys=True).encode()  # type: ignore[union-attr]
+            writes.append(lambda: _put(keys.validation, report, "application/json"))
+            for p in job.pages:  # page images for the review screen: derived, the PDF stays the legal object
+                writes.append(_put_file(keys.page_image(p.index), p.image_path, "image/jpeg"))
+        for n, src in enumerate(() if electronic else job.sources, 1):
             ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
             key = keys.original(n, ext)
             writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
@@ -382,6 +424,8 @@ def store_document(
         if job.pdf_path:
             pdf_sha = objects[keys.pdf]
             signed_at = job.signed_at
+            if electronic and pdf_sha != job.sources[0].sha256:
+                raise RuntimeError("the stored electronic original differs from the input (SHA-256)")
         else:  # stored by an interrupted run of this document: keep that signed copy
             pdf_bytes = store.get(keys.pdf)
             pdf_sha = hashlib.sha256(pdf_bytes).hexdigest()
@@ -414,7 +458,20 @@ def store_document(
             "text": {"key": keys.text, "sha256": objects[keys.text]},
             "originals": originals,
             "nd30": nd30_metadata(job, ""),
+            "text_origin": [p.text.origin for p in job.pages],
         }
+        if job.original is not None:
+            o = job.original
+            sidecar["electronic_original"] = {
+                "outcome": o.outcome,
+                "reasons": list(o.reasons),
+                "signer_name": o.signer_name,
+                "signer_org": o.signer_org,
+                "signed_at": o.signed_at.isoformat() if o.signed_at else None,
+                "level": o.level,
+                "validated_at": o.validated_at.isoformat(),
+                "validation": {"key": keys.validation, "sha256": objects[keys.validation]},
+            }
         data = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True).encode()
         side = _put(keys.sidecar, data, "application/json")
         objects[keys.sidecar] = side.sha256
@@ -443,6 +500,21 @@ def catalog_document(job: DocumentJob, catalog: Catalog, doc_types: DocumentType
     # everyone the paper belongs to, so a reuse check for any of them finds it (also while it waits for review);
     # first, so the outbox row of the national warehouse (written with the status) names them all
     record_document_owners(catalog, job.key, job.owners)
+    if job.original is not None:
+        o = job.original
+        record_original(
+            catalog,
+            job.key,
+            outcome=o.outcome,
+            reasons=list(o.reasons),
+            report=dict(o.report),
+            signer_name=o.signer_name,
+            signer_org=o.signer_org,
+            signed_at=o.signed_at,
+            level=o.level,
+            validated_at=o.validated_at,
+        )
+    reason = "original_validated" if job.original is not None else "archived"
     catalog.update_document(
         job.key,
         holder=job.holder,
@@ -469,7 +541,7 @@ def catalog_document(job: DocumentJob, catalog: Catalog, doc_types: DocumentType
         timestamp_expires_at=job.timestamp_expires_at,
         archived_at=datetime.now(UTC),
         # a reusable paper goes to the national portal's warehouse: its outbox row commits with it
-        outbox=("upsert", "archived") if job.status == Status.ARCHIVED else None,
+        outbox=("upsert", reason) if job.status == Status.ARCHIVED else None,
     )
     if job.status == Status.ARCHIVED:
         doc_type = doc_types.get(job.type_code) if doc_types is not None and job.type_code else None
@@ -483,7 +555,8 @@ def catalog_document(job: DocumentJob, catalog: Catalog, doc_types: DocumentType
         doc_code=job.doc_code,
         owner_id=job.owner_id,
         batch_id=job.batch_id,
-        detail={"review": list(job.review), "pdf_sha256": job.pdf_sha256},
+        detail={"review": list(job.review), "pdf_sha256": job.pdf_sha256}
+        | ({"electronic_original": True, "text_origin": [p.text.origin for p in job.pages]} if job.original else {}),
     )
     return job
 
@@ -521,7 +594,7 @@ class Stage:
 
 # The lambdas look the stage functions up when called, so a test may replace one on this module.
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", lambda job, d, on_page: ingest(job, d.config.ocr)),
+    Stage("ingest", lambda job, d, on_page: ingest(job, d.config.ocr, d.config)),
     Stage(
         "ocr",
         lambda job, d, on_page: ocr_pages(
@@ -542,9 +615,14 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "pdf",
         lambda job, d, on_page: build_pdf(job, d.config.signing, d.config.agency_name),
-        needed=lambda job, d: not pdf_already_stored(job, d.store, d.owner_key(job.owner_id)),
+        needed=lambda job, d: job.original is None and not pdf_already_stored(job, d.store, d.owner_key(job.owner_id)),
     ),
-    Stage("sign", lambda job, d, on_page: sign_pdf(job, d.signer), needed=lambda job, d: job.pdf_path is not None),
+    # An electronic original is never signed again: its own signatures are what it is worth.
+    Stage(
+        "sign",
+        lambda job, d, on_page: sign_pdf(job, d.signer),
+        needed=lambda job, d: job.pdf_path is not None and job.original is None,
+    ),
     Stage(
         "store",
         lambda job, d, on_page: store_document(

@@ -90,3 +90,31 @@ class SigningConfig(BaseModel):
 
     reason: str = "Số hóa bản giấy / Digitized copy of a paper document"
     """Signature reason recorded in the PDF."""
+
+
+class TrustConfig(BaseModel):
+    """``[trust]``: whose signatures sohoa accepts on electronic originals (already-signed PDFs it receives).
+
+    Vietnam's root CA of the government (Ban Cơ yếu Chính phủ) and of the licensed public CAs are configured
+    here by the operator, as PEM (or DER) files; nothing is trusted by default except, while the signing backend
+    is ``demo``, the demo PKI under ``<home>/pki``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    roots: tuple[Path, ...] = ()
+    """Root CA certificates trusted for electronic originals (PEM or DER files, one or more per file)."""
+
+    intermediates: tuple[Path, ...] = ()
+    """Intermediate CA certificates, for files that do not embed their signer's whole chain."""
+
+    fetch_revocation: bool = False
+    """Ask the OCSP responders and CRL servers named in the certificates (network). Off: only the
+    revocation data embedded in the file (PAdES B-LT/B-LTA) and the demo PKI's CRL are used."""
+
+    revocation_mode: Literal["soft-fail", "hard-fail", "require"] = "soft-fail"
+    """pyHanko's revocation policy: ``soft-fail`` (a certificate whose status cannot be learnt is accepted,
+    a revoked one never), ``hard-fail`` (unreachable revocation data is a failure), ``require`` (every
+    certificate needs revocation data)."""
+
+    trust_demo: bool | None = None
+    """Trust the demo PKI; unset = only while ``signing.backend`` is ``demo``."""

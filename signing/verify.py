@@ -99,6 +99,18 @@ class SignatureReport:
     ltv_detail: str
     level: str
     summary: str
+    signer_org: str = ""
+    """Organisation (O) of the signer's certificate."""
+    signer_cert_valid_from: datetime | None = None
+    trust_problem: str | None = None
+    """pyHanko's AdES sub-indication when the chain did not validate (``NO_CERTIFICATE_CHAIN_FOUND``,
+    ``REVOKED``, ``EXPIRED``, ``OUT_OF_BOUNDS_NO_POE``, ``TRY_LATER`` …), else None."""
+    docmdp: str | None = None
+    """The changes the signer allowed after signing (a certification signature's or a field lock's DocMDP
+    permission: ``NO_CHANGES``, ``FILL_FORMS``, ``ANNOTATE``); None when the signature sets none."""
+    changed_fields: tuple[str, ...] = ()
+    """Form fields changed after this signature (difference analysis), later signatures included."""
+    signed_revision: int = 0
 
     @property
     def ok(self) -> bool:
@@ -202,11 +214,17 @@ def verify_pdf(
     crls: list[asn1_crl.CertificateList] = (),  # type: ignore[assignment]
     fetch: bool = False,
     min_level: str | None = None,
+    other_certs: list[x509.Certificate] = (),  # type: ignore[assignment]
+    revocation_mode: str = "soft-fail",
+    check_pdfa: bool = True,
 ) -> VerifyReport:
     """Verify every signature and document timestamp of ``data`` against ``trust_roots``.
 
     ``fetch`` lets the validator fetch current OCSP/CRL data from the network (otherwise only what the
-    file embeds and ``crls`` are used); ``min_level`` turns a lower level into a verdict.
+    file embeds and ``crls`` are used); ``min_level`` turns a lower level into a verdict. ``other_certs``
+    are intermediate CA certificates the file may not embed; ``revocation_mode`` is pyHanko's
+    (``soft-fail``, ``hard-fail``, ``require``); ``check_pdfa`` runs the PDF/A self-check (not for
+    electronic originals, which are whatever their issuer made them).
     """
     roots = [r for r in trust_roots if isinstance(r, x509.Certificate)]
     roots += load_certs([Path(p) for p in trust_roots if not isinstance(p, x509.Certificate)])
@@ -218,7 +236,13 @@ def verify_pdf(
         return VerifyReport((), (), f"unreadable PDF: {type(e).__name__}: {e}", min_level=min_level)
 
     def context() -> ValidationContext:
-        kwargs: dict = {"trust_roots": roots, "allow_fetching": fetch, "crls": list(crls)}
+        kwargs: dict = {
+            "trust_roots": roots,
+            "allow_fetching": fetch,
+            "crls": list(crls),
+            "other_certs": list(other_certs),
+            "revocation_mode": revocation_mode,
+        }
         try:  # embedded validation data counts too
             return DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
         except Exception:
@@ -266,6 +290,9 @@ def verify_pdf(
                 if any(t.signed_revision > signed_end for t in doc_ts) and any(t.intact and t.valid for t in stamps):
                     level = "B-LTA"
         mod = status.modification_level
+        cert = status.signing_cert
+        diff = status.diff_result
+        docmdp = sig.docmdp_level
         reports.append(
             SignatureReport(
                 field=sig.field_name,
@@ -283,9 +310,23 @@ def verify_pdf(
                 ltv_detail=ltv_detail,
                 level=level,
                 summary=status.summary(),
+                signer_org=_organisation(cert),
+                signer_cert_valid_from=cert.not_valid_before,
+                trust_problem=status.trust_problem_indic.name if status.trust_problem_indic else None,
+                docmdp=docmdp.name if docmdp is not None else None,
+                changed_fields=tuple(sorted(getattr(diff, "changed_form_fields", None) or ())),
+                signed_revision=sig.signed_revision,
             )
         )
-    return VerifyReport(tuple(reports), tuple(pdfa_problems(data)), None, tuple(stamps), min_level)
+    problems = tuple(pdfa_problems(data)) if check_pdfa else ()
+    return VerifyReport(tuple(reports), problems, None, tuple(stamps), min_level)
+
+
+def _organisation(cert: x509.Certificate) -> str:
+    try:
+        return str(cert.subject.native.get("organization_name") or "")
+    except Exception:
+        return ""
 
 
 def verify_configured(

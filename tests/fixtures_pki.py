@@ -55,6 +55,8 @@ class LoopbackPki:
     signer_cert_der: bytes
     interm_cert_der: bytes
     p12_password: str = P12_PASSWORD.decode()
+    expired_p12: Path | None = None
+    """A signer whose certificate expired ten days ago (electronic originals: issue 19)."""
 
     def config(self, level: str = "B-LT", **kw) -> SigningConfig:
         """Signing config for the loopback signer (PKCS#12, passphrase in SOHOA_SIGNING_PASSPHRASE)."""
@@ -110,7 +112,7 @@ def certomancer_config(base_url: str, keydir: Path, now: datetime) -> dict:
                 "path-prefix": str(keydir),
                 "keys": {
                     k: {"path": f"{k}.key.pem"}
-                    for k in ("root", "interm", "ocsp", "signer", "revoked", "tsa", "tsa-short")
+                    for k in ("root", "interm", "ocsp", "signer", "revoked", "expired", "tsa", "tsa-short")
                 },
             }
         },
@@ -124,6 +126,7 @@ def certomancer_config(base_url: str, keydir: Path, now: datetime) -> dict:
                     "ocsp": {"common-name": "sohoa TEST OCSP responder"},
                     "signer": {"common-name": "TEST Trung tâm Phục vụ hành chính công"},
                     "revoked": {"common-name": "TEST revoked signer"},
+                    "expired": {"common-name": "TEST expired signer"},
                     "tsa": {"common-name": "sohoa TEST TSA"},
                     "tsa-short": {"common-name": "sohoa TEST TSA (expiring)"},
                 },
@@ -172,6 +175,11 @@ def certomancer_config(base_url: str, keydir: Path, now: datetime) -> dict:
                         "extensions": signer_ext,
                         "revocation": {"revoked-since": _iso(now - timedelta(hours=12)), "reason": "key_compromise"},
                     },
+                    "expired": {
+                        "issuer": "interm",
+                        "validity": _validity(now - timedelta(days=400), now - timedelta(days=10)),
+                        "extensions": signer_ext,
+                    },
                     "tsa": {"issuer": "root", "validity": long_, "extensions": tsa_ext},
                     "tsa-short": {
                         "issuer": "root",
@@ -207,7 +215,7 @@ def loopback_pki(tmp_path_factory: pytest.TempPathFactory):
     keydir = d / "keys"
     keydir.mkdir()
     keys = {}
-    for name in ("root", "interm", "ocsp", "signer", "revoked", "tsa", "tsa-short"):
+    for name in ("root", "interm", "ocsp", "signer", "revoked", "expired", "tsa", "tsa-short"):
         keys[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         (keydir / f"{name}.key.pem").write_bytes(
             keys[name].private_bytes(
@@ -232,7 +240,7 @@ def loopback_pki(tmp_path_factory: pytest.TempPathFactory):
         chain_pem = d / "interm.pem"
         chain_pem.write_bytes(_pem(arch.get_cert(CertLabel("interm")).dump()))
         p12 = {}
-        for label in ("signer", "revoked"):
+        for label in ("signer", "revoked", "expired"):
             p12[label] = d / f"{label}.p12"
             p12[label].write_bytes(arch.package_pkcs12(CertLabel(label), password=P12_PASSWORD))
         reg = arch.service_registry
@@ -247,6 +255,7 @@ def loopback_pki(tmp_path_factory: pytest.TempPathFactory):
             signer_key=keys["signer"],
             signer_cert_der=arch.get_cert(CertLabel("signer")).dump(),
             interm_cert_der=arch.get_cert(CertLabel("interm")).dump(),
+            expired_p12=p12["expired"],
         )
     finally:
         server.shutdown()

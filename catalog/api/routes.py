@@ -45,6 +45,19 @@ class PaperOut(BaseModel):
     source: Literal["local", "national"] = Field(
         default="local", description="local: this province's warehouse; national: the national portal's warehouse"
     )
+    origin: Literal["electronic_original", "digitized_copy"] = Field(
+        default="digitized_copy",
+        description="electronic_original: arrived signed by its issuer, kept byte for byte as the legal object; "
+        "digitized_copy: a scan of a paper, signed by the digitizing agency",
+    )
+    signature_validation: Literal["valid", "review"] | None = Field(
+        default=None,
+        description="An electronic original's signature validation: valid, or review (untrusted, revoked, modified "
+        "after signing …: not reusable); null for a digitized copy",
+    )
+    signer_name: str | None = Field(default=None, description="An electronic original's signer (certificate CN)")
+    signer_org: str | None = Field(default=None, description="An electronic original's signer's organisation")
+    validated_at: str | None = Field(default=None, description="When its signature was last validated, ISO 8601 UTC")
 
 
 class RequiredPaperOut(BaseModel):
@@ -295,7 +308,10 @@ async def get_document(
     "/documents/{doc_code}/file",
     responses={
         **ERRORS,
-        200: {"content": {"application/pdf": {}}, "description": "The signed PDF/A (local store)"},
+        200: {
+            "content": {"application/pdf": {}},
+            "description": "The signed PDF/A, or an electronic original's signed PDF as it arrived (local store)",
+        },
         307: {"model": FileLinkOut, "description": "Redirect to a short-lived presigned URL (S3 store)"},
     },
     tags=["download"],

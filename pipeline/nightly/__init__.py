@@ -14,6 +14,7 @@ from pipeline.nightly import (  # noqa: F401
     ownerkeys,
     retimestamp,
     retry,
+    revalidate,
     sync,
 )
 from pipeline.nightly.registry import JOBS, JobReport, nightly_app, run_jobs

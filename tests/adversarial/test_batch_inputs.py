@@ -21,7 +21,6 @@ from rich.console import Console
 from ocr.config import OcrConfig
 from pipeline.config import AppConfig
 from pipeline.report import print_summary
-from signing.sign import build_signer
 from tests import badfiles
 from tests.integration.helpers import run_inprocess
 
@@ -82,7 +81,6 @@ ROWS = {
     "truncated.jpg": ("truncated.jpg,,,", "unreadable_image"),
     "corrupt.pdf": ("corrupt.pdf,,,", "unreadable_image"),
     "encrypted.pdf": ("encrypted.pdf,,,", "encrypted_pdf"),
-    "signed.pdf": ("signed.pdf,,,", "signed_pdf"),
     "bomb.png": ("bomb.png,,,", "decompression_bomb"),
     "bomb.jpg": ("bomb.jpg,,,", "decompression_bomb"),
     "notes.txt": ("notes.txt,,,", "unsupported_format"),
@@ -123,7 +121,6 @@ def batch(tmp_path_factory: pytest.TempPathFactory, demo_pki_dir: Path, samples:
     badfiles.truncated_jpeg(inbox / "truncated.jpg")
     badfiles.corrupt_pdf(inbox / "corrupt.pdf")
     badfiles.encrypted_pdf(inbox / "encrypted.pdf")
-    badfiles.signed_pdf(inbox / "signed.pdf", build_signer(config.signing, config.pki_dir, "Test"))
     badfiles.png_bomb(inbox / "bomb.png")
     _jpeg_bomb(inbox / "bomb.jpg")
     badfiles.not_an_image(inbox / "notes.txt")

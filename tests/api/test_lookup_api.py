@@ -261,3 +261,24 @@ def test_purpose_can_be_required(tmp_path):
         assert api.client.get(f"/v1/documents/{code(1)}", headers=api.h()).status_code == 400
     assert [a.purpose for a in audit.who_looked(api.catalog, CITIZEN)] == [DOSSIER]  # refused requests read nothing
     api.catalog.close()
+
+
+def test_an_electronic_original_says_so_and_counts_only_while_valid(api):
+    from datetime import UTC, datetime
+
+    from catalog.originals import record_original
+
+    key = f"{1:064d}"  # code(1), the citizen's birth certificate (tests.api_data)
+    values = dict(report={}, signer_name="Nguyễn Văn Ký", signer_org="UBND xã Yên Phong", level="B-T")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    record_original(api.catalog, key, outcome="valid", reasons=[], signed_at=at, validated_at=at, **values)
+    d = api.client.get(f"/v1/documents/{code(1)}", headers=api.h()).json()
+    assert d["origin"] == "electronic_original" and d["signature_validation"] == "valid"
+    assert d["signer_org"] == "UBND xã Yên Phong" and d["validated_at"].startswith("2026-12-01")
+    body = {"owner_id": CITIZEN, "required_types": ["GKS"], "on_date": ON}
+    assert reuse(api, body).json()["papers"][0]["status"] == "reusable"
+    reasons = ["signature_revoked: Signature1"]
+    record_original(api.catalog, key, outcome="review", reasons=reasons, signed_at=at, validated_at=at, **values)
+    paper = reuse(api, body).json()["papers"][0]
+    assert paper["status"] != "reusable" and paper["document"]["signature_validation"] == "review"
+    assert api.client.get(f"/v1/documents/{code(2)}", headers=api.h()).json()["origin"] == "digitized_copy"

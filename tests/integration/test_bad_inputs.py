@@ -43,12 +43,14 @@ def test_bad_inputs_are_quarantined_and_the_batch_goes_on(home: Path, samples: P
     for d in data["documents"]:
         by_input.setdefault(d["input"], d)
     assert by_input["good.png"]["status"] == "archived"
+    # an already-signed PDF is an electronic original (issue 19): kept, validated, and here (a blank page the
+    # demo agency signed) sent to review for what it does not say, not quarantined
+    assert by_input["signed.pdf"]["status"] == "needs_review"
     expected = {
         "empty.png": "empty_file",
         "truncated.jpg": "unreadable_image",
         "corrupt.pdf": "unreadable_image",
         "encrypted.pdf": "encrypted_pdf",
-        "signed.pdf": "signed_pdf",
         "bomb.png": "decompression_bomb",
         "notes.txt": "unsupported_format",
         "../outside.png": "outside_input",
@@ -69,7 +71,7 @@ def test_bad_inputs_are_quarantined_and_the_batch_goes_on(home: Path, samples: P
     }
     for name, code in expected.items():
         assert reasons[name] == code
-    assert (qdir / "0006" / "files" / "signed.pdf").read_bytes() == (inbox / "signed.pdf").read_bytes()
+    assert (qdir / "0005" / "files" / "encrypted.pdf").read_bytes() == (inbox / "encrypted.pdf").read_bytes()
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()} == before
 
     # a second run quarantines the same items again and archives nothing twice

@@ -7,7 +7,6 @@ from ocr.errors import (
     DecompressionBomb,
     EmptyFile,
     EncryptedPdf,
-    SignedPdf,
     UnreadableImage,
     UnsupportedFormat,
 )
@@ -61,12 +60,15 @@ def test_bomb_below_pillow_limit_is_still_refused(tmp_path: Path):
         inspect_source(path, OcrConfig(max_pixels=150_000_000))
 
 
-def test_signed_pdf_is_refused(tmp_path: Path, config):
+def test_a_signed_pdf_is_recognised_as_an_electronic_original(tmp_path: Path, config):
     from pipeline.deps import build_deps
 
     deps = build_deps(config)
     path = badfiles.signed_pdf(tmp_path / "signed.pdf", deps.signer)
     before = path.read_bytes()
-    with pytest.raises(SignedPdf):
-        inspect_source(path, CFG)
+    info = inspect_source(path, CFG)
+    assert info.signed and info.page_count == 1
     assert path.read_bytes() == before
+    unsigned = tmp_path / "plain.pdf"
+    badfiles._one_page_pdf().save(unsigned)
+    assert not inspect_source(unsigned, CFG).signed
