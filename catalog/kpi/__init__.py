@@ -23,10 +23,10 @@ of one period, with its trend).
 
 from __future__ import annotations
 
-from catalog.kpi.figures import digitization, per_staff, received_by_period, received_dossiers, reuse
+from catalog.kpi.figures import digitization, per_staff, registered_by_period, resolved, reuse, rollout, service
 from catalog.kpi.operations import ocr_confidence, preservation, processing_time, quarantine_reasons, review_backlog
-from catalog.kpi.periods import DEFAULT_TZ, Period, current_period, parse_period, trend_periods
-from catalog.kpi.report import compute_report, overall, snapshot_figures, trend
+from catalog.kpi.periods import DEFAULT_TZ, RULES, Period, current_period, parse_period, trend_periods
+from catalog.kpi.report import compute_report, overall, period_scope, refresh, snapshot_figures, trend
 from catalog.kpi.scope import Scope, infer_level, make_scope, reuse_found
 from catalog.kpi.targets import Targets, load_targets
 from catalog.kpi_db import LEVELS
@@ -34,6 +34,7 @@ from catalog.kpi_db import LEVELS
 __all__ = [
     "DEFAULT_TZ",
     "LEVELS",
+    "RULES",
     "Period",
     "Scope",
     "Targets",
@@ -47,14 +48,18 @@ __all__ = [
     "overall",
     "parse_period",
     "per_staff",
+    "period_scope",
     "preservation",
     "processing_time",
     "quarantine_reasons",
-    "received_by_period",
-    "received_dossiers",
+    "refresh",
+    "registered_by_period",
+    "resolved",
     "reuse",
     "reuse_found",
     "review_backlog",
+    "rollout",
+    "service",
     "snapshot_figures",
     "trend",
     "trend_periods",
