@@ -44,28 +44,28 @@ def test_targets_import_set_and_list(home: Path, tmp_path: Path):
     good = tmp_path / "targets.csv"
     good.write_text(
         "\ufeffagency;year;results_on_paper;staff;name;level;org_type\n"
-        f"{P};2026;1200;12;Trung tâm Phục vụ hành chính công tỉnh;province;state\n"
-        f"{D};2026;800;;UBND huyện Hoa Lư;district;\n",
+        f"{P};2024;1200;12;Trung tâm Phục vụ hành chính công tỉnh;province;state\n"
+        f"{D};2024;800;;UBND huyện Hoa Lư;district;\n",
         encoding="utf-8",
     )
     bad = tmp_path / "bad.csv"
-    bad.write_text(f"agency,year,results_on_paper,name,level\n{P},2026,5,X,province\n{D},2026,5,Y,ward\n")
+    bad.write_text(f"agency,year,results_on_paper,name,level\n{P},2024,5,X,province\n{D},2024,5,Y,ward\n")
     proc = cli(home, "targets", "import", str(bad))
     assert proc.returncode == 3 and "bad.csv dòng 3" in proc.stderr  # nothing written: all or nothing
     rc, rows = cli_json(home, "targets", "list", "--json")
     assert rc == 0 and rows == []
 
     cli(home, "targets", "import", str(good), check=True)
-    cli(home, "targets", "set", "--agency", D, "--year", "2026", "--staff", "5", check=True)
+    cli(home, "targets", "set", "--agency", D, "--year", "2024", "--staff", "5", check=True)
     cli(home, "targets", "operator", "bd01", "--agency", P, "--organisation", "Bưu điện", "--org-type", "postal",
         check=True)  # fmt: skip
     rc, rows = cli_json(home, "targets", "list", "--json")
-    got = {r["code"]: (r["level"], r["years"]["2026"]) for r in rows}
+    got = {r["code"]: (r["level"], r["years"]["2024"]) for r in rows}
     assert got == {
         P: ("province", {"results_on_paper": 1200, "staff": 12}),
         D: ("district", {"results_on_paper": 800, "staff": 5}),
     }
-    proc = cli(home, "targets", "set", "--agency", "000.00.99.H42", "--year", "2026", "--results-on-paper", "1")
+    proc = cli(home, "targets", "set", "--agency", "000.00.99.H42", "--year", "2024", "--results-on-paper", "1")
     assert proc.returncode == 10 and "chưa được khai báo" in proc.stderr
 
 
@@ -74,26 +74,26 @@ def test_report_kpi_and_nightly_snapshot(home: Path, tmp_path: Path):
 
     catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
     seed_kpi(catalog)
-    expected = compute_report(catalog, parse_period("2026Q4"))
+    expected = compute_report(catalog, parse_period("2024Q4"))
 
-    rc, data = cli_json(home, "report", "--quarter", "2026Q4", "--format", "json")
+    rc, data = cli_json(home, "report", "--quarter", "2024Q4", "--format", "json")
     assert rc == 0 and data["digitization"] == expected["digitization"] and data["reuse"] == expected["reuse"]
     out = tmp_path / "r" / "q4.xlsx"
-    cli(home, "report", "--quarter", "2026Q4", "--agency", D, "--format", "xlsx", "--out", str(out), check=True)
+    cli(home, "report", "--quarter", "2024Q4", "--agency", D, "--format", "xlsx", "--out", str(out), check=True)
     assert [r[1] for r in load_workbook(out)["Số hóa"].iter_rows(min_row=2, max_row=2, values_only=True)] == [D]
-    html = cli(home, "report", "--quarter", "2026Q4", "--format", "html", check=True).stdout
+    html = cli(home, "report", "--quarter", "2024Q4", "--format", "html", check=True).stdout
     assert "Tỷ lệ tái sử dụng" in html and "@media print" in html
 
-    rc, h = cli_json(home, "kpi", "--quarter", "2026Q4", "--json")
+    rc, h = cli_json(home, "kpi", "--quarter", "2024Q4", "--json")
     assert (h["digitization_rate"], h["reuse_rate"], h["dossiers_per_staff"]) == (16.7, 50.0, 1.5)
-    text = cli_subprocess(home, "kpi", "--quarter", "2026Q4", check=True).stdout  # the real entry point
+    text = cli_subprocess(home, "kpi", "--quarter", "2024Q4", check=True).stdout  # the real entry point
     assert "Tỷ lệ số hóa" in text and "12,5 %" in text
 
-    proc = cli(home, "nightly", "kpi", "--quarter", "2026Q4", "--json", check=True)
-    assert json.loads(proc.stdout)[0]["summary"]["2026Q4"]["reuse_rate"] == 50.0
-    _at, snap = latest_snapshot(catalog, "2026Q4")
+    proc = cli(home, "nightly", "kpi", "--quarter", "2024Q4", "--json", check=True)
+    assert json.loads(proc.stdout)[0]["summary"]["2024Q4"]["reuse_rate"] == 50.0
+    _at, snap = latest_snapshot(catalog, "2024Q4")
     assert snap["reuse"] == expected["reuse"]
-    assert cli(home, "report", "--quarter", "2026Q5").returncode == 3
+    assert cli(home, "report", "--quarter", "2024Q5").returncode == 3
     catalog.close()
 
 
@@ -109,7 +109,7 @@ def test_pdf_report(home: Path, tmp_path: Path):
     seed_kpi(catalog)
     catalog.close()
     out = tmp_path / "q4.pdf"
-    cli(home, "report", "--quarter", "2026Q4", "--format", "pdf", "--out", str(out), check=True)
+    cli(home, "report", "--quarter", "2024Q4", "--format", "pdf", "--out", str(out), check=True)
     assert out.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
     assert "Tỷ lệ tái sử dụng" in text and "12,5 %" in text
