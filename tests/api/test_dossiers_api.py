@@ -32,13 +32,14 @@ def body(n: int = 1, **kw):
 
 
 def test_register_resolve_and_read(api):
-    r = api.client.post("/v1/dossiers", json=body(), headers=api.h("reception"))
+    b = body()
+    r = api.client.post("/v1/dossiers", json=b, headers=api.h("reception"))
     assert r.status_code == 201, r.text
     got = r.json()
     assert got["required_types"]  # the catalogue's papers of procedure 1.001193
     assert got["reused"] is False and got["outcome"] is None and CITIZEN not in r.text
     code = got["code"]
-    assert api.client.post("/v1/dossiers", json=body(), headers=api.h("reception")).status_code == 200
+    assert api.client.post("/v1/dossiers", json=b, headers=api.h("reception")).status_code == 200  # sent again
     later = (_now() + timedelta(minutes=1)).isoformat()
     r = api.client.put(
         f"/v1/dossiers/{code}/resolution",
