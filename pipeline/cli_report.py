@@ -128,5 +128,24 @@ def kpi_cmd(
         f"Cách ly trong kỳ: {q['count']} · OCR trung bình: {fmt_num(o['mean'], 3)} · "
         f"Toàn vẹn: {fixity}"
     )
+    plan = new_table(title="Chỉ tiêu khác của kế hoạch (giá trị / chỉ tiêu; tử số / mẫu số)")
+    for col in ("Cấp", "Hồ sơ giải quyết được số hóa", "Triển khai số hóa", "Chờ (phút/lượt)", "Hài lòng"):
+        plan.add_column(col)
+    res = {r["level"]: r for r in report["resolved"]["by_level"]}
+    roll = {r["level"]: r for r in report["rollout"]["by_level"]}
+    wait = {r["level"]: r for r in report["waiting"]["by_level"]}
+    sat = {r["level"]: r for r in report["satisfaction"]["by_level"]}
+    for lv, d in dig.items():
+        plan.add_row(
+            d["level_vi"],
+            vs(fmt_pct(res[lv]["rate"]), fmt_pct(res[lv]["target"]), res[lv]["met"])
+            + f" ({res[lv]['digitized']}/{res[lv]['resolved']})",
+            vs(fmt_pct(roll[lv]["rate"]), fmt_pct(roll[lv]["target"]), roll[lv]["met"])
+            + f" ({roll[lv]['running']}/{roll[lv]['offices']})",
+            vs(fmt_num(wait[lv]["value"]), fmt_num(wait[lv]["target"]), wait[lv]["met"]),
+            vs(fmt_pct(sat[lv]["value"]), fmt_pct(sat[lv]["target"]), sat[lv]["met"]),
+        )
+    out.print(plan)
+    out.print(f"Kỳ: {report['from']} – {report['to']} ({report['period_rule_vi']})")
     if not report["agencies"]:
         out.print("[yellow]Chưa khai báo cơ quan và mẫu số: sohoa targets agency … / sohoa targets set …[/]")
