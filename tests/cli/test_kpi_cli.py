@@ -113,3 +113,47 @@ def test_pdf_report(home: Path, tmp_path: Path):
     assert out.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
     assert "Tỷ lệ tái sử dụng" in text and "12,5 %" in text
+
+
+def test_the_2025_map_office_figures_and_state_periods(home: Path, tmp_path: Path):
+    commune, new = "000.05.16.H42", "000.40.16.H42"
+    cli(home, "targets", "agency", D, "--name", "UBND huyện Hoa Lư", "--level", "district", check=True)
+    cli(home, "targets", "agency", commune, "--name", "UBND xã Ninh Hải", "--level", "commune",
+        "--valid-to", "2025-06-30", "--merged-into", new, check=True)  # fmt: skip
+    cli(home, "targets", "agency", new, "--name", "UBND xã Hoa Lư", "--level", "commune",
+        "--valid-from", "2025-07-01", "--remote", check=True)  # fmt: skip
+    proc = cli(home, "targets", "map")
+    assert proc.returncode == 0 and D in proc.stdout  # the district closed on 30 June 2025
+    _rc, rows = cli_json(home, "targets", "list", "--json")
+    got = {r["code"]: (r["valid_from"], r["valid_to"], r["merged_into"], r["remote"]) for r in rows}
+    assert got[D] == (None, "2025-06-30", "000.00.00.H42", False)
+    assert got[commune] == (None, "2025-06-30", new, False) and got[new] == ("2025-07-01", None, None, True)
+    assert got["000.00.00.H42"] == (None, None, None, False)  # the bundled province
+    bad = cli(home, "targets", "agency", new, "--name", "X", "--level", "commune", "--valid-from", "1/7/2025")
+    assert bad.returncode != 0
+
+    figures = tmp_path / "queue.csv"
+    figures.write_text(
+        "agency,kind,day_from,day_to,count,total\n"
+        f"{new},waiting,2026-10-01,2026-10-31,100,1200\n"
+        f"{new},waiting,2026-12-01,2026-12-31,30,300\n"
+        f"{new},satisfaction,2026-10-01,2026-10-31,40,39\n"
+    )
+    cli(home, "targets", "figures", str(figures), check=True)
+    worse = tmp_path / "bad.csv"
+    worse.write_text(f"agency,kind,day_from,day_to,count,total\n{new},satisfaction,2026-10-01,2026-10-31,4,5\n")
+    proc = cli(home, "targets", "figures", str(worse))
+    assert proc.returncode != 0 and "bad.csv dòng 2" in proc.stderr
+
+    _rc, data = cli_json(home, "report", "--quarter", "2026Q4", "--format", "json")
+    assert data["levels"] == ["province", "commune"] and data["period_rule"] == "calendar"
+    wait = {r["agency"]: r for r in data["waiting"]["by_agency"]}
+    assert (wait[new]["count"], wait[new]["value"], wait[new]["met"]) == (130, 11.5, True)
+    sat = {r["agency"]: r for r in data["satisfaction"]["by_agency"]}
+    assert (sat[new]["value"], sat[new]["met"]) == (97.5, True)
+    _rc, data = cli_json(home, "report", "--quarter", "2026Q4", "--rule", "state", "--format", "json")
+    assert (data["period"], data["from"], data["to"]) == ("2026Q4s", "2026-09-15", "2026-12-14")
+    wait = {r["agency"]: r for r in data["waiting"]["by_agency"]}
+    assert (wait[new]["count"], wait[new]["value"]) == (100, 12.0)  # December's span crosses the period's end
+    proc = cli(home, "kpi", "--quarter", "2026Q4", "--rule", "state")
+    assert proc.returncode == 0 and "Kỳ báo cáo nhà nước" in proc.stdout
