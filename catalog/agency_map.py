@@ -30,7 +30,9 @@ class MapResult:
 def load_map(
     catalog: Catalog, path: Path | None = None, *, province_code: str | None = None, actor: str = "system"
 ) -> list[str]:
-    """Register the agencies of a map file (the bundled one by default); the codes registered."""
+    """Register the agencies of a map file (the bundled one by default) that are not registered yet; the codes of
+    the map's agencies. An agency already registered is kept as it is (its name and dates are the province's own
+    data, which the bundled file must not overwrite)."""
     path = path or BUNDLED
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -39,8 +41,12 @@ def load_map(
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise CatalogueDataError(f"map file {path} is invalid: {e}", f"tệp bản đồ hành chính {path} lỗi: {e}") from e
     done = []
+    known = {a.code for a in list_agencies(catalog)}
     for r in rows:
         code = str(r["code"]).format(province=province)
+        if code in known:
+            done.append(code)
+            continue
         dated = {
             k: r[k] for k in ("valid_from", "valid_to", "merged_into", "split_from", "remote", "rollout_from") if k in r
         }
