@@ -81,6 +81,8 @@ class RegisteredDossier(Base):
     reused: Mapped[int] = mapped_column(Integer, default=0)
     found_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     checked_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    papers_required: Mapped[int] = mapped_column(Integer, default=0)  # required types (else those checked)
+    papers_found: Mapped[int] = mapped_column(Integer, default=0)  # of them, found reusable
     last_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -246,6 +248,8 @@ def register(
             reused=0,
             found_types=[],
             checked_types=[],
+            papers_required=len(types),
+            papers_found=0,
         )
         s.add(row)
         _refold(s, row, reuse_actions)
@@ -370,11 +374,19 @@ def _apply(row: RegisteredDossier, checks: Iterable[Check], *, reset: bool) -> b
         found |= c.found
         checked |= c.checked
         last = c.at if last is None or c.at > last else last
-    new = (reused, sorted(found), sorted(checked), last)
-    old = (int(row.reused or 0), list(row.found_types or ()), list(row.checked_types or ()), _aware(row.last_check_at))
+    need = set(row.required_types or ()) or checked
+    new = (reused, sorted(found), sorted(checked), last, len(need), len(found & need))
+    old = (
+        int(row.reused or 0),
+        list(row.found_types or ()),
+        list(row.checked_types or ()),
+        _aware(row.last_check_at),
+        row.papers_required,
+        row.papers_found,
+    )
     if new == old:
         return False
-    row.reused, row.found_types, row.checked_types, row.last_check_at = new
+    (row.reused, row.found_types, row.checked_types, row.last_check_at, row.papers_required, row.papers_found) = new
     return True
 
 

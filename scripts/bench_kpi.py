@@ -55,6 +55,7 @@ def seed(catalog: Catalog, n_docs: int, n_checks: int, n_agencies: int, rnd: ran
         dossier = f"{agency}-{at:%y%m%d}-{n:04d}"
         if i % 2 == 0:
             dossiers.append({"code": dossier, "agency": agency, "created_at": at, "procedure": None, "owner_id": None})
+            required = ["GKS", "CCCD", "GCNKH"][: rnd.randint(1, 3)]
             registered.append(
                 {
                     "code": dossier,
@@ -62,11 +63,13 @@ def seed(catalog: Catalog, n_docs: int, n_checks: int, n_agencies: int, rnd: ran
                     "owner_id": OWNER,
                     "persons": [],
                     "received_at": at,
-                    "required_types": ["GKS", "CCCD", "GCNKH"][: rnd.randint(1, 3)],
+                    "required_types": required,
                     "registered_by": "bench",
                     "reused": 0,
                     "found_types": [],
                     "checked_types": [],
+                    "papers_required": len(required),
+                    "papers_found": 0,
                     "created_at": at,
                     "updated_at": at,
                 }

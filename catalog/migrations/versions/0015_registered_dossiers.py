@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("reused", sa.Integer(), nullable=False),
         sa.Column("found_types", sa.JSON(), nullable=False),
         sa.Column("checked_types", sa.JSON(), nullable=False),
+        sa.Column("papers_required", sa.Integer(), nullable=False),
+        sa.Column("papers_found", sa.Integer(), nullable=False),
         sa.Column("last_check_at", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
