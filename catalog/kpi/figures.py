@@ -44,11 +44,12 @@ def _met(targets: Targets, kpi: str, rate: float | None, target: float | None) -
 
 
 def _codes(scope: Scope, period: Period, *extra) -> list[str]:
-    """Agencies shown for a period: those in scope that existed during it, and any with figures."""
+    """Agencies shown for a period: those in scope that existed during it, and any with figures. One whose level
+    is not in force (a district agency never closed in the data) is shown but rolled up into no level."""
     shown = set(scope.existing(period.first_day, _last_day(period)))
     for codes in extra:
         shown |= {c for c in codes if c and scope.includes(c)}
-    return sorted(c for c in shown if scope.level_of(c) in scope.levels)
+    return sorted(shown)  # an agency of a level not in force is shown (and named in the report's ``off_map``)
 
 
 def digitization(catalog: Catalog, period: Period, targets: Targets, scope: Scope) -> dict[str, Any]:

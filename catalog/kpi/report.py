@@ -124,6 +124,7 @@ def compute_report(
             for a in scope.agencies.values()
             if scope.includes(a.code) and a.exists_during(period.first_day.isoformat(), last.isoformat())
         ],
+        "off_map": sorted({r["agency"] for r in dig["by_agency"] + reu["by_agency"] if r["level"] not in scope.levels}),
         "digitization": dig,
         "resolved": resolved(catalog, period, targets, scope),
         "reuse": reu,

@@ -88,7 +88,12 @@ class Scope:
 
     def level_of(self, code: str) -> str:
         a = self.agencies.get(code)
-        return a.level if a else infer_level(code)
+        if a:
+            return a.level
+        level = infer_level(code)
+        # a level-2 code (000.00.YY.H42) names a district or a provincial department; with no district level
+        # in force (since 1 July 2025) an unregistered one can only be the province's
+        return "province" if level == "district" and "district" not in self.levels else level
 
     def name_of(self, code: str) -> str:
         a = self.agencies.get(code)

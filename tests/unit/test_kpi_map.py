@@ -114,3 +114,14 @@ def test_forged_purposes_change_no_figure(map_catalog):
         s.add_all(forged(20))
     assert figures() == before
     assert len(map_catalog.events(action="access.reuse_check")) == 23  # all of them audited
+
+
+def test_an_agency_the_map_forgot_is_named_not_hidden(map_catalog):
+    from catalog.kpi_db import upsert_agency
+
+    upsert_agency(map_catalog, "000.00.18.H42", name="UBND huyện Yên Mô", level="district")  # never closed
+    r = report(map_catalog, "2026")
+    assert r["off_map"] == ["000.00.18.H42"]
+    assert "000.00.18.H42" in {x["agency"] for x in r["digitization"]["by_agency"]}
+    assert [x["level"] for x in r["digitization"]["by_level"]] == ["province", "commune"]
+    assert report(map_catalog, "2024")["off_map"] == []
