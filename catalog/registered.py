@@ -325,6 +325,7 @@ class Check:
     reused: bool
     found: frozenset[str]
     checked: frozenset[str]
+    listed: bool = False  # the check said which papers it found (the lookup API's ``found``)
 
 
 def _check(at: datetime, agency: str | None, owner: str | None, detail: dict[str, Any]) -> Check:
@@ -339,6 +340,7 @@ def _check(at: datetime, agency: str | None, owner: str | None, detail: dict[str
         reuse_found(detail),
         frozenset(str(t) for t in found) if isinstance(found, list) else frozenset(),
         frozenset(str(t) for t in types) if isinstance(types, list) else frozenset(),
+        isinstance(found, list),
     )
 
 
@@ -367,10 +369,13 @@ def _apply(row: RegisteredDossier, checks: Iterable[Check], *, reset: bool) -> b
     found = set() if reset else set(row.found_types or ())
     checked = set() if reset else set(row.checked_types or ())
     last = None if reset else _aware(row.last_check_at)
+    required = set(row.required_types or ())
     for c in checks:
         if not counts_for(row, persons, c):
             continue
-        reused = reused or int(c.reused)
+        # reused = at least one paper the dossier requires found reusable; a writer giving only a count: its word
+        hit = bool(c.found & (required or c.found)) if c.listed else c.reused
+        reused = reused or int(hit)
         found |= c.found
         checked |= c.checked
         last = c.at if last is None or c.at > last else last

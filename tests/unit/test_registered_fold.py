@@ -91,3 +91,13 @@ def test_a_check_committed_late_is_folded(cat):
         s.add(_check(now + timedelta(minutes=2), code, ["CCCD"]))
     fold_reuse_checks(cat)
     assert _state(cat)[code] == (1, ["CCCD"], 2, 1)
+
+
+def test_a_paper_the_dossier_does_not_require_does_not_make_it_reused(cat):
+    now = datetime.now(UTC).replace(microsecond=0)
+    code = f"{AGENCY}-{now:%y%m%d}-0001"
+    register(cat, agency=AGENCY, code=code, owner_id=OWNER, received_at=now, required_types=["GCNKH"], actor="t")
+    with cat.session() as s:
+        s.add(_check(now, code, ["GKS"]))  # the desk asked for other papers than the procedure requires
+    fold_reuse_checks(cat)
+    assert _state(cat)[code] == (0, ["GKS"], 1, 0)
