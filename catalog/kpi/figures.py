@@ -81,15 +81,14 @@ def digitization(catalog: Catalog, period: Period, targets: Targets, scope: Scop
             code = scope.successor(agency, last)
             if scope.includes(code):
                 done[code] += n
-    years = agency_years(catalog)
+    on_paper: dict[str, tuple[int, int]] = {}  # agency -> (count, year): the latest year up to the period's
+    for (a, y), (p, _staff) in agency_years(catalog).items():
+        if p is not None and y <= period.year and (a not in on_paper or y > on_paper[a][1]):
+            on_paper[a] = (p, y)
 
     def paper(code: str) -> tuple[int | None, int | None]:
-        best = None
-        for (a, y), (p, _staff) in years.items():
-            if a == code and p is not None and y <= period.year and (best is None or y > best[1]):
-                best = (p, y)
-        if best:
-            return best
+        if code in on_paper:
+            return on_paper[code]
         parts = [paper(p) for p in scope.predecessors(code)]  # a successor without its own count: its parts'
         parts = [x for x in parts if x[0] is not None]
         if parts:
