@@ -93,6 +93,21 @@ def test_bad_filters_are_400(sqlite_kpi_catalog):
     client = TestClient(make_app(sqlite_kpi_catalog, FakeKeys()), headers={"X-API-Key": GOOD})
     assert client.get("/dashboard?period=2024Q9").status_code == 400
     assert client.get("/dashboard?level=ward").status_code == 400
+    assert client.get("/dashboard?period=2024Q4&rule=lunar").status_code == 400
+
+
+def test_state_reporting_period_on_the_dashboard(sqlite_kpi_catalog):
+    client = TestClient(make_app(sqlite_kpi_catalog, FakeKeys()), headers={"X-API-Key": GOOD})
+    page = client.get("/dashboard?period=2024Q4&rule=state")
+    assert page.status_code == 200 and "15/09/2024–14/12/2024" in page.text
+    assert 'value="state" selected' in page.text and "2024Q4s" in page.text
+    data = json.loads(client.get("/dashboard/report?period=2024Q4s&format=json").content)
+    assert (data["period"], data["from"], data["to"], data["period_rule"]) == (
+        "2024Q4s",
+        "2024-09-15",
+        "2024-12-14",
+        "state",
+    )
 
 
 def test_report_downloads_carry_the_dashboard_figures(sqlite_kpi_catalog):
