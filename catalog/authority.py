@@ -6,7 +6,8 @@ from the paper (the ``issuer`` field: the header lines above the national motto)
 agencies that existed on the paper's issue date:
 
 * a clear match (score ≥ :data:`SURE`, ahead of the next by :data:`MARGIN`) is taken as is;
-* a weaker one (≥ :data:`LIKELY`) is taken and sent to review; none: the level is read from the words
+* a weaker one (≥ :data:`LIKELY`) is kept as a guess and sent to review — it is not credited until a clerk
+  confirms it (the KPI counts it as unattributed); none: the level is read from the words
   (tỉnh / huyện, thành phố, thị xã / xã, phường, thị trấn), the agency left empty, and the result sent to review;
 * a result without an issuer read is credited to the office that digitized it (``source = "scanning_office"``).
 
@@ -31,7 +32,7 @@ from catalog.errors import InvalidCode, NotFound
 from catalog.kpi_db import AgencyInfo, list_agencies
 from ocr.text import fold
 
-SURE, LIKELY, MARGIN = 92.0, 80.0, 4.0
+SURE, LIKELY, MARGIN = 95.0, 80.0, 4.0
 _ABBREV = (
     (re.compile(r"\buy ban nhan dan\b"), "ubnd"),
     (re.compile(r"\bu\.?b\.?n\.?d\b"), "ubnd"),
@@ -42,8 +43,15 @@ _NOISE = re.compile(r"[^a-z0-9 ]+")
 _LEVEL_WORDS = (
     ("commune", re.compile(r"\b(xa|phuong|thi tran)\b")),
     ("district", re.compile(r"\b(huyen|quan|thi xa|tp)\b")),
-    ("province", re.compile(r"\btinh\b")),
+    ("province", re.compile(r"\btinh\b|^so\b")),
 )
+# Words an issuing body's name starts with: a header's last body named is the one that issued the paper
+# ("ỦY BAN NHÂN DÂN TỈNH NINH BÌNH / SỞ TƯ PHÁP": the department; "CÔNG AN TỈNH … / CÔNG AN XÃ …": the commune's).
+_BODY_START = re.compile(
+    r"\b(ubnd|so|cong an|chi cuc|van phong|trung tam|benh vien|toa an|vien kiem sat)\b"  # never a place's word
+)
+# The kind of unit and its place name: "ubnd xa ninh hai" -> ("ubnd xa", "ninh hai")
+_UNIT = re.compile(r"^(?P<kind>(?:ubnd|cong an)? ?(?:xa|phuong|thi tran|huyen|quan|thi xa|tp|tinh)) (?P<place>.+)$")
 
 
 class ResultAuthority(Base):
@@ -83,15 +91,26 @@ def level_from_words(issuer: str) -> str | None:
     return None
 
 
-def _segments(issuer: str) -> list[str]:
-    """The issuer and its last "UBND …" part (a header reads "UBND HUYỆN HOA LƯ / UBND XÃ NINH HẢI": the second
-    line issued the paper, the first is its parent)."""
+def last_body(issuer: str) -> str:
+    """The body that issued the paper: the last one the header names (a header reads "UBND HUYỆN HOA LƯ / UBND
+    XÃ NINH HẢI": the second line issued it, the first is its parent)."""
     s = norm(issuer)
-    out = [s]
-    pos = s.rfind("ubnd ")
-    if pos > 0:
-        out.append(s[pos:])
-    return out
+    starts = [m.start() for m in _BODY_START.finditer(s)]
+    return s[starts[-1] :] if starts else s
+
+
+def _score(body: str, name: str) -> float:
+    """How well an issuing body's words match an agency's name. Units of the territorial map ("UBND xã Ninh
+    Hải") must be of the same kind and their place names must match closely — "xã Như Hòa" is not "xã Ninh
+    Hải", though most of the letters agree; other bodies are compared as a whole."""
+    a, b = _UNIT.match(body), _UNIT.match(name)
+    if a and b:
+        if a["kind"].split()[-1] != b["kind"].split()[-1]:
+            return 0.0
+        return fuzz.ratio(a["place"], b["place"])
+    if a or b:
+        return 0.0
+    return fuzz.token_sort_ratio(body, name)
 
 
 def match_issuer(issuer: str | None, agencies: Iterable[AgencyInfo], on_day: str | None = None) -> Match | None:
@@ -99,12 +118,8 @@ def match_issuer(issuer: str | None, agencies: Iterable[AgencyInfo], on_day: str
     if not issuer or not issuer.strip():
         return None
     candidates = [a for a in agencies if a.org_type == "state" and (on_day is None or a.exists_during(on_day, on_day))]
-    segs = _segments(issuer)
-    last = segs[-1]
-    scored = sorted(
-        ((max(fuzz.token_sort_ratio(seg, norm(a.name)) for seg in segs), a) for a in candidates),
-        key=lambda x: -x[0],
-    )
+    last = last_body(issuer)
+    scored = sorted(((_score(last, norm(a.name)), a) for a in candidates), key=lambda x: -x[0])
     if scored:
         best, agency = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0

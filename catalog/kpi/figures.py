@@ -57,8 +57,10 @@ def digitization(catalog: Catalog, period: Period, targets: Targets, scope: Scop
     start = Period(targets.start_year, tz=period.tz).start
     valid_on = _last_day(period).isoformat()
     credited = func.coalesce(ResultAuthority.agency, Document.agency)
+    # an issuer read but not surely matched waits for a clerk: counted for no agency until confirmed
+    pending = func.coalesce(ResultAuthority.needs_review, 0) == 1
     q = (
-        select(credited, ResultAuthority.agency.is_(None) & ResultAuthority.doc_key.is_not(None), func.count())
+        select(credited, pending, func.count())
         .select_from(Document)
         .outerjoin(ResultAuthority, ResultAuthority.doc_key == Document.key)
         .where(
@@ -68,11 +70,11 @@ def digitization(catalog: Catalog, period: Period, targets: Targets, scope: Scop
             Document.archived_at < period.end,
             (Document.valid_until.is_(None)) | (Document.valid_until >= valid_on),
         )
-        .group_by(credited, ResultAuthority.agency.is_(None) & ResultAuthority.doc_key.is_not(None))
+        .group_by(credited, pending)
     )
     last = _last_day(period)
     done: Counter[str] = Counter()
-    unattributed = 0  # the issuer was read but not matched to an agency: waiting for a clerk
+    unattributed = 0  # the issuer was read but not surely matched to an agency: waiting for a clerk
     with catalog.session() as s:
         for agency, unknown, n in s.execute(q):
             if unknown:
