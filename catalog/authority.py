@@ -105,7 +105,10 @@ def _score(body: str, name: str) -> float:
     Hải", though most of the letters agree; other bodies are compared as a whole."""
     a, b = _UNIT.match(body), _UNIT.match(name)
     if a and b:
-        if a["kind"].split()[-1] != b["kind"].split()[-1]:
+        ka, kb = a["kind"].split(), b["kind"].split()
+        if ka[-1] != kb[-1]:  # xã is not huyện
+            return 0.0
+        if len(ka) > 1 and len(kb) > 1 and ka[:-1] != kb[:-1]:  # the commune's police are not its People's Committee
             return 0.0
         return fuzz.ratio(a["place"], b["place"])
     if a or b:

@@ -20,6 +20,7 @@ AGENCIES = [
     AgencyInfo("000.40.16.H42", "UBND xã Hoa Lư", "commune", valid_from="2025-07-01"),
     AgencyInfo("000.00.01.H42", "Bưu điện tỉnh Ninh Bình", "province", org_type="postal"),
     AgencyInfo("000.41.16.H42", "UBND xã Trường Yên", "commune"),
+    AgencyInfo("000.42.16.H42", "Công an xã Trường Yên", "commune"),
 ]
 
 
@@ -37,6 +38,7 @@ AGENCIES = [
         ("ỦY BAN NHÂN DÂN XÃ NHƯ HÒA", "2020-01-01", "000.06.16.H42", True),
         ("ỦY BAN NHÂN DÂN XÃ TRƯỜNG YÊN", "2020-01-01", "000.41.16.H42", False),  # "trường" is a place here
         ("UBND TỈNH NINH BÌNH SỞ TƯ PHÁP", "2020-01-01", None, True),  # the department, not the province
+        ("CÔNG AN TỈNH NINH BÌNH CÔNG AN XÃ TRƯỜNG YÊN", "2020-01-01", "000.42.16.H42", False),  # not the UBND
     ],
 )
 def test_match_issuer(issuer, day, agency, review):
