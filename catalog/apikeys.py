@@ -21,9 +21,10 @@ from catalog.codes import validate_agency_code
 from catalog.db import Base, Catalog, Event, utcnow
 from catalog.errors import InvalidCode, NotFound
 
-SCOPES = ("lookup", "download", "search", "dashboard")
+SCOPES = ("lookup", "download", "search", "dashboard", "reception")
 """lookup: reuse checks and metadata; download: signed PDF/A files; search: full-text search over OCR text
-(administrators only); dashboard: KPI dashboard (issue 9)."""
+(administrators only); dashboard: KPI dashboard (issue 9); reception: the one-stop system registers its agency's
+dossiers and their resolution, and the office's systems report waiting time and satisfaction (issue 22)."""
 
 KEY_PREFIX = "sohoa"
 _KEY_RE = re.compile(rf"^{KEY_PREFIX}_([a-z0-9]{{10}})_([A-Za-z0-9_\-]{{20,100}})$")

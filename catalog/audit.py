@@ -95,6 +95,7 @@ def reuse_detail(answer: Any) -> dict[str, Any]:
     detail = {
         "procedure": answer.procedure_code,
         "types": [p.type_code for p in answer.papers],
+        "found": [p.type_code for p in answer.papers if p.status == "reusable"],  # folded per registered dossier
         "reusable": answer.reusable,
         "required": answer.required,
     }

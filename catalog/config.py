@@ -30,6 +30,13 @@ class CatalogConfig(BaseModel):
     dossier_template: str = "{agency}-{day:%y%m%d}-{seq:04d}"
     """Dossier code (TT 01/2018/TT-VPCP Art. 19)."""
 
+    invent_dossier_codes: bool = True
+    """A batch document that names no dossier gets one invented from the day's sequence (``0001``, ``0002`` …).
+    Set false (``[catalog] invent_dossier_codes = false``) where a one-stop system issues the codes and registers
+    its dossiers (``POST /v1/dossiers``): a batch then names registered dossiers in its manifest, and a document
+    that names none is filed under a code from the reserved top of the day's range (``9999``, ``9998`` …), which
+    an office's one-stop system never reaches, so no invented code is ever also a real dossier's."""
+
     document_template: str = "{dossier}.{ordinal:02d}"
     """Document code = archive file name (TT 05/2025/TT-BNV Art. 8)."""
 

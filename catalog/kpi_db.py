@@ -42,6 +42,13 @@ class Agency(Base):
     level: Mapped[str] = mapped_column(String(10), index=True)  # province | district | commune
     org_type: Mapped[str] = mapped_column(String(10), default="state")  # state | postal | other
     parent: Mapped[str | None] = mapped_column(String(20))
+    # revision 0015: agencies are dated data — the map changed on 1 July 2025 (two-level local government)
+    valid_from: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD; None = always
+    valid_to: Mapped[str | None] = mapped_column(String(10))  # last day it existed; None = still exists
+    merged_into: Mapped[str | None] = mapped_column(String(20))  # successor after valid_to
+    split_from: Mapped[str | None] = mapped_column(String(20))  # predecessor it was carved out of
+    remote: Mapped[int | None] = mapped_column(Integer)  # remote / especially difficult commune: exempt
+    rollout_from: Mapped[str | None] = mapped_column(String(10))  # digitization process running since
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -87,6 +94,48 @@ class AgencyInfo:
     level: str
     org_type: str = "state"
     parent: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    merged_into: str | None = None
+    split_from: str | None = None
+    remote: bool = False
+    rollout_from: str | None = None
+
+    def exists_during(self, first: str, last: str) -> bool:
+        """Whether it existed on some day from ``first`` to ``last`` (ISO dates, inclusive)."""
+        return (self.valid_from is None or self.valid_from <= last) and (
+            self.valid_to is None or self.valid_to >= first
+        )
+
+
+DATED_FIELDS = ("valid_from", "valid_to", "merged_into", "split_from", "remote", "rollout_from")
+
+
+def _info(a: Agency) -> AgencyInfo:
+    return AgencyInfo(
+        a.code,
+        a.name,
+        a.level,
+        a.org_type,
+        a.parent,
+        a.valid_from,
+        a.valid_to,
+        a.merged_into,
+        a.split_from,
+        bool(a.remote),
+        a.rollout_from,
+    )
+
+
+def _check_day(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise InvalidCode(
+            f"{what} {value!r} is not a date YYYY-MM-DD", f"{what} {value!r} không phải ngày YYYY-MM-DD"
+        ) from None
 
 
 def _check_agency(code: str) -> str:
@@ -118,12 +167,32 @@ def upsert_agency(
     org_type: str = "state",
     parent: str | None = None,
     actor: str = "system",
+    **dated: Any,
 ) -> AgencyInfo:
+    """Register or update an agency; ``dated`` sets its validity and successors (:data:`DATED_FIELDS`).
+
+    A dated field not given keeps its stored value; an old agency keeps its code and the documents it handled.
+    """
     code = _check_agency(code)
     level = _check_choice(level, LEVELS, "level", "cấp")
     org_type = _check_choice(org_type, ORG_TYPES, "organisation type", "loại tổ chức")
     if parent:
         parent = _check_agency(parent)
+    unknown = set(dated) - set(DATED_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agency fields {sorted(unknown)}")
+    for k in ("valid_from", "valid_to", "rollout_from"):
+        if k in dated:
+            dated[k] = _check_day(dated[k], k)
+    for k in ("merged_into", "split_from"):
+        if dated.get(k):
+            dated[k] = _check_agency(dated[k])
+    if "remote" in dated:
+        dated["remote"] = 1 if dated["remote"] else 0
+    if dated.get("valid_from") and dated.get("valid_to") and dated["valid_from"] > dated["valid_to"]:
+        raise InvalidCode(
+            f"agency {code}: valid_from is after valid_to", f"cơ quan {code}: ngày bắt đầu sau ngày kết thúc"
+        )
     with catalog.session() as s:
         row = s.get(Agency, code)
         if row is None:
@@ -131,16 +200,23 @@ def upsert_agency(
             s.add(row)
         else:
             row.name, row.level, row.org_type, row.parent = name, level, org_type, parent
-        s.add(Event(actor=actor, agency=code, action="agency_set", detail={"level": level, "org_type": org_type}))
-    return AgencyInfo(code, name, level, org_type, parent)
+        for k, v in dated.items():
+            setattr(row, k, v)
+        s.add(
+            Event(
+                actor=actor,
+                agency=code,
+                action="agency_set",
+                detail={"level": level, "org_type": org_type, **{k: v for k, v in dated.items() if v is not None}},
+            )
+        )
+        s.flush()
+        return _info(row)
 
 
 def list_agencies(catalog: Catalog) -> list[AgencyInfo]:
     with catalog.session() as s:
-        return [
-            AgencyInfo(a.code, a.name, a.level, a.org_type, a.parent)
-            for a in s.scalars(select(Agency).order_by(Agency.code))
-        ]
+        return [_info(a) for a in s.scalars(select(Agency).order_by(Agency.code))]
 
 
 def upsert_operator(
@@ -223,19 +299,24 @@ def operators(catalog: Catalog) -> dict[str, tuple[str, str]]:
         return {o.id: (o.agency, o.org_type) for o in s.scalars(select(Operator).where(Operator.active == 1))}
 
 
-CSV_COLUMNS = ("agency", "year", "results_on_paper", "staff", "name", "level", "org_type", "parent")
+CSV_COLUMNS = ("agency", "year", "results_on_paper", "staff", "name", "level", "org_type", "parent", *DATED_FIELDS)
 
 
 def import_csv(catalog: Catalog, path: Path, *, actor: str = "system") -> int:
-    """Import ``agency,year,results_on_paper[,staff,name,level,org_type,parent]`` rows (UTF-8, , or ;).
+    """Import ``agency,year,results_on_paper[,staff,name,level,org_type,parent,valid_from,valid_to,merged_into,
+    split_from,remote,rollout_from]`` rows (UTF-8, , or ;).
 
-    A row with ``name`` and ``level`` also registers (or updates) the agency. All rows are checked before
-    any is written: one bad row rejects the file, with its line number.
+    A row with ``name`` and ``level`` also registers (or updates) the agency, with its validity and successors
+    when those columns are present (the 2025 map: a commune merged into another on 2025-06-30 has ``valid_to``
+    and ``merged_into``); a row without ``year`` only registers the agency. All rows are checked before any is
+    written: one bad row rejects the file, with its line number.
     """
     text = path.read_text(encoding="utf-8-sig")
     first = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
-    missing = {"agency", "year", "results_on_paper"} - set(reader.fieldnames or ())
+    missing = {"agency"} - set(reader.fieldnames or ())
+    if not missing and not {"year", "level"} & set(reader.fieldnames or ()):
+        missing = {"year", "results_on_paper"}
     if missing:
         raise InvalidCode(
             f"{path.name}: missing columns {', '.join(sorted(missing))}",
@@ -247,19 +328,33 @@ def import_csv(catalog: Catalog, path: Path, *, actor: str = "system") -> int:
         r = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         try:
             code = _check_agency(r["agency"])
-            year = int(r["year"])
-            paper = int(r["results_on_paper"]) if r["results_on_paper"] else None
+            year = int(r["year"]) if r.get("year") else None
+            paper = int(r["results_on_paper"]) if r.get("results_on_paper") else None
             staff = int(r["staff"]) if r.get("staff") else None
+            dated: dict[str, Any] = {}
+            for k in DATED_FIELDS:
+                if k in r:
+                    dated[k] = r[k] or None
+            if "remote" in dated:
+                dated["remote"] = (dated["remote"] or "").lower() in ("1", "true", "yes", "x", "có", "co")
+            for k in ("valid_from", "valid_to", "rollout_from"):
+                if k in dated:
+                    dated[k] = _check_day(dated[k], k)
+            for k in ("merged_into", "split_from"):
+                if dated.get(k):
+                    _check_agency(dated[k])
             if r.get("level"):
                 _check_choice(r["level"], LEVELS, "level", "cấp")
                 known.add(code)
             elif code not in known:
                 raise NotFound(f"agency {code} is not registered", f"cơ quan {code} chưa được khai báo")
+            if year is None and not r.get("level"):
+                raise InvalidCode("a row needs a year or a level", "mỗi dòng cần năm hoặc cấp")
         except (ValueError, InvalidCode, NotFound) as e:
             en = str(e)
             vi = getattr(e, "vi", str(e))
             raise InvalidCode(f"{path.name} line {line}: {en}", f"{path.name} dòng {line}: {vi}") from e
-        rows.append({**r, "agency": code, "year": year, "paper": paper, "staff_n": staff})
+        rows.append({**r, "agency": code, "year": year, "paper": paper, "staff_n": staff, "dated": dated})
     for r in rows:
         if r.get("level"):
             upsert_agency(
@@ -270,8 +365,10 @@ def import_csv(catalog: Catalog, path: Path, *, actor: str = "system") -> int:
                 org_type=r.get("org_type") or "state",
                 parent=r.get("parent") or None,
                 actor=actor,
+                **r["dated"],
             )
-        set_year(catalog, r["agency"], r["year"], results_on_paper=r["paper"], staff=r["staff_n"], actor=actor)
+        if r["year"] is not None:
+            set_year(catalog, r["agency"], r["year"], results_on_paper=r["paper"], staff=r["staff_n"], actor=actor)
     return len(rows)
 
 

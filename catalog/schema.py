@@ -5,6 +5,7 @@ reads documents imports ``catalog.db`` alone and starts faster for it.
 """
 
 import catalog.apikeys
+import catalog.authority
 import catalog.batches
 import catalog.db
 import catalog.kpi_db
@@ -14,7 +15,9 @@ import catalog.outbox
 import catalog.owner_keys
 import catalog.owners
 import catalog.paper_owners
+import catalog.registered
 import catalog.search
+import catalog.service_figures
 import catalog.warehouse
 
 metadata = catalog.db.Base.metadata

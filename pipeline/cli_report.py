@@ -15,17 +15,28 @@ Quarter = Annotated[
 ]
 Agency = Annotated[str | None, typer.Option(help="Chỉ một cơ quan (mã định danh)")]
 Level = Annotated[str | None, typer.Option(help="Chỉ một cấp: province | district | commune")]
+Rule = Annotated[
+    str | None,
+    typer.Option(
+        "--rule",
+        help="Cách tính kỳ: calendar (quý dương lịch) | state (kỳ báo cáo nhà nước, 15 tháng trước – 14 tháng cuối "
+        "quý); mặc định theo tệp chỉ tiêu",
+    ),
+]
 
 
-def _report(quarter: str | None, agency: str | None, level: str | None) -> dict:
+def _report(quarter: str | None, agency: str | None, level: str | None, rule: str | None = None) -> dict:
     from catalog.db import Catalog
     from catalog.kpi import compute_report, current_period, load_targets, parse_period
+    from catalog.kpi.periods import check_rule
 
     cfg = cli_config()
-    period = parse_period(quarter, cfg.timezone) if quarter else current_period(tz=cfg.timezone)
+    targets = load_targets(cfg.kpi_targets)
+    rule = check_rule(rule or targets.report_period)
+    period = parse_period(quarter, cfg.timezone, rule) if quarter else current_period(tz=cfg.timezone, rule=rule)
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     try:
-        return compute_report(catalog, period, load_targets(cfg.kpi_targets), level=level, agency=agency)
+        return compute_report(catalog, period, targets, level=level, agency=agency)
     finally:
         catalog.close()
 
@@ -35,6 +46,7 @@ def report_cmd(
     quarter: Quarter = None,
     agency: Agency = None,
     level: Level = None,
+    rule: Rule = None,
     format: Annotated[str, typer.Option("--format", "-f", help="html | csv | xlsx | json | pdf")] = "html",
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Tệp kết quả (mặc định: màn hình; xlsx, pdf: tệp)")
@@ -45,7 +57,7 @@ def report_cmd(
 
     if format not in (*FORMATS, "pdf"):
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, pdf")
-    report = _report(quarter, agency, level)
+    report = _report(quarter, agency, level, rule)
     if format == "pdf":
         from catalog.dashboard.pdf import html_to_pdf
         from catalog.dashboard.render import render_html
@@ -69,13 +81,14 @@ def kpi_cmd(
     quarter: Quarter = None,
     agency: Agency = None,
     level: Level = None,
+    rule: Rule = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Tóm tắt chỉ tiêu trên một màn hình / a one-screen KPI summary against the plan's targets."""
     from catalog.dashboard.charts import fmt_num, fmt_pct
     from catalog.dashboard.render import headline
 
-    report = _report(quarter, agency, level)
+    report = _report(quarter, agency, level, rule)
     h = headline(report)
     if as_json:
         print_json({"period": report["period"], **h})
@@ -115,5 +128,24 @@ def kpi_cmd(
         f"Cách ly trong kỳ: {q['count']} · OCR trung bình: {fmt_num(o['mean'], 3)} · "
         f"Toàn vẹn: {fixity}"
     )
+    plan = new_table(title="Chỉ tiêu khác của kế hoạch (giá trị / chỉ tiêu; tử số / mẫu số)")
+    for col in ("Cấp", "Hồ sơ giải quyết được số hóa", "Triển khai số hóa", "Chờ (phút/lượt)", "Hài lòng"):
+        plan.add_column(col)
+    res = {r["level"]: r for r in report["resolved"]["by_level"]}
+    roll = {r["level"]: r for r in report["rollout"]["by_level"]}
+    wait = {r["level"]: r for r in report["waiting"]["by_level"]}
+    sat = {r["level"]: r for r in report["satisfaction"]["by_level"]}
+    for lv, d in dig.items():
+        plan.add_row(
+            d["level_vi"],
+            vs(fmt_pct(res[lv]["rate"]), fmt_pct(res[lv]["target"]), res[lv]["met"])
+            + f" ({res[lv]['digitized']}/{res[lv]['resolved']})",
+            vs(fmt_pct(roll[lv]["rate"]), fmt_pct(roll[lv]["target"]), roll[lv]["met"])
+            + f" ({roll[lv]['running']}/{roll[lv]['offices']})",
+            vs(fmt_num(wait[lv]["value"]), fmt_num(wait[lv]["target"]), wait[lv]["met"]),
+            vs(fmt_pct(sat[lv]["value"]), fmt_pct(sat[lv]["target"]), sat[lv]["met"]),
+        )
+    out.print(plan)
+    out.print(f"Kỳ: {report['from']} – {report['to']} ({report['period_rule_vi']})")
     if not report["agencies"]:
         out.print("[yellow]Chưa khai báo cơ quan và mẫu số: sohoa targets agency … / sohoa targets set …[/]")

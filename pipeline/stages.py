@@ -265,7 +265,10 @@ def assign_codes(
     dossier = declared.dossier
     if dossier is None:
         day = today_in(cfg.timezone)
-        seq = catalog.next_sequence(f"dossier:{agency}", day.strftime("%Y%m%d"), limit=9999)
+        if cfg.invent_dossier_codes:
+            seq = catalog.next_sequence(f"dossier:{agency}", day.strftime("%Y%m%d"), limit=9999)
+        else:  # the one-stop system issues 0001 upwards: take from the top of the range, never a real code
+            seq = 10_000 - catalog.next_sequence(f"dossier-reserved:{agency}", day.strftime("%Y%m%d"), limit=999)
         dossier = templates.dossier_code(agency, day, seq)
     catalog.ensure_dossier(dossier, agency, declared.procedure, job.owner_id)
     ordinal = catalog.next_sequence(f"document:{dossier}")

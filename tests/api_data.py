@@ -96,6 +96,7 @@ KEY_SETS = {
     "search": "search",
     "dashboard": "dashboard",
     "all": "lookup,download,search,dashboard",
+    "reception": "reception",
 }
 
 

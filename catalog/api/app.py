@@ -338,9 +338,11 @@ def build_app(ctx: ApiContext) -> FastAPI:
     async def metrics() -> Response:
         return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    from catalog.api.dossiers import router as dossiers_router
     from catalog.api.routes import router
 
     app.include_router(router)
+    app.include_router(dossiers_router)
     _mount_docs(app)
 
     return app

@@ -67,10 +67,19 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def trend_levels(report: dict[str, Any]) -> list[str]:
+    """The levels that had figures in some quarter of the trend (a trend across 1 July 2025 shows the district
+    level up to its end), narrowed to the level filter."""
+    seen = {lv for t in report["trend"] for lv in t["digitization"]} | set(report.get("levels") or ())
+    return [
+        lv for lv in LEVELS if lv in seen and (not report["filters"].get("level") or lv == report["filters"]["level"])
+    ]
+
+
 def charts(report: dict[str, Any]) -> dict[str, Markup]:
     trend = report["trend"]
     labels = [t["period"] for t in trend]
-    levels = [lv for lv in LEVELS if not report["filters"].get("level") or lv == report["filters"]["level"]]
+    levels = trend_levels(report)
 
     def trend_series(key: str) -> list:
         return [
@@ -121,7 +130,12 @@ def charts(report: dict[str, Any]) -> dict[str, Markup]:
 def render_html(report: dict[str, Any], *, dashboard: dict[str, Any] | None = None) -> str:
     """The report page. ``dashboard`` (filters, choices, links) makes it the interactive dashboard."""
     return ENV.get_template("kpi.html").render(
-        r=report, h=headline(report), c=charts(report), dashboard=dashboard, title=_title(report)
+        r=report,
+        h=headline(report),
+        c=charts(report),
+        dashboard=dashboard,
+        title=_title(report),
+        TREND_LEVELS=trend_levels(report),
     )
 
 
@@ -139,7 +153,11 @@ def _title(report: dict[str, Any]) -> str:
 COLUMNS = ("section", "scope", "code", "name", "level", "metric", "value", "target", "met")
 SECTION_VI = {
     "digitization": "Tỷ lệ số hóa",
+    "resolved": "Hồ sơ giải quyết được số hóa",
     "reuse": "Tỷ lệ tái sử dụng",
+    "rollout": "Triển khai số hóa",
+    "waiting": "Thời gian chờ",
+    "satisfaction": "Mức độ hài lòng",
     "per_staff": "Hồ sơ/cán bộ",
     "review_backlog": "Tồn đọng kiểm tra",
     "ocr_confidence": "Độ tin cậy OCR",
@@ -159,7 +177,20 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     for sec, metrics in (
         ("digitization", (("rate", "rate"), ("digitized", None), ("on_paper", None))),
-        ("reuse", (("rate", "rate"), ("received", None), ("reused", None))),
+        ("resolved", (("rate", "rate"), ("digitized", None), ("resolved", None))),
+        (
+            "reuse",
+            (
+                ("rate", "rate"),
+                ("received", None),
+                ("reused", None),
+                ("papers_share", None),
+                ("papers_found", None),
+                ("papers_required", None),
+            ),
+        ),
+        ("waiting", (("value", "value"), ("count", None), ("total", None))),
+        ("satisfaction", (("value", "value"), ("count", None), ("total", None))),
         (
             "per_staff",
             (
@@ -186,6 +217,13 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                         r.get("target") if targeted else None,
                         r.get("met") if targeted else None,
                     )
+    for r in report["rollout"]["by_level"]:
+        name = LEVEL_VI.get(r["level"], r["level"])
+        add("rollout", "level", r["level"], name, r["level"], "rate", r["rate"], r["target"], r["met"])
+        add("rollout", "level", r["level"], name, r["level"], "running", r["running"])
+        add("rollout", "level", r["level"], name, r["level"], "offices", r["offices"])
+    for c in report["per_staff"].get("by_clerk", ()):
+        add("per_staff", "clerk", c["operator"], c["agency"], None, "pages", c["pages"])
     rb = report["review_backlog"]
     add("review_backlog", "all", None, None, None, "count", rb["count"])
     add("review_backlog", "all", None, None, None, "median_age_days", rb["median_age_days"])
@@ -260,6 +298,7 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     ws.append([_title(report)])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"Từ {report['from']} đến {report['to']}; lập lúc {report['generated_at']}"])
+    ws.append([f"Cách tính kỳ: {report.get('period_rule_vi', '')}"])
     ws.append([])
     for label, value, pct in (
         ("Tỷ lệ số hóa kết quả còn hiệu lực", h["digitization_rate"], True),
@@ -364,14 +403,26 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
             for r in ps["by_agency"]
         ],
     )
+    plan = []
+    for sec, label, num, den in (
+        ("resolved", "Hồ sơ giải quyết được số hóa, ký số, lưu trữ", "digitized", "resolved"),
+        ("rollout", "Cơ quan triển khai số hóa", "running", "offices"),
+        ("waiting", "Thời gian chờ (phút/lượt)", "total", "count"),
+        ("satisfaction", "Mức độ hài lòng", "total", "count"),
+    ):
+        for r in report[sec]["by_level"]:
+            value = r.get("rate", r.get("value"))
+            plan.append([label, r["level_vi"], r.get(num), r.get(den), value, r["target"], _met(r["met"])])
+    sheet("Chỉ tiêu khác", ["Chỉ tiêu", "Cấp", "Tử số", "Mẫu số", "Giá trị", "Chỉ tiêu", "Đạt"], plan)
+    levels = trend_levels(report)
     sheet(
         "Xu hướng",
-        ["Kỳ", *(f"Số hóa — {LEVEL_VI[lv]}" for lv in LEVELS), *(f"Tái sử dụng — {LEVEL_VI[lv]}" for lv in LEVELS)],
+        ["Kỳ", *(f"Số hóa — {LEVEL_VI[lv]}" for lv in levels), *(f"Tái sử dụng — {LEVEL_VI[lv]}" for lv in levels)],
         [
-            [t["period"], *(t["digitization"].get(lv) for lv in LEVELS), *(t["reuse"].get(lv) for lv in LEVELS)]
+            [t["period"], *(t["digitization"].get(lv) for lv in levels), *(t["reuse"].get(lv) for lv in levels)]
             for t in report["trend"]
         ],
-        pct_cols=tuple(range(2, 8)),
+        pct_cols=tuple(range(2, 2 + 2 * len(levels))),
     )
     sheet("Dữ liệu", list(COLUMNS), [[r[c] for c in COLUMNS] for r in rows(report)])
     buf = io.BytesIO()

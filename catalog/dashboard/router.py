@@ -43,6 +43,8 @@ from catalog.errors import CatalogError
 from catalog.kpi import (
     DEFAULT_TZ,
     LEVELS,
+    RULES,
+    Period,
     compute_report,
     current_period,
     load_targets,
@@ -300,9 +302,12 @@ def dashboard_router(
         return found
 
     def params(
-        catalog: Catalog, period: str | None, level: str | None, agency: str | None
+        catalog: Catalog, period: str | None, level: str | None, agency: str | None, rule: str | None = None
     ) -> tuple[Any, str | None, str | None]:
-        p = parse_period(period, timezone) if period else current_period(tz=timezone)
+        rule = rule or load_targets(targets_file).report_period
+        if rule not in RULES:
+            raise _Denied(400, f"Cách tính kỳ không hợp lệ: {rule}")
+        p = parse_period(period, timezone, rule) if period else current_period(tz=timezone, rule=rule)
         level = level or None
         if level and level not in LEVELS:
             raise _Denied(400, f"Cấp không hợp lệ: {level}")
@@ -333,25 +338,31 @@ def dashboard_router(
     @router.get("", response_class=HTMLResponse, summary="KPI dashboard (HTML)", dependencies=guarded)
     def dashboard(
         request: Request,
-        period: str | None = Query(None, max_length=7, description="2026Q4 or 2026"),
+        period: str | None = Query(None, max_length=7, description="2026Q4 or 2026 (2026Q4s: state period)"),
         level: str | None = Query(None, max_length=10),
         agency: str | None = Query(None, max_length=20),
+        rule: str | None = Query(None, max_length=10, description="calendar or state (default: the targets file)"),
     ) -> Response:
         catalog = get_catalog(request)
         csrf = _csrf_of(request)
         try:
             info, via = who(request, catalog)
-            p, level, agency = params(catalog, period, level, agency)
+            p, level, agency = params(catalog, period, level, agency, rule)
             report = report_for(catalog, p, level, agency)
         except _Denied as e:
             return denied(request, e)
         except CatalogError as e:
             return HTMLResponse(_page("Yêu cầu không hợp lệ", getattr(e, "vi", str(e))), status_code=400)
-        now = current_period(tz=timezone)
-        choices = [*(x.label for x in reversed(trend_periods(now, 8))), str(now.year), str(now.year - 1)]
+        now = current_period(tz=timezone, rule=p.rule)
+        choices = [
+            *(x.label for x in reversed(trend_periods(now, 8))),
+            *(Period(y, tz=timezone, rule=p.rule).label for y in (now.year, now.year - 1)),
+        ]
         if p.label not in choices:
             choices.insert(0, p.label)
-        query = urlencode({k: v for k, v in {"period": p.label, "level": level, "agency": agency}.items() if v})
+        query = urlencode(
+            {k: v for k, v in {"period": p.label, "level": level, "agency": agency, "rule": p.rule}.items() if v}
+        )
         page = render_html(
             report,
             dashboard={
@@ -375,12 +386,13 @@ def dashboard_router(
         period: str | None = Query(None, max_length=7),
         level: str | None = Query(None, max_length=10),
         agency: str | None = Query(None, max_length=20),
+        rule: str | None = Query(None, max_length=10),
         format: str = Query("html", pattern="^(html|csv|xlsx|json)$"),
     ) -> Response:
         catalog = get_catalog(request)
         try:
             who(request, catalog)
-            p, level, agency = params(catalog, period, level, agency)
+            p, level, agency = params(catalog, period, level, agency, rule)
             data = report_for(catalog, p, level, agency)
         except _Denied as e:
             return denied(request, e)

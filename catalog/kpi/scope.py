@@ -37,11 +37,45 @@ def infer_level(code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The agencies a figure covers: all, one level, or one agency."""
+    """The agencies a figure covers: all, one level, or one agency; ``levels``: the levels in force during the
+    period (three before 1 July 2025, two since — :class:`catalog.kpi.targets.LevelMap`)."""
 
     agencies: dict[str, AgencyInfo]
     level: str | None = None
     agency: str | None = None
+    levels: tuple[str, ...] = LEVELS
+
+    def for_period(self, levels: tuple[str, ...]) -> Scope:
+        return Scope(self.agencies, self.level, self.agency, levels)
+
+    def existing(self, first: date, last: date) -> list[str]:
+        """Codes of the agencies in scope that existed on some day of ``first``..``last`` (inclusive)."""
+        lo, hi = first.isoformat(), last.isoformat()
+        return [c for c, a in self.agencies.items() if self.includes(c) and a.exists_during(lo, hi)]
+
+    def successor(self, code: str, day: date) -> str:
+        """The agency that carries ``code``'s work on ``day``: itself while it exists, else its successor (the
+        ``merged_into`` chain), so a merged commune's history counts for the commune it became part of."""
+        seen = set()
+        iso = day.isoformat()
+        while code not in seen:
+            seen.add(code)
+            a = self.agencies.get(code)
+            if a is None or a.valid_to is None or a.valid_to >= iso or not a.merged_into:
+                return code
+            code = a.merged_into
+        return code
+
+    def predecessors(self, code: str) -> list[str]:
+        """Agencies merged into ``code`` (directly or through others)."""
+        out, todo = [], [code]
+        while todo:
+            c = todo.pop()
+            for a in self.agencies.values():
+                if a.merged_into == c and a.code not in out and a.code != code:
+                    out.append(a.code)
+                    todo.append(a.code)
+        return out
 
     def includes(self, code: str | None) -> bool:
         if code is None:
@@ -54,7 +88,12 @@ class Scope:
 
     def level_of(self, code: str) -> str:
         a = self.agencies.get(code)
-        return a.level if a else infer_level(code)
+        if a:
+            return a.level
+        level = infer_level(code)
+        # a level-2 code (000.00.YY.H42) names a district or a provincial department; with no district level
+        # in force (since 1 July 2025) an unregistered one can only be the province's
+        return "province" if level == "district" and "district" not in self.levels else level
 
     def name_of(self, code: str) -> str:
         a = self.agencies.get(code)
@@ -68,10 +107,16 @@ def make_scope(catalog: Catalog, level: str | None = None, agency: str | None = 
 
 
 def by_levels(
-    rows: list[dict], num: str, den: str, target: Callable[[str], float | None], scope: Scope
+    rows: list[dict],
+    num: str,
+    den: str,
+    target: Callable[[str], float | None],
+    scope: Scope,
+    direction: str = "min",
 ) -> list[dict[str, Any]]:
+    """Agency rows rolled up per level in force: the rate over the agencies that have a denominator."""
     out = []
-    for level in LEVELS:
+    for level in scope.levels:
         if scope.level and level != scope.level:
             continue
         sel = [r for r in rows if r["level"] == level]
@@ -85,10 +130,10 @@ def by_levels(
                 "level_vi": LEVEL_VI[level],
                 "agencies": len(sel),
                 num: sum(r[num] for r in sel),
-                den: d if counted or den == "received" else None,
+                den: d if counted or den in ("received", "resolved", "offices") else None,
                 "rate": rate,
                 "target": t,
-                "met": None if rate is None or t is None else rate >= t,
+                "met": None if rate is None or t is None else (rate <= t if direction == "max" else rate >= t),
             }
         )
     return out

@@ -36,18 +36,24 @@ def snapshot(catalog, periods, targets_file=None, now: datetime | None = None) -
     return JobReport("kpi", ok=True, summary=summary)
 
 
-def periods_for(now: datetime, tz: str) -> list:
+def periods_for(now: datetime, tz: str, rule: str = "calendar") -> list:
+    """The current period (and the previous one in the first days of a new one), by the reporting rule."""
     from catalog.kpi import current_period
 
-    cur = current_period(now, tz)
-    prev = current_period(now - timedelta(days=LATE_DAYS), tz)
+    cur = current_period(now, tz, rule)
+    prev = current_period(now - timedelta(days=LATE_DAYS), tz, rule)
     return [prev, cur] if prev != cur else [cur]
 
 
 @job("kpi", order=90)
 def kpi_job(deps: Deps) -> JobReport:
+    """Also brings the incremental KPI tables up to date (reuse checks folded into registered dossiers, issuing
+    authorities of new results): ``compute_report`` refreshes them first."""
+    from catalog.kpi import load_targets
+
     now = datetime.now(UTC)
-    return snapshot(deps.catalog, periods_for(now, deps.config.timezone), deps.config.kpi_targets, now)
+    rule = load_targets(deps.config.kpi_targets).report_period
+    return snapshot(deps.catalog, periods_for(now, deps.config.timezone, rule), deps.config.kpi_targets, now)
 
 
 @nightly_app.command("kpi")
@@ -70,7 +76,10 @@ def kpi_cmd(
         catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
         try:
             now = datetime.now(UTC)
-            periods = [parse_period(quarter, cfg.timezone)] if quarter else periods_for(now, cfg.timezone)
+            from catalog.kpi import load_targets
+
+            rule = load_targets(cfg.kpi_targets).report_period
+            periods = [parse_period(quarter, cfg.timezone, rule)] if quarter else periods_for(now, cfg.timezone, rule)
             report = snapshot(catalog, periods, cfg.kpi_targets, now)
         finally:
             catalog.close()

@@ -70,8 +70,8 @@ def test_logout_is_a_post_with_the_pages_token(client, catalog):
     assert login(client, key, follow_redirects=False).status_code == 303
     assert client.get("/dashboard/logout", follow_redirects=False).status_code == 405  # a link logs nobody out
     assert client.post("/dashboard/logout", follow_redirects=False).status_code == 403  # nor a foreign form
-    assert client.get("/dashboard?period=2026Q4").status_code == 200  # still logged in
-    page = client.get("/dashboard?period=2026Q4").text
+    assert client.get("/dashboard?period=2024Q4").status_code == 200  # still logged in
+    page = client.get("/dashboard?period=2024Q4").text
     token = re.search(r'class="logout".*?name="csrf" value="([^"]+)"', page).group(1)
     assert token == client.cookies.get(CSRF_COOKIE)
     r = client.post("/dashboard/logout", data={"csrf": token}, follow_redirects=False)
@@ -85,9 +85,9 @@ def test_every_answer_carries_security_headers(client, catalog):
     dashboard_pages = [
         client.get("/dashboard/login"),
         client.get("/dashboard", follow_redirects=False),
-        client.get("/dashboard?period=2026Q4", headers={"X-API-Key": key}),
-        client.get("/dashboard/report?period=2026Q4&format=json", headers={"X-API-Key": key}),
-        client.get("/dashboard?period=2026Q9", headers={"X-API-Key": key}),  # an error page too
+        client.get("/dashboard?period=2024Q4", headers={"X-API-Key": key}),
+        client.get("/dashboard/report?period=2024Q4&format=json", headers={"X-API-Key": key}),
+        client.get("/dashboard?period=2024Q9", headers={"X-API-Key": key}),  # an error page too
     ]
     for r in dashboard_pages:
         csp = r.headers["content-security-policy"]
@@ -102,12 +102,12 @@ def test_every_answer_carries_security_headers(client, catalog):
 def test_a_session_takes_from_the_keys_rate_limit(client, catalog):
     key = dashboard_key(catalog, rate=4)
     assert login(client, key, follow_redirects=False).status_code == 303
-    codes = [client.get("/dashboard?period=2026Q4").status_code for _ in range(6)]
+    codes = [client.get("/dashboard?period=2024Q4").status_code for _ in range(6)]
     assert codes[:4] == [200] * 4 and codes[4:] == [429, 429], codes
-    r = client.get("/dashboard?period=2026Q4")
+    r = client.get("/dashboard?period=2024Q4")
     assert int(r.headers["retry-after"]) >= 1
     # the key header draws on the same bucket: spent by the session, refused too
-    assert client.get("/dashboard?period=2026Q4", headers={"X-API-Key": key}).status_code == 429
+    assert client.get("/dashboard?period=2024Q4", headers={"X-API-Key": key}).status_code == 429
 
 
 def test_failed_logins_are_throttled_and_write_few_events(client, catalog):
@@ -131,10 +131,10 @@ def test_an_unknown_agency_filter_computes_nothing(client, catalog, monkeypatch)
     monkeypatch.setattr(dashboard_module, "compute_report", lambda *a, **k: calls.append(k) or real(*a, **k))
     for agency in ("000.99.99.H42", "x" * 20, "'; drop table", "000.00.16.H4"):
         for path in ("/dashboard", "/dashboard/report"):
-            r = client.get(path, params={"period": "2026Q4", "agency": agency}, headers={"X-API-Key": key})
+            r = client.get(path, params={"period": "2024Q4", "agency": agency}, headers={"X-API-Key": key})
             assert r.status_code == 400, (path, agency)
     assert calls == []
-    r = client.get("/dashboard", params={"period": "2026Q4", "agency": P}, headers={"X-API-Key": key})
+    r = client.get("/dashboard", params={"period": "2024Q4", "agency": P}, headers={"X-API-Key": key})
     assert r.status_code == 200 and len(calls) == 1
 
 
