@@ -4,6 +4,7 @@ Only migrations (``catalog/migrations/env.py``) and the schema test need all tab
 reads documents imports ``catalog.db`` alone and starts faster for it.
 """
 
+import catalog.accounts
 import catalog.apikeys
 import catalog.batches
 import catalog.db
@@ -13,6 +14,7 @@ import catalog.outbox
 import catalog.owner_keys
 import catalog.owners
 import catalog.paper_owners
+import catalog.quarantine_decisions
 import catalog.search
 import catalog.warehouse
 
