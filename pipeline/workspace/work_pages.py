@@ -62,7 +62,7 @@ def add_work_routes(router: APIRouter, ws: Workspace) -> None:
         catalog = ws.get_catalog(request)
         st = batch_db.batch_status(catalog, b.id)
         items = catalog.batch_items(b.id)
-        return ws.render(request, "batch.html", batch=b, status=st.as_json() if st else {}, items=items)
+        return ws.render(request, "batch.html", batch=b, summary=st.as_json() if st else {}, items=items)
 
     @router.get("/batches/{batch_id}/status.json")
     def batch_json(request: Request, batch_id: str) -> Response:
