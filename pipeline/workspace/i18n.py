@@ -112,6 +112,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "quarantined": ("Đã đưa vào cách ly", "Sent to quarantine"),
     "retried": ("Đã gửi xử lý lại", "Sent to be processed again"),
     "none": ("không có", "none"),
+    "statuses": ("Theo trạng thái", "By status"),
+    "batch.running": ("đang chạy", "running"),
+    "batch.done": ("xong", "done"),
+    "batch.interrupted": ("bị gián đoạn", "interrupted"),
 }
 
 STATUS_EN = {

@@ -20,8 +20,10 @@ from catalog.db import Document, utcnow
 from catalog.errors import CatalogError
 from catalog.types import FIELD_KEYS
 from pipeline.workspace.core import PREFIX, Denied, Workspace, agency_clause
+from pipeline.workspace.i18n import fmt_date
 from pipeline.workspace.page_images import PageImages
 
+DATE_FIELDS = ("date_of_birth", "issue_date", "valid_until")
 DOUBT_BELOW = 0.9
 """A field read with less confidence than this is marked doubtful on the screen (besides those the reasons name)."""
 
@@ -51,13 +53,16 @@ def field_rows(doc: dict[str, Any], doc_type: Any, typed: dict[str, str] | None 
         f = fields.get(k) or {}
         base = k.rpartition(".")[2]
         conf = f.get("confidence")
-        doubtful = bool(f.get("problem")) or (conf is not None and conf < DOUBT_BELOW) or k in reasons or not f
+        doubtful = bool(f.get("problem")) or (conf is not None and conf < DOUBT_BELOW) or k in reasons
+        value = f.get("value") or ""
+        if base in DATE_FIELDS and value:
+            value = fmt_date(value)  # shown and typed as dd/mm/yyyy
         rows.append(
             {
                 "key": k,
                 "base": base,
                 "role": k.rpartition(".")[0],
-                "value": (typed or {}).get(k, f.get("value") or ""),
+                "value": (typed or {}).get(k, value),
                 "confidence": conf,
                 "problem": f.get("problem"),
                 "second_read": bool(f.get("second_read")),
@@ -200,11 +205,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
         typed = {str(k)[2:]: str(v) for k, v in form.items() if str(k).startswith("f.")}
         new_type = str(form.get("type") or "").strip() or None
         current = d.fields or {}
-        changed = {
-            k: v
-            for k, v in typed.items()
-            if v.strip() != str((current.get(k) or {}).get("value") or "").strip() and (v.strip() or k in current)
-        }
+        changed = {k: v for k, v in typed.items() if _differs(k, v, (current.get(k) or {}).get("value"))}
         type_change = new_type if new_type and new_type != d.type_code else None
         try:
             if changed or type_change:
@@ -240,6 +241,23 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
             msg = str(e) if ws.lang(request) == "en" else getattr(e, "vi", str(e))
             return review_page(request, account, d.key, error=msg, status=422)
         return RedirectResponse(f"{PREFIX}/review/next?after={d.key}&ok=quarantined", status_code=303)
+
+
+def _differs(key: str, typed: str, stored: Any) -> bool:
+    """Whether the clerk changed a field: what was typed, in the form the catalog stores it (a date typed as
+    dd/mm/yyyy, a name in capitals …), against the stored value. A value the catalog would refuse is a change
+    (``correct`` then says what is wrong); an empty box for a field never read is none."""
+    from catalog.review import normalize_field
+
+    typed, stored = typed.strip(), str(stored or "").strip()
+    if not typed:
+        return bool(stored)
+    if typed == stored:
+        return False
+    try:
+        return normalize_field(key, typed) != stored
+    except CatalogError:
+        return True
 
 
 REASON_CODES = (

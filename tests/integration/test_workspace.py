@@ -131,6 +131,7 @@ def test_review_correct_accept_history_outbox_and_lookup(ws):
     login(client, "reviewer.a")
     page = client.get(f"/workspace/review/{keys['mine']}")
     assert page.status_code == 200 and 'class="field doubtful" data-field="full_name"' in page.text
+    assert 'value="01/02/2003"' in page.text
     assert "autofocus" in page.text and GOOD_ID not in page.text.split("<h2>")[-1]  # masked in the history
     png = client.get(f"/workspace/review/{keys['mine']}/page/1")
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
@@ -139,9 +140,10 @@ def test_review_correct_accept_history_outbox_and_lookup(ws):
     form = {
         "csrf": token,
         "f.full_name": "Nguyễn Thị Mỹ",
-        "f.date_of_birth": "2003-02-01",
+        "f.date_of_birth": "01/02/2003",  # dates are shown (and typed) as dd/mm/yyyy
         "f.id_number": GOOD_ID,
-        "f.issue_date": "2003-03-01",
+        "f.issue_date": "01/03/2003",
+        "f.issuer": "",
         "type": "GKS",
         "action": "accept",
     }
@@ -154,10 +156,10 @@ def test_review_correct_accept_history_outbox_and_lookup(ws):
         d.status == "archived" and d.reviewed_by == "reviewer.a" and d.fields["full_name"]["value"] == "Nguyễn Thị Mỹ"
     )
     corrected = events(catalog, "review_corrected")[-1]
-    assert corrected.actor == "reviewer.a" and corrected.detail["changes"]["fields.full_name"] == {
-        "from": "Nguyễn Thị My",
-        "to": "Nguyễn Thị Mỹ",
-    }
+    changes = corrected.detail["changes"]
+    assert corrected.actor == "reviewer.a"
+    assert changes["fields.full_name"] == {"from": "Nguyễn Thị My", "to": "Nguyễn Thị Mỹ"}
+    assert not any("date" in k or "issuer" in k for k in changes)  # the dates typed as shown are no change
     with catalog.session() as s:
         assert s.scalar(select(Outbox).where(Outbox.doc_key == keys["mine"], Outbox.reason == "review_accepted"))
     hist = client.get(f"/workspace/review/{keys['mine']}")
@@ -220,3 +222,21 @@ def test_search_without_accents_and_audited_document(ws):
     assert ("access.owner_documents", "HS-2026-2", "workspace") in audited
     assert ("access.document", "HS-2026-3", "workspace") in audited
     assert ("access.download", "HS-2026-3", "workspace") in audited
+
+
+def test_batches_live_figures_and_english(ws):
+    client, catalog, keys = ws
+    login(client, "clerk.a")
+    page = client.get("/workspace/batches")
+    assert page.status_code == 200 and "B-ws-1" in page.text and "B-ws-3" not in page.text  # own office only
+    data = client.get("/workspace/batches.json").json()["batches"]
+    assert {b["batch_id"] for b in data} == {"B-ws-1", "B-ws-2"}
+    assert client.get("/workspace/batches/B-ws-3").status_code == 403
+    one = client.get("/workspace/batches/B-ws-1/status.json").json()
+    assert one["item_rows"][0]["status"] == "needs_review" and one["pages"] == 1
+    assert "cần kiểm tra" in client.get("/workspace/batches/B-ws-1").text
+    client.get("/workspace/lang/en?next=/workspace/batches")
+    english = client.get("/workspace/batches/B-ws-1")
+    assert 'lang="en"' in english.text and "needs review" in english.text and "Log out" in english.text
+    assert client.get("/workspace/static/review.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/workspace/static/..%2Fcore.py").status_code == 404

@@ -5,6 +5,7 @@ const STATUS_VI = {
   needs_review: "cần kiểm tra", quarantined: "cách ly", duplicate: "trùng", failed: "lỗi tạm thời",
   elsewhere: "đang xử lý ở lượt khác",
 };
+const BATCH_VI = { running: "đang chạy", done: "xong", interrupted: "bị gián đoạn" };
 const en = document.documentElement.lang === "en";
 const statusName = (s) => (en ? s.replace("_", " ") : STATUS_VI[s] || s);
 const reasonText = (r) => { const i = r.indexOf(" / "); return i < 0 ? r : (en ? r.slice(i + 3) : r.slice(0, i)); };
@@ -15,7 +16,7 @@ function set(row, col, text) {
 }
 
 function fillBatch(row, b) {
-  set(row, "state", b.state);
+  set(row, "state", en ? b.state : BATCH_VI[b.state] || b.state);
   set(row, "done", b.done);
   set(row, "items", b.items);
   set(row, "pages", b.pages);
