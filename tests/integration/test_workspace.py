@@ -225,7 +225,7 @@ def test_search_without_accents_and_audited_document(ws):
 
 
 def test_batches_live_figures_and_english(ws):
-    client, catalog, keys = ws
+    client, _catalog, _keys = ws
     login(client, "clerk.a")
     page = client.get("/workspace/batches")
     assert page.status_code == 200 and "B-ws-1" in page.text and "B-ws-3" not in page.text  # own office only
