@@ -68,6 +68,11 @@ def create_app(
     from pipeline.workspace.retry import Retrier
     from pipeline.workspace.router import install_workspace
 
+    oidc = None
+    if cfg.workspace.oidc_issuer:  # the province's single sign-on, beside passwords
+        from pipeline.workspace.oidc import OidcClient
+
+        oidc = OidcClient.from_config(cfg.workspace)
     install_workspace(
         app,
         Workspace(
@@ -77,6 +82,8 @@ def create_app(
             templates_cfg=cfg.templates,
             quarantine_dir=cfg.quarantine_dir,
             retry=Retrier(cfg),
+            oidc=oidc,
+            session_hours=cfg.workspace.session_hours,
             secret=workspace_secret,
         ),
     )
