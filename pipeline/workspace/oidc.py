@@ -161,7 +161,9 @@ def add_oidc_routes(router: APIRouter, ws: Workspace) -> None:
         try:
             url, flow = client.start(callback_url(request))
         except (httpx.HTTPError, ValueError, KeyError) as e:
-            raise Denied(502, f"Không kết nối được hệ thống đăng nhập một lần: {e}", f"single sign-on unreachable: {e}")
+            raise Denied(
+                502, f"Không kết nối được hệ thống đăng nhập một lần: {e}", f"single sign-on unreachable: {e}"
+            ) from e
         resp = RedirectResponse(url, status_code=303)
         resp.set_cookie(
             FLOW_COOKIE,
@@ -190,7 +192,9 @@ def add_oidc_routes(router: APIRouter, ws: Workspace) -> None:
         try:
             claims = client.finish(callback_url(request), code, flow)
         except Exception as e:  # a bad token, a provider that went away: no session, say why
-            raise Denied(401, f"Không xác minh được đăng nhập một lần: {type(e).__name__}", f"SSO not verified: {e}")
+            raise Denied(
+                401, f"Không xác minh được đăng nhập một lần: {type(e).__name__}", f"SSO not verified: {e}"
+            ) from e
         catalog = ws.get_catalog(request)
         account = by_oidc_subject(catalog, str(claims["sub"]))
         if account is None:
