@@ -17,7 +17,6 @@ from catalog.apikeys import create_key
 from catalog.db import Catalog
 from pipeline.config import AppConfig
 from pipeline.web import create_app
-from tests.fixtures_dashboard import LiveServer
 from tests.workspace_data import GOOD_ID, OFFICE, OTHER, PASSWORD, add_accounts, add_waiting
 
 pytest_plugins = ["tests.fixtures_dashboard"]
@@ -52,6 +51,8 @@ def active_id(driver) -> str:
 def test_review_by_keyboard_search_and_roles(chrome, artifacts: Path, tmp_path: Path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
+    from tests.fixtures_dashboard import LiveServer
 
     cfg = AppConfig(home=tmp_path / "home")
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
@@ -159,6 +160,7 @@ def test_retry_a_quarantined_item_after_its_file_was_fixed(chrome, artifacts: Pa
     from selenium.webdriver.common.by import By
 
     from catalog.accounts import add_account
+    from tests.fixtures_dashboard import LiveServer
     from tests.integration.helpers import run_inprocess
 
     inbox = tmp_path / "inbox"
@@ -191,6 +193,11 @@ def test_retry_a_quarantined_item_after_its_file_was_fixed(chrome, artifacts: Pa
         wait_for(lambda: d.find_elements(By.CSS_SELECTOR, f'tr[data-batch="{batch_id}"]'))
         d.save_screenshot(str(artifacts / "workspace-batches.png"))
         app.state.workspace.retry.join(60)
-    assert catalog.get_batch(batch_id) is not None
+    item = catalog.batch_items(batch_id)[0]
+    doc = catalog.get(item.doc_key)
+    assert doc is not None and doc.status in ("archived", "needs_review")
+    # the pipeline kept where each field was read, for the review screen to mark it on the page
+    boxed = {k: f["boxes"] for k, f in doc.fields.items() if f.get("boxes")}
+    assert boxed and all(b[0] == 1 and 0 <= b[1] < 1 and 0 <= b[2] < 1 for boxes in boxed.values() for b in boxes)
     retried = [e for e in catalog.events(action="quarantine_retry") if e.batch_id == batch_id]
     assert retried and retried[0].actor == "super.h42"
