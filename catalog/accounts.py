@@ -50,6 +50,8 @@ class Account(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cli_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # ``sohoa user login``
+    cli_token_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,7 @@ def disable_account(catalog: Catalog, name: str, *, by: str) -> AccountInfo:
             raise NotFound(f"no account {name}", f"không có tài khoản {name}")
         a.disabled_at = a.disabled_at or utcnow()
         a.generation += 1
+        a.cli_token_hash = a.cli_token_expires = None
         s.add(Event(actor=by[:100], agency=a.agency, action="account_disabled", detail={"account": a.name}))
         s.flush()
         return _info(a)
@@ -259,6 +262,7 @@ def reset_password(catalog: Catalog, name: str, *, by: str, password: str | None
         a.locked_until = None
         a.disabled_at = None
         a.generation += 1
+        a.cli_token_hash = a.cli_token_expires = None
         s.add(Event(actor=by[:100], agency=a.agency, action="account_reset", detail={"account": a.name}))
         s.flush()
         return _info(a), password
@@ -338,3 +342,49 @@ def record_login(catalog: Catalog, account: AccountInfo, via: str) -> None:
     with catalog.session() as s:
         s.execute(update(Account).where(Account.name == account.name).values(last_login_at=utcnow()))
         s.add(Event(actor=account.name, agency=account.agency, action="login", detail={"via": via}))
+
+
+CLI_SESSION_HOURS = 10
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def cli_login(catalog: Catalog, name: str, password: str, hours: float = CLI_SESSION_HOURS) -> tuple[AccountInfo, str]:
+    """Log in on the command line: the password is checked as in the workspace (lock-out included) and a random
+    token is made; only its SHA-256 is stored, the token goes to the clerk's session file."""
+    account = authenticate(catalog, name, password)
+    token = secrets.token_urlsafe(32)
+    with catalog.session() as s:
+        s.execute(
+            update(Account)
+            .where(Account.name == account.name)
+            .values(cli_token_hash=_token_hash(token), cli_token_expires=utcnow() + timedelta(hours=hours))
+        )
+        s.add(Event(actor=account.name, agency=account.agency, action="login", detail={"via": "cli"}))
+    return account, token
+
+
+def cli_session(catalog: Catalog, token: str) -> AccountInfo | None:
+    """The account a command-line session token stands for, while it is unexpired and the account enabled (a reset
+    or a disable ends it: both clear the token)."""
+    with catalog.session() as s:
+        a = s.scalar(select(Account).where(Account.cli_token_hash == _token_hash(token)))
+        if a is None or a.disabled_at is not None:
+            return None
+        expires = _aware(a.cli_token_expires)
+        if expires is None or expires < utcnow():
+            return None
+        return _info(a)
+
+
+def cli_logout(catalog: Catalog, token: str) -> None:
+    with catalog.session() as s:
+        s.execute(
+            update(Account)
+            .where(Account.cli_token_hash == _token_hash(token))
+            .values(cli_token_hash=None, cli_token_expires=None)
+        )

@@ -150,3 +150,57 @@ def reset(
     if shown:
         out.print("Mật khẩu tạm / temporary password:")
         out.print(shown, markup=False, highlight=False)
+
+
+@user_app.command("login")
+@guarded
+def login(
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập / login name")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ stdin / read the password from stdin")
+    ] = False,
+) -> None:
+    """Đăng nhập dòng lệnh: tài khoản là người thực hiện mọi lệnh / log in: the account is every command's operator."""
+    from catalog.accounts import cli_login
+    from pipeline.cli_session import save_token, session_file
+
+    password = _read_password(True) if password_stdin else typer.prompt("Mật khẩu / password", hide_input=True)
+    cfg, catalog = _catalog()
+    try:
+        account, token = cli_login(catalog, name, password or "")
+    finally:
+        catalog.close()
+    save_token(cfg, token)
+    out.print(
+        f"Đã đăng nhập / logged in: [bold]{account.name}[/] ({account.role}, {account.agency}) → {session_file()}"
+    )
+
+
+@user_app.command("logout")
+@guarded
+def logout() -> None:
+    """Đăng xuất dòng lệnh / log out of the command line."""
+    from catalog.accounts import cli_logout
+    from pipeline.cli_session import forget_token
+
+    cfg, catalog = _catalog()
+    try:
+        token = forget_token(cfg)
+        if token:
+            cli_logout(catalog, token)
+    finally:
+        catalog.close()
+    out.print("Đã đăng xuất / logged out" if token else "Chưa đăng nhập / not logged in")
+
+
+@user_app.command("whoami")
+@guarded
+def whoami(as_json: AsJson = False) -> None:
+    """Tài khoản đang đăng nhập / the account logged in."""
+    from pipeline.cli_session import logged_in
+
+    account = logged_in(cli_config())
+    if as_json:
+        print_json(account.as_dict() if account else None)
+        return
+    out.print(f"{account.name} ({account.role}, {account.agency})" if account else "Chưa đăng nhập / not logged in")

@@ -29,9 +29,10 @@ from tests.integration.helpers import cli, cli_json
 pytest_plugins = ["tests.fixtures_review"]
 
 
-def cli_stdin(home: Path, stdin: str, *args: str) -> subprocess.CompletedProcess:
+def cli_stdin(home: Path, stdin: str, *args: str, session: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env["SOHOA_HOME"] = str(home)
+    env["SOHOA_SESSION_FILE"] = str(session or home / "session.json")
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
     )
@@ -92,3 +93,41 @@ def test_lock_out_and_sessions(review_catalog: Catalog):
     assert session_account(c, "hoa.pt", a.generation) is None  # a reset ends the sessions made before it
     with pytest.raises(InvalidCode):
         add_account(c, "kim", role="clerk", agency="H42", password="mot-mat-khau-dai", created_by="t")
+
+
+def test_cli_login_makes_the_account_the_operator(tmp_path: Path):
+    home = tmp_path / "home"
+    session = tmp_path / "cfg" / "session.json"
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return cli_stdin(home, stdin, *args, session=session)
+
+    assert (
+        run("user", "add", "lan.nt", "--role", "supervisor", "--password-stdin", stdin="mat-khau-rat-dai\n").returncode
+        == 0
+    )
+    assert run("user", "login", "lan.nt", "--password-stdin", stdin="sai-mat-khau-roi\n").returncode != 0
+    assert not session.exists()
+    p = run("user", "login", "lan.nt", "--password-stdin", stdin="mat-khau-rat-dai\n")
+    assert p.returncode == 0, p.stderr
+    assert oct(session.stat().st_mode & 0o777) == "0o600" and "lan.nt" not in session.read_text()
+    assert json.loads(run("user", "whoami", "--json").stdout)["name"] == "lan.nt"
+    # the account is the operator of what the command line does; another name is refused
+    made = run("apikey", "create", "--agency", "000.00.16.H42", "--json")
+    assert made.returncode == 0, made.stderr
+    listed = json.loads(run("apikey", "list", "--json").stdout)
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    try:
+        from catalog.apikeys import ApiKey
+
+        with catalog.session() as s:
+            assert s.get(ApiKey, listed[0]["id"]).created_by == "lan.nt"
+    finally:
+        catalog.close()
+    refused = run("apikey", "create", "--agency", "000.00.16.H42", "--operator", "someone-else")
+    assert refused.returncode != 0 and "lan.nt" in refused.stderr
+    # a reset ends the command line's session too
+    assert run("user", "reset", "lan.nt", "--operator", "lan.nt").returncode == 0
+    assert json.loads(run("user", "whoami", "--json").stdout) is None
+    assert run("apikey", "create", "--agency", "000.00.16.H42", "--operator", "someone-else").returncode == 0
+    assert run("user", "logout").returncode == 0

@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.Column("disabled_at", TS, nullable=True),
         sa.Column("last_login_at", TS, nullable=True),
+        sa.Column("cli_token_hash", sa.String(64), nullable=True, unique=True),
+        sa.Column("cli_token_expires", TS, nullable=True),
     )
     op.create_index("ix_accounts_agency", "accounts", ["agency"])
     op.create_table(
