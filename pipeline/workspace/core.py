@@ -83,7 +83,7 @@ class Workspace:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def __post_init__(self) -> None:
-        env_secret = os.environ.get("SOHOA_WORKSPACE_SECRET") or os.environ.get("SOHOA_DASHBOARD_SECRET")
+        env_secret = os.environ.get("SOHOA_WORKSPACE_SECRET")
         key = self.secret or (env_secret.encode() if env_secret else secrets.token_bytes(32))
         self.signer = SessionSigner(key, int(self.session_hours * 3600))
         self.env = Environment(

@@ -240,3 +240,42 @@ def test_batches_live_figures_and_english(ws):
     assert 'lang="en"' in english.text and "needs review" in english.text and "Log out" in english.text
     assert client.get("/workspace/static/review.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/workspace/static/..%2Fcore.py").status_code == 404
+
+
+def test_open_redirect_markup_and_forged_cookies(ws):
+    client, catalog, keys = ws
+    token = csrf_token(client)
+    for evil in ("//evil.example/x", "https://evil.example", "/workspace\\..\\evil", "/dashboard"):
+        r = client.post(
+            "/workspace/login",
+            data={"name": "reviewer.a", "password": PASSWORD, "csrf": token, "next": evil},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/workspace", evil
+        client.cookies.clear()
+        token = csrf_token(client)
+    r = client.get("/workspace/lang/en?next=//evil.example", follow_redirects=False)
+    assert r.headers["location"] == "/workspace"
+    # a forged, an unsigned and an oversized session cookie are no session
+    for value in ("reviewer.a:1", "eyJrIjoicmV2aWV3ZXIuYToxIn0.forged", "x." * 600):
+        client.cookies.clear()
+        client.cookies.set(COOKIE, value, path="/workspace")
+        assert client.get("/workspace/review", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    login(client, "reviewer.a")
+    # markup typed into a field and a quarantine reason is shown as text, never run
+    token = csrf_token(client, f"/workspace/review/{keys['mine']}")
+    client.post(
+        f"/workspace/review/{keys['mine']}",
+        data={"csrf": token, "f.issuer": "<script>alert(1)</script>", "action": "save"},
+    )
+    page = client.get(f"/workspace/review/{keys['mine']}")
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    client.post(
+        f"/workspace/review/{keys['mine2']}/quarantine", data={"csrf": token, "reason": '<img src=x onerror="x()">'}
+    )
+    q = client.get("/workspace/quarantine").text
+    assert "<img src=x" not in q and "&lt;img src=x" in q
+    # a document of another office is not found through the search or the document page either
+    other = catalog.get(keys["other"]).doc_code
+    assert client.get(f"/workspace/doc/{other}?purpose=x").status_code == 403
