@@ -93,7 +93,7 @@ def add_search_routes(router: APIRouter, ws: Workspace) -> None:
                                 "owner": mask_id(owner) if owner else "",
                                 "issue_date": issued,
                                 "status": status,
-                                "snippet": snip,
+                                "snippet": mask_snippet(snip),
                             }
                         )
                 write_audit(request, audit.SEARCH, account, purpose=purpose, result=f"{len(results)} documents")
@@ -193,6 +193,17 @@ def add_search_routes(router: APIRouter, ws: Workspace) -> None:
             raise Denied(400, getattr(e, "vi", str(e)), str(e)) from None
         keys = [k for k in list_keys(catalog, include_revoked=True) if account.sees_agency(k.agency)]
         return ws.render(request, "keys.html", keys=keys, new_key=plaintext, new_info=info)
+
+
+_DIGITS = re.compile(r"\d{6,}")
+
+
+def mask_snippet(text: str) -> str:
+    """A line of OCR text for a list: ID numbers masked, and so is a long run of digits cut by the snippet's edge
+    (``03720301…`` would give most of a number away)."""
+    from pipeline.errors import mask_ids
+
+    return _DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), mask_ids(text))
 
 
 def _documents_by_code(catalog, code: str) -> list[tuple]:

@@ -208,6 +208,7 @@ def test_search_without_accents_and_audited_document(ws):
     assert r.status_code == 422
     r = client.post("/workspace/search", data={"csrf": token, "q": "nguyen thi my", "purpose": "HS-2026-1"})
     assert r.status_code == 200 and "261121-0001" in r.text and GOOD_ID not in r.text  # masked in the list
+    assert GOOD_ID[:7] not in r.text  # nor in the line of text shown with the hit, cut or whole
     r = client.post("/workspace/search", data={"csrf": token, "q": "le thi hoa", "purpose": "HS-2026-1"})
     assert "261121-0003" not in r.text  # another office's paper
     r = client.post("/workspace/search", data={"csrf": token, "q": GOOD_ID, "purpose": "HS-2026-2"})
