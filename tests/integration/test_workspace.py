@@ -104,6 +104,11 @@ def test_role_matrix(ws):
     q = client.get("/workspace/review")
     assert q.status_code == 200 and "261121-0001" in q.text and "261121-0003" not in q.text  # own office only
     assert client.get(f"/workspace/review?office={OTHER}").status_code == 403
+    # the queue's filters: reason, type, age (on both backends: the reasons are a JSON list)
+    assert 'id="queue-total">2 ' in client.get("/workspace/review?reason=field_uncertain").text
+    assert 'id="queue-total">0 ' in client.get("/workspace/review?reason=owner_missing").text
+    assert 'id="queue-total">2 ' in client.get("/workspace/review?type=GKS").text
+    assert 'id="queue-total">0 ' in client.get("/workspace/review?age=1").text
     assert client.get(f"/workspace/review/{keys['mine']}").status_code == 403  # reviewing needs a reviewer
     assert client.get("/workspace/keys").status_code == 403
     token = csrf_token(client, "/workspace/review")
