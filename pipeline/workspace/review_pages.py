@@ -123,6 +123,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
         from catalog.review import next_in_queue
 
         account = ws.require(request, "reviewer")
+        ok = ok if ok in ("accepted", "saved", "quarantined") else None
         key = next_in_queue(catalog_of(request), agencies=agency_clause(account, Document.agency), after=after)
         if key is None:
             return RedirectResponse(f"{PREFIX}/review" + (f"?ok={ok}" if ok else ""), status_code=303)
@@ -178,7 +179,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
     @router.get("/review/{key}")
     def review_doc(request: Request, key: str, ok: str | None = Query(None, max_length=20)) -> Response:
         account = ws.require(request, "reviewer")
-        return review_page(request, account, key, ok=ok)
+        return review_page(request, account, key, ok=ok if ok in ("accepted", "saved", "quarantined") else None)
 
     @router.get("/review/{key}/page/{n}")
     def page_image(request: Request, key: str, n: int) -> Response:
