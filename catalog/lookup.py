@@ -14,14 +14,16 @@ exist) or ``missing``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, select, union_all
+from sqlalchemy import TextClause, bindparam, select, text
 
+from catalog import lookup_sql
 from catalog.codes import validate_owner_id, validate_procedure_code
 from catalog.db import Catalog, Document
 from catalog.errors import InvalidCode, NotFound
@@ -198,6 +200,21 @@ def with_national(ans: ReuseAnswer, remote: list[dict] | None, message: str | No
     return replace(ans, papers=out, national=NationalPart("ok", papers=len(papers), reusable=gained))
 
 
+@functools.cache
+def _owned_stmt(dialect: str, types: bool) -> TextClause:
+    return text(lookup_sql.owned_sql(dialect, types=types))
+
+
+def owned_rows(catalog: Catalog, owner: str, types: Sequence[str] | None = None) -> list[Any]:
+    """The visible documents of an owner (``catalog.lookup_sql``), of the given types or all."""
+    dialect = catalog.dialect
+    if types is None:
+        return catalog.read(_owned_stmt(dialect, False), {"owner": owner})
+    return catalog.read(
+        _owned_stmt(dialect, True), {"owner": owner, "types": lookup_sql.types_param(dialect, list(types))}
+    )
+
+
 _COLS = (
     Document.doc_code,
     Document.type_code,
@@ -209,34 +226,6 @@ _COLS = (
     Document.agency,
     Document.paper_code,
 )
-
-
-def _owned(types: bool) -> Any:
-    """The visible documents of an owner: those filed under them, then those they own with others (a spouse's
-    marriage certificate, a land-use certificate held jointly), each with the owner's role on it."""
-    mine = and_(DocumentOwner.doc_key == Document.key, DocumentOwner.owner_id == Document.owner_id)
-    primary = (
-        select(*_COLS, DocumentOwner.role)
-        .outerjoin(DocumentOwner, mine)
-        .where(Document.owner_id == bindparam("owner"), Document.status.in_(VISIBLE))
-    )
-    shared = (
-        select(*_COLS, DocumentOwner.role)
-        .join(DocumentOwner, DocumentOwner.doc_key == Document.key)
-        .where(
-            DocumentOwner.owner_id == bindparam("owner"),
-            Document.owner_id.is_distinct_from(bindparam("owner")),
-            Document.status.in_(VISIBLE),
-        )
-    )
-    if types:
-        primary = primary.where(Document.type_code.in_(bindparam("types", expanding=True)))
-        shared = shared.where(Document.type_code.in_(bindparam("types", expanding=True)))
-    return union_all(primary, shared)
-
-
-_BY_OWNER_TYPES = _owned(types=True)
-_BY_OWNER = _owned(types=False)
 
 
 def iso_utc(t: datetime | None) -> str | None:
@@ -254,7 +243,7 @@ def _paper(row) -> Paper:
         issue_date=row[3],
         valid_until=row[4],
         signature="signed" if row[5] is not None else "unsigned",
-        signed_at=row[5],
+        signed_at=lookup_sql.timestamp(row[5]),
         status=row[6],
         agency=row[7],
         paper_code=row[8],
@@ -332,7 +321,15 @@ def reuse_check(
     owner = validate_owner_id(owner_id)
     wanted = required_types(doc_types, procedure_code, type_codes)
     day = (on_date or today()).isoformat()
-    rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [c for c, _ in wanted]})
+    rows = owned_rows(catalog, owner, [c for c, _ in wanted])
+    return answer(owner, wanted, rows, day, procedure_code)
+
+
+def answer(
+    owner: str, wanted: list[tuple[str, str]], rows: Sequence[Sequence[Any]], day: str, procedure_code: str | None
+) -> ReuseAnswer:
+    """The reuse answer from the owner's rows (``catalog.lookup_sql.COLUMNS``): shared by ``reuse_check`` and the
+    API's hot path, which reads the same rows on the driver directly."""
     by_type: dict[str, list[Paper]] = {}
     for r in rows:
         by_type.setdefault(r[1], []).append(_paper(r))
@@ -356,9 +353,9 @@ def owner_documents(
     owner = validate_owner_id(owner_id)
     if type_code:
         required_types(doc_types, None, [type_code])  # unknown type → InvalidCode
-        rows = catalog.read(_BY_OWNER_TYPES, {"owner": owner, "types": [type_code]})
+        rows = owned_rows(catalog, owner, [type_code])
     else:
-        rows = catalog.read(_BY_OWNER, {"owner": owner})
+        rows = owned_rows(catalog, owner)
     papers = [_paper(r) for r in rows]
     if valid_on is not None:
         papers = [p for p in papers if p.valid_on(valid_on.isoformat())]

@@ -17,6 +17,11 @@ Two phases per backend:
 
 Each request asks about a random seeded owner (90 %) or an unknown but valid ID (10 %) for a random
 procedure from the catalogue. Every request also writes its audit row, as in production.
+
+Each phase runs ``--runs`` times (default 3); the median and the range [min–max] of every figure are printed:
+requests/s, p50 and p99, the server's CPU per request (all its processes, from /proc), PostgreSQL's CPU per
+request, and the load generator's own CPU as a share of one core (near 1.0, the client sets the pace and the
+figures say nothing about the server). ``--py-spy DIR`` records each run's server as a flame graph.
 """
 
 from __future__ import annotations
@@ -266,7 +271,15 @@ def make_key(url: str) -> str:
 
 
 @contextlib.contextmanager
-def server(url: str, home: Path, port: int, workers: int, access_log: bool, extra_env: dict | None = None):
+def server(
+    url: str,
+    home: Path,
+    port: int,
+    workers: int,
+    access_log: bool,
+    extra_env: dict | None = None,
+    code: Path = ROOT,
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env.update(SOHOA_CATALOG_URL=url, SOHOA_HOME=str(home), SOHOA_API__KEY_CACHE_SECONDS="60", **(extra_env or {}))
     cmd = [
@@ -286,7 +299,7 @@ def server(url: str, home: Path, port: int, workers: int, access_log: bool, extr
     ]
     if not access_log:
         cmd.append("--no-access-log")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=code, env=env)  # ``python -m`` imports the code of its working folder first
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -379,7 +392,9 @@ async def _drive(port, key, bodies, concurrency, duration, rate, warmup):
 
 def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, warmup, q):
     bodies = _bodies(n_owners, procedures, 20_000, seed=42)
+    cpu0 = time.process_time()
     lat, errors, elapsed, warm = asyncio.run(_drive(port, key, bodies, concurrency, duration, rate, warmup))
+    client_cpu = time.process_time() - cpu0
     lat.sort()
 
     def pct(p: float) -> float:
@@ -396,6 +411,9 @@ def _load_process(port, key, n_owners, procedures, concurrency, duration, rate, 
             "p95_ms": pct(0.95),
             "p99_ms": pct(0.99),
             "max_ms": round(lat[-1] * 1000, 2) if lat else None,
+            # the load generator's own CPU (warm-up included) as a share of one core over the phase: near 1.0
+            # the client, not the server, sets the pace
+            "client_core_share": round(client_cpu / (elapsed + warmup), 2),
         }
     )
 
@@ -449,9 +467,12 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         if args.text:
             result["search"] = result_search
         for workers in args.workers:
-            port = free_port()
-            with server(url, tmp / "home", port, workers, args.access_log) as proc:
-                result[f"workers={workers}"] = _phases(backend, workers, proc, port, key, args)
+            for label, code in [("", ROOT)] + ([("baseline ", args.baseline_dir)] if args.baseline_dir else []):
+                port = free_port()
+                with server(url, tmp / "home", port, workers, args.access_log, code=code) as proc:
+                    result[f"{label}workers={workers}"] = _phases(f"{label}{backend}", workers, proc, port, key, args)
+            if args.baseline_dir:
+                _print_ratios(backend, workers, result[f"workers={workers}"], result[f"baseline workers={workers}"])
         return result
     finally:
         if drop:
@@ -462,18 +483,119 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict
     out = {}
     phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
     for phase, rate in phases:
-        cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
-        r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
-        # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
-        cpu, db = proc_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
-        served = max(1, r["requests"] + r.get("warmup_requests", 0))
-        r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 2)
-        if backend == "postgresql" and db > 0:
-            r["db_cpu_ms_per_req"] = round(db * 1000 / served, 2)
-        out[phase] = r
-        offered = f" (offered {rate:.0f} req/s)" if rate else ""
-        print(f"[{backend}] {workers}w {phase:<6} {_fmt(r)}{offered}", flush=True)
+        runs = []
+        for run in range(args.runs):
+            spy = _py_spy(proc.pid, args, f"{backend}-{workers}w-{phase}-{run + 1}") if args.py_spy else None
+            cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
+            r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
+            # the server's own CPU per request (warm-up included in both): the figure least hurt by a busy machine
+            cpu, db = proc_cpu_seconds(proc.pid) - cpu0, postgres_cpu_seconds() - db0
+            if spy is not None:
+                spy.wait()
+            served = max(1, r["requests"] + r.get("warmup_requests", 0))
+            r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 3)
+            if backend == "postgresql" and db > 0:
+                r["db_cpu_ms_per_req"] = round(db * 1000 / served, 3)
+            runs.append(r)
+            offered = f" (offered {rate:.0f} req/s)" if rate else ""
+            print(f"[{backend}] {workers}w {phase:<6} run {run + 1}: {_fmt(r)}{offered}", flush=True)
+        summary = _summary(runs)
+        out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
+        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
     return out
+
+
+SUMMARY_KEYS = (
+    "rps",
+    "p50_ms",
+    "p99_ms",
+    "server_cpu_ms_per_req",
+    "db_cpu_ms_per_req",
+    "client_core_share",
+    "errors",
+)
+
+
+def _summary(runs: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """(median, min, max) of each figure over the runs."""
+    import statistics
+
+    out = {}
+    for k in SUMMARY_KEYS:
+        values = [r[k] for r in runs if k in r]
+        if values:
+            out[k] = (statistics.median(values), min(values), max(values))
+    return out
+
+
+def _fmt_summary(s: dict) -> str:
+    names = {
+        "rps": "req/s",
+        "p50_ms": "p50 ms",
+        "p99_ms": "p99 ms",
+        "server_cpu_ms_per_req": "server CPU ms/req",
+        "db_cpu_ms_per_req": "PostgreSQL CPU ms/req",
+        "client_core_share": "client core share",
+        "errors": "errors",
+    }
+    return "  ".join(f"{names[k]} {m:g} [{lo:g}–{hi:g}]" for k, (m, lo, hi) in s.items())
+
+
+def _py_spy(pid: int, args, name: str):
+    """py-spy recording the server (and its workers) over one run, as a flame graph beside ``--py-spy``."""
+    out = Path(args.py_spy) / f"{name}.svg"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--rate",
+            "100",
+            "--output",
+            str(out),
+            "--duration",
+            str(int(args.duration + args.warmup + 1)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _print_ratios(backend: str, workers: int, new: dict, old: dict) -> None:
+    """This code against the baseline, measured in the same run on the same catalog: medians' ratios."""
+    for phase in new:
+        if phase not in old:
+            continue
+        n, o = new[phase]["median"], old[phase]["median"]
+        parts = [
+            f"{name} {n[k] / o[k]:.2f}×"
+            for k, name in (("server_cpu_ms_per_req", "server CPU/req"), ("rps", "req/s"), ("p99_ms", "p99"))
+            if o.get(k)
+        ]
+        print(
+            f"[{backend}] {workers}w {phase:<6} this code / baseline {BASELINE_REV[0]}: " + "  ".join(parts), flush=True
+        )
+
+
+BASELINE_REV: list[str | None] = [None]
+
+
+@contextlib.contextmanager
+def baseline_checkout(rev: str | None, tmp: Path):
+    """A checkout of ``rev`` (``--baseline``) beside this one, served from the same virtualenv."""
+    if not rev:
+        yield None
+        return
+    where = tmp / "baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev], check=True)
+    BASELINE_REV[0] = rev
+    try:
+        yield where
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False)
 
 
 def _fmt(r: dict) -> str:
@@ -481,6 +603,7 @@ def _fmt(r: dict) -> str:
         f"{r['rps']:>7.1f} req/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
         f"server CPU {r['server_cpu_ms_per_req']:.2f} ms/req  "
         + (f"PostgreSQL CPU {r['db_cpu_ms_per_req']:.2f} ms/req  " if "db_cpu_ms_per_req" in r else "")
+        + f"client {r['client_core_share']:.2f} core  "
         + f"({r['requests']} requests, {r['errors']} errors{' ' + str(r['error_sample']) if r['errors'] else ''})"
     )
 
@@ -499,6 +622,13 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rate", type=float, default=500.0, help="offered load of the paced phase; 0 = skip it")
     ap.add_argument("--skip-max", action="store_true", help="only the paced phase")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also serve the same catalog with the code of git revision REV and print this code's ratios to it",
+    )
+    ap.add_argument("--runs", type=int, default=3, help="runs of each phase; medians and ranges are printed")
+    ap.add_argument("--py-spy", metavar="DIR", help="record each run's server with py-spy (flame graphs in DIR)")
     ap.add_argument("--workers", default="1", help="uvicorn worker processes; a list (1,2) runs each on the same data")
     ap.add_argument("--access-log", action="store_true", help="keep uvicorn's (masked) access log on")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
@@ -518,7 +648,10 @@ def main() -> None:
         flush=True,
     )
     results = []
-    with tempfile.TemporaryDirectory(prefix="sohoa-bench-api-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="sohoa-bench-api-") as tmp,
+        baseline_checkout(args.baseline, Path(tmp)) as args.baseline_dir,
+    ):
         for b in backends:
             results.append(run_backend(b, args, Path(tmp)))
     if args.json:

@@ -29,6 +29,8 @@ from sqlalchemy.exc import OperationalError
 
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
+from catalog.api.readers import open_reader
+from catalog.api.reuse import ReuseCheckFastPath
 from catalog.audit import AuditWriter
 from catalog.db import Catalog
 from catalog.errors import CatalogError
@@ -126,6 +128,9 @@ class ApiContext:
     national: NationalLookup | None = None
     """Asked by reuse checks for the papers the province lacks; None: local answers only."""
     audit: Any = None  # catalog.audit.AuditWriter
+    papers: Any = None
+    """The hot path's reader of an owner's papers (``catalog.api.readers``), open while the application runs;
+    None: reads go through ``Catalog.read`` in a worker thread."""
     owns_catalog: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     _db_limiter: Any = None
@@ -244,7 +249,17 @@ def build_app(ctx: ApiContext) -> FastAPI:
         ctx._db_limiter = None  # made again in this event loop on first use
         if ctx.audit.closed:  # started again after a shutdown (tests, reloads)
             ctx.audit = AuditWriter(ctx.catalog)
-        yield
+        # one reader per running application; a second lifespan of the same application (a test client
+        # starting its own loop) leaves the first one's in place and reads through the catalog
+        reader = None
+        if ctx.papers is None:
+            reader = ctx.papers = await open_reader(ctx.catalog.url, ctx.catalog.dialect, ctx.catalog.read_pool_size)
+        try:
+            yield
+        finally:
+            if reader is not None:
+                ctx.papers = None
+                await reader.close()
         ctx.audit.close()
         if ctx.national is not None:
             await ctx.national.aclose()
@@ -265,6 +280,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         ),
     )
     app.state.ctx = ctx
+    app.add_middleware(ReuseCheckFastPath, ctx=ctx)  # inside the metrics: counted and given security headers
     app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
     install_access_log_masking()
 

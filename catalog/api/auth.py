@@ -99,12 +99,11 @@ class RateLimiter:
             return (1.0 - b.tokens) * 60.0 / rate
 
 
-async def _record_denied(ctx, request: Request, info: KeyInfo, scope: str) -> None:
+async def _record_denied(ctx, info: KeyInfo, scope: str, owner: str | None, purpose: str | None) -> None:
     """A known key reaching for a person's papers outside its scope is worth a row in that person's trail."""
     from catalog import audit
     from catalog.codes import is_enterprise_code, is_personal_id
 
-    owner = request.path_params.get("owner_id")
     if not owner or not (is_personal_id(owner) or is_enterprise_code(owner)):
         return
     row = audit.access_row(
@@ -112,12 +111,60 @@ async def _record_denied(ctx, request: Request, info: KeyInfo, scope: str) -> No
         actor=f"key:{info.id}",
         agency=info.agency,
         owner_id=owner,
-        purpose=request.headers.get("X-Purpose"),
+        purpose=purpose,
         result=f"403 scope '{scope}' missing",
         via="api",
         client=info.client,
     )
     await ctx.audit.write_async(row)
+
+
+async def authorize(
+    ctx, api_key: str | None, scope: str, *, owner: str | None = None, purpose: str | None = None
+) -> KeyInfo:
+    """The key's ``KeyInfo`` when it is active, holds ``scope`` and is within its rate; else ``ApiError`` (401,
+    403 — recorded in ``owner``'s trail when the request names one — or 429). Used by ``require_scope`` and by
+    the reuse check's hot path (``catalog.api.reuse``)."""
+    if not api_key:
+        raise ApiError(
+            401,
+            "missing_api_key",
+            f"send an API key in the {API_KEY_HEADER} header",
+            f"thiếu khóa API trong tiêu đề {API_KEY_HEADER}",
+            {"WWW-Authenticate": API_KEY_HEADER},
+        )
+    digest = hash_key(api_key)
+    found, info = ctx.keys.get(digest)
+    if not found:
+        info = await run_in_threadpool(authenticate, ctx.catalog, api_key)
+        ctx.keys.put(digest, info)
+    if info is None:
+        raise ApiError(
+            401,
+            "invalid_api_key",
+            "the API key is unknown or revoked",
+            "khóa API không đúng hoặc đã bị thu hồi",
+            {"WWW-Authenticate": API_KEY_HEADER},
+        )
+    if scope not in info.scopes:
+        await _record_denied(ctx, info, scope, owner, purpose)
+        raise ApiError(
+            403,
+            "scope_denied",
+            f"this API key may not use '{scope}'",
+            f"khóa API này không có quyền '{scope}'",
+        )
+    wait = ctx.limiter.take(info.id, info.rate_per_minute)
+    if wait > 0:
+        ctx.metrics.rate_limited.inc()
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many requests for this API key; slow down",
+            "quá nhiều yêu cầu với khóa API này; vui lòng giảm tần suất",
+            {"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    return info
 
 
 def require_scope(scope: str) -> Callable:
@@ -128,47 +175,14 @@ def require_scope(scope: str) -> Callable:
     async def dependency(request: Request, api_key: str | None = Security(api_key_header)) -> KeyInfo:
         from catalog.api.app import get_context
 
-        ctx = get_context(request)
-        if not api_key:
-            raise ApiError(
-                401,
-                "missing_api_key",
-                f"send an API key in the {API_KEY_HEADER} header",
-                f"thiếu khóa API trong tiêu đề {API_KEY_HEADER}",
-                {"WWW-Authenticate": API_KEY_HEADER},
-            )
-        digest = hash_key(api_key)
-        found, info = ctx.keys.get(digest)
-        if not found:
-            info = await run_in_threadpool(authenticate, ctx.catalog, api_key)
-            ctx.keys.put(digest, info)
-        if info is None:
-            raise ApiError(
-                401,
-                "invalid_api_key",
-                "the API key is unknown or revoked",
-                "khóa API không đúng hoặc đã bị thu hồi",
-                {"WWW-Authenticate": API_KEY_HEADER},
-            )
+        info = await authorize(
+            get_context(request),
+            api_key,
+            scope,
+            owner=request.path_params.get("owner_id"),
+            purpose=request.headers.get("X-Purpose"),
+        )
         request.state.key = info
-        if scope not in info.scopes:
-            await _record_denied(ctx, request, info, scope)
-            raise ApiError(
-                403,
-                "scope_denied",
-                f"this API key may not use '{scope}'",
-                f"khóa API này không có quyền '{scope}'",
-            )
-        wait = ctx.limiter.take(info.id, info.rate_per_minute)
-        if wait > 0:
-            ctx.metrics.rate_limited.inc()
-            raise ApiError(
-                429,
-                "rate_limited",
-                "too many requests for this API key; slow down",
-                "quá nhiều yêu cầu với khóa API này; vui lòng giảm tần suất",
-                {"Retry-After": str(max(1, math.ceil(wait)))},
-            )
         return info
 
     dependency.__name__ = f"require_scope_{scope}"

@@ -1,5 +1,8 @@
 """The ``/v1`` routes: each handler checks its key's scope, runs ``catalog.lookup`` / ``catalog.search`` in the
-thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once."""
+thread pool (one hop), awaits the audit row of every answer about a person, and returns JSON built once.
+
+The reuse check is answered by ``catalog.api.reuse`` (its hot path runs in front of this router); its route
+here documents it in the OpenAPI schema and calls the same ``reuse.answer``."""
 
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog import audit, lookup
 from catalog import search as fts
+from catalog.api import reuse
 from catalog.api.auth import ApiError, require_scope
 from catalog.apikeys import KeyInfo
-from catalog.errors import CatalogError, InvalidCode, NotFound
+from catalog.errors import CatalogError
 
 router = APIRouter(prefix="/v1")
 
@@ -188,25 +192,8 @@ async def _call(ctx, fn, *args, **kwargs):
         raise _fail(e) from None
 
 
-def _check_purpose(ctx, purpose: str | None) -> None:
-    """With ``api.require_purpose``, a request about a person must say why (Decree 13/2023 on personal data)."""
-    if ctx.config.require_purpose and not audit.clean_purpose(purpose):
-        raise ApiError(
-            400,
-            "purpose_required",
-            "say why you look: send the X-Purpose header (e.g. the dossier code)",
-            "cần nêu mục đích tra cứu trong tiêu đề X-Purpose (ví dụ mã hồ sơ)",
-        )
-
-
-def _fail(e: CatalogError) -> ApiError:
-    if isinstance(e, InvalidCode):
-        return ApiError(400, e.reason_code, str(e), e.vi)
-    if isinstance(e, NotFound):
-        return ApiError(404, e.reason_code, str(e), e.vi)
-    if getattr(e, "retryable", False):
-        return ApiError(503, e.reason_code, "catalog temporarily unavailable", "cơ sở dữ liệu tạm thời không sẵn sàng")
-    return ApiError(500, e.reason_code, "internal error", "lỗi hệ thống")
+_check_purpose = reuse.check_purpose
+_fail = reuse.api_error
 
 
 async def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: str | None, result: str, **kw) -> None:
@@ -230,33 +217,11 @@ async def _audit(ctx, key: KeyInfo, action: str, *, owner: str | None, purpose: 
 async def reuse_check(
     body: ReuseCheckIn, request: Request, purpose: Purpose = None, key: KeyInfo = _scope("lookup")
 ) -> Response:
-    """Which papers a procedure needs does the state already hold for this owner, valid and signed?"""
-    ctx = _ctx(request)
-    _check_purpose(ctx, purpose)
-    ans = await _call(
-        ctx,
-        lookup.reuse_check,
-        ctx.catalog,
-        ctx.doc_types,
-        body.owner_id,
-        procedure_code=body.procedure_code,
-        type_codes=body.required_types,
-        on_date=body.on_date or lookup.today(ctx.timezone),
-    )
-    if ctx.national is not None and (missing := ans.open_types()):
-        remote, message = await ctx.national.lookup(ans.owner_id, missing)
-        ans = lookup.with_national(ans, remote, message)
-    await _audit(
-        ctx,
-        key,
-        audit.REUSE_CHECK,
-        owner=ans.owner_id,
-        purpose=purpose,
-        result=f"{ans.reusable}/{ans.required} reusable",
-        extra=audit.reuse_detail(ans),
-    )
-    ctx.metrics.reuse_share.observe(ans.reuse_share)
-    return _json(ans.as_dict())
+    """Which papers a procedure needs does the state already hold for this owner, valid and signed?
+
+    Served by ``catalog.api.reuse.ReuseCheckFastPath`` in front of the router; this route documents it and
+    answers where the application runs without that middleware."""
+    return Response(await reuse.answer(_ctx(request), key, body, purpose), media_type="application/json")
 
 
 @router.get("/owners/{owner_id}/documents", response_model=OwnerDocumentsOut, responses=ERRORS, tags=["lookup"])

@@ -1,0 +1,138 @@
+"""The reuse check's hot path (``catalog.api.reuse``) answers exactly as FastAPI's route does, reads the same
+rows on the driver as SQLAlchemy reads, and survives a database that drops its connections."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi.testclient import TestClient
+
+from catalog import lookup, lookup_sql
+from catalog.api.readers import open_reader
+from catalog.api.reuse import ReuseCheckFastPath
+from catalog.status import Status
+from tests.api_data import CITIZEN, ENTERPRISE, NOBODY, ON, OTHER_CITIZEN, make_api
+
+pytest_plugins = ["tests.fixtures_api"]
+
+CASES = [
+    ("lookup", {"owner_id": CITIZEN, "procedure_code": "1.000894", "on_date": ON}, {"X-Purpose": "HS-1"}),
+    ("lookup", {"owner_id": CITIZEN, "required_types": ["GKS", "CCCD", "GXNTTHN"], "on_date": ON}, {}),
+    ("lookup", {"owner_id": CITIZEN, "required_types": ["GKS"], "on_date": "1995-01-01"}, {}),
+    ("lookup", {"owner_id": ENTERPRISE, "required_types": ["GCNDKDN"], "on_date": ON}, {}),
+    ("lookup", {"owner_id": NOBODY, "required_types": ["GKS", "CCCD"], "on_date": ON}, {}),
+    ("lookup", {"owner_id": OTHER_CITIZEN, "required_types": ["GKS"], "on_date": ON}, {}),
+    ("lookup", {"owner_id": "03709601458X", "required_types": ["GKS"]}, {}),  # not an ID: 400
+    ("lookup", {"owner_id": CITIZEN, "procedure_code": "1.999999"}, {}),  # unknown procedure: 404
+    ("lookup", {"owner_id": CITIZEN}, {}),  # neither procedure nor types: 400
+    ("lookup", {"owner_id": CITIZEN, "required_types": ["GKS"], "extra": 1}, {}),  # 422
+    ("lookup", {"owner_id": CITIZEN, "required_types": ["NOPE"]}, {}),  # unknown type: 400
+    ("lookup", {"required_types": ["GKS"]}, {}),  # owner missing: 422
+    ("lookup", {"owner_id": CITIZEN, "required_types": ["GKS"], "on_date": "22/11/2026"}, {}),  # 422
+    ("search", {"owner_id": CITIZEN, "required_types": ["GKS"]}, {}),  # scope: 403
+    (None, {"owner_id": CITIZEN, "required_types": ["GKS"]}, {}),  # no key: 401
+    ("bogus", {"owner_id": CITIZEN, "required_types": ["GKS"]}, {}),  # unknown key: 401
+]
+
+
+def _ask(api, client: TestClient, who, body, extra) -> tuple[int, dict]:
+    headers = dict(extra)
+    if who == "bogus":
+        headers["X-API-Key"] = "sohoa_nope"
+    elif who is not None:
+        headers.update(api.h(who))
+    r = client.post("/v1/reuse-check", json=body, headers=headers)
+    return r.status_code, r.json()
+
+
+def test_the_hot_path_answers_as_the_route_does(catalog_url, tmp_path):
+    api = make_api(catalog_url, tmp_path / "a")
+    served: list[str] = []
+    with api.client:  # the application's lifespan: the hot path reads on the driver
+        ctx = api.client.app.state.ctx
+        assert ctx.papers is not None
+        owned = ctx.papers.owned
+
+        async def counting(owner, types):
+            served.append(owner)
+            return await owned(owner, types)
+
+        ctx.papers.owned = counting
+        fast = [_ask(api, api.client, *case) for case in CASES]
+    assert len(served) == 6  # every valid request read through the driver, none of the refused ones
+
+    app = api.client.app  # the same application without the hot path: FastAPI's route, reads in a thread
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not ReuseCheckFastPath]
+    app.middleware_stack = None
+    with TestClient(app) as plain:
+        ctx = app.state.ctx
+        reader, ctx.papers = ctx.papers, None  # and reads through Catalog.read in a worker thread
+        slow = [_ask(api, plain, *case) for case in CASES]
+        ctx.papers = reader
+    for case, a, b in zip(CASES, fast, slow, strict=True):
+        assert a == b, case
+    assert [s for s, _ in fast] == [200] * 6 + [400, 404, 400, 422, 400, 422, 422, 403, 401, 401]
+    assert fast[0][1]["reusable"] >= 1 and fast[0][1]["papers"][0]["document"]["signed_at"].endswith("+00:00")
+    api.catalog.close()
+
+
+def test_answers_are_counted_by_route_and_carry_the_security_headers(api):
+    r = api.client.post("/v1/reuse-check", json={"owner_id": CITIZEN, "required_types": ["GKS"]}, headers=api.h())
+    assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    metrics = api.client.get("/metrics").text
+    assert 'sohoa_api_requests_total{method="POST",route="/v1/reuse-check",status="200"} 1.0' in metrics
+
+
+def test_a_body_too_large_is_refused(api):
+    body = b'{"owner_id": "' + b"1" * 70_000 + b'"}'
+    r = api.client.post("/v1/reuse-check", content=body, headers={**api.h(), "Content-Type": "application/json"})
+    assert r.status_code in (413, 422) and r.json()["error"]
+
+
+def test_the_driver_reads_the_rows_sqlalchemy_reads(catalog_url, tmp_path):
+    api = make_api(catalog_url, tmp_path)
+    owners = [CITIZEN, OTHER_CITIZEN, ENTERPRISE, NOBODY]
+    types = ["GKS", "CCCD", "GXNTTHN", "GCNDKDN"]
+
+    def norm(rows):
+        return sorted((*r[:5], lookup_sql.timestamp(r[5]), *r[6:]) for r in rows)
+
+    async def driver():
+        reader = await open_reader(api.catalog.url, api.catalog.dialect, 2)
+        try:
+            return [await reader.owned(o, types) for o in owners]
+        finally:
+            await reader.close()
+
+    got = asyncio.run(driver())
+    want = [lookup.owned_rows(api.catalog, o, types) for o in owners]
+    assert [norm(g) for g in got] == [norm(w) for w in want]
+    assert sum(len(w) for w in want) >= 5
+    assert set(lookup_sql.VISIBLE) == {str(s) for s in lookup.VISIBLE} == {Status.ARCHIVED, Status.NEEDS_REVIEW}
+    api.catalog.close()
+
+
+def test_postgres_reader_survives_dropped_connections(postgres_url, tmp_path):
+    import psycopg
+
+    api = make_api(postgres_url, tmp_path)
+    conninfo = api.catalog.url.replace("postgresql+psycopg://", "postgresql://")
+
+    async def scenario():
+        reader = await open_reader(api.catalog.url, "postgresql", 2)
+        try:
+            first = await reader.owned(CITIZEN, ["GKS"])
+            with psycopg.connect(conninfo, autocommit=True) as admin:  # the server drops every other session
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            again = await reader.owned(CITIZEN, ["GKS"])  # a new connection, tried once more: no 503
+            return first, again
+        finally:
+            await reader.close()
+
+    first, again = asyncio.run(scenario())
+    assert first and sorted(first) == sorted(again)
+    api.catalog.close()
