@@ -28,6 +28,11 @@ demo: setup
 	  echo; echo "Bảng theo dõi / KPI dashboard: chạy / run  $(BIN)/sohoa serve  rồi mở / then open"; \
 	  echo "  http://127.0.0.1:8700/dashboard   khóa đăng nhập / login key: $$key"; \
 	  echo "  báo cáo quý / quarterly report: $(BIN)/sohoa report --format xlsx|html|csv|json --out FILE"; \
+	  pw=$$( { $(BIN)/sohoa user reset demo.reviewer --json 2>/dev/null \
+	    || $(BIN)/sohoa user add demo.reviewer --role reviewer --display-name "Cán bộ kiểm tra demo" --json; } \
+	    | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["password"])'); \
+	  echo; echo "Màn hình làm việc (duyệt, lô, cách ly, tra cứu) / clerk's workspace: sau khi / after  $(BIN)/sohoa serve"; \
+	  echo "  http://127.0.0.1:8700/workspace   tài khoản / login: demo.reviewer   mật khẩu / password: $$pw"; \
 	  echo; $(BIN)/sohoa kpi || status=2; \
 	  test $$status -le 1
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, and_, cast, func, or_, select, update
 
 from catalog.codes import CodeTemplates, mask_id, parse_personal_id, validate_enterprise_code, validate_owner_id
 from catalog.dates import parse_date
-from catalog.db import Catalog, Document, Event, utcnow
+from catalog.db import BatchItem, Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
 from catalog.fields import extract_fields
 from catalog.labels import default_vocabulary
@@ -45,33 +45,116 @@ class QueueItem:
     batch_id: str | None
     input: str
     created_at: Any
+    agency: str | None = None
 
 
-def queue(
-    catalog: Catalog, *, limit: int = 50, type_code: str | None = None, batch_id: str | None = None
-) -> list[QueueItem]:
-    """Documents waiting for review, oldest first."""
-    q = select(Document).where(Document.status == Status.NEEDS_REVIEW).order_by(Document.created_at, Document.key)
+_QUEUE_COLS = (
+    Document.key,
+    Document.doc_code,
+    Document.type_code,
+    Document.type_confidence,
+    Document.owner_id,
+    Document.review_reasons,
+    Document.batch_id,
+    Document.input,
+    Document.created_at,
+    Document.agency,
+)
+
+
+def _queue_filter(
+    q: Any,
+    *,
+    type_code: str | None,
+    batch_id: str | None,
+    agencies: Any,
+    reason: str | None,
+    before: datetime | None,
+) -> Any:
+    q = q.where(Document.status == Status.NEEDS_REVIEW)
     if type_code:
         q = q.where(Document.type_code == type_code)
     if batch_id:
         q = q.where(Document.batch_id == batch_id)
+    if agencies is not None:  # a condition on Document.agency (the offices an account sees)
+        q = q.where(agencies)
+    if reason:  # a reason's code, e.g. "low_confidence" (the reasons are a JSON list of strings)
+        q = q.where(cast(Document.review_reasons, String).like(f"%{reason.replace('%', '')}%"))
+    if before is not None:
+        q = q.where(Document.created_at < before)
+    return q
+
+
+def queue(
+    catalog: Catalog,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    type_code: str | None = None,
+    batch_id: str | None = None,
+    agencies: Any = None,
+    reason: str | None = None,
+    before: datetime | None = None,
+) -> list[QueueItem]:
+    """Documents waiting for review, oldest first; ``agencies`` a condition on ``Document.agency``, ``reason`` a
+    word of the reasons, ``before`` only documents catalogued before that time (older ones)."""
+    q = _queue_filter(
+        select(*_QUEUE_COLS), type_code=type_code, batch_id=batch_id, agencies=agencies, reason=reason, before=before
+    )
+    q = q.order_by(Document.created_at, Document.key).limit(limit).offset(offset)
     with catalog.session() as s:
-        docs = list(s.scalars(q.limit(limit)))
-    return [
-        QueueItem(
-            d.key,
-            d.doc_code,
-            d.type_code,
-            d.type_confidence,
-            d.owner_id,
-            list(d.review_reasons or []),
-            d.batch_id,
-            d.input,
-            d.created_at,
-        )
-        for d in docs
-    ]
+        rows = s.execute(q).all()
+    return [QueueItem(r[0], r[1], r[2], r[3], r[4], list(r[5] or []), r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def queue_size(
+    catalog: Catalog,
+    *,
+    type_code: str | None = None,
+    batch_id: str | None = None,
+    agencies: Any = None,
+    reason: str | None = None,
+    before: datetime | None = None,
+) -> int:
+    q = _queue_filter(
+        select(func.count()).select_from(Document),
+        type_code=type_code,
+        batch_id=batch_id,
+        agencies=agencies,
+        reason=reason,
+        before=before,
+    )
+    with catalog.session() as s:
+        return int(s.scalar(q) or 0)
+
+
+def next_in_queue(catalog: Catalog, *, agencies: Any = None, after: str | None = None) -> str | None:
+    """The key of the oldest document waiting for review other than ``after`` (the one just decided or skipped):
+    the next one after it in the queue's order, else the first."""
+    base = _queue_filter(
+        select(Document.key, Document.created_at),
+        type_code=None,
+        batch_id=None,
+        agencies=agencies,
+        reason=None,
+        before=None,
+    ).order_by(Document.created_at, Document.key)
+    with catalog.session() as s:
+        if after:
+            cur = s.execute(select(Document.created_at).where(Document.key == after)).first()
+            if cur is not None:
+                row = s.execute(
+                    base.where(
+                        or_(
+                            Document.created_at > cur[0],
+                            and_(Document.created_at == cur[0], Document.key > after),
+                        )
+                    ).limit(1)
+                ).first()
+                if row is not None:
+                    return row[0]
+        row = s.execute(base.where(Document.key != (after or "")).limit(1)).first()
+    return row[0] if row is not None else None
 
 
 def find(catalog: Catalog, ref: str) -> Document:
@@ -343,3 +426,39 @@ def accept(
 def review_events(catalog: Catalog, ref: str) -> list[Event]:
     d = find(catalog, ref)
     return [e for e in catalog.events(doc_key=d.key) if e.action.startswith("review_")]
+
+
+def send_to_quarantine(
+    catalog: Catalog, ref: str, operator: str, reason: str, *, agency: str | None = None
+) -> Document:
+    """Take a document out of the review queue as unusable (a wrong paper, an unreadable scan, a page missing):
+    it is quarantined with the clerk's reason, its batch item too; its stored bytes stay where they are, and a
+    run over the corrected input takes it up again."""
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise InvalidCode("say why the document goes to quarantine", "cần ghi lý do cách ly")
+    d = find(catalog, ref)
+    if d.status != Status.NEEDS_REVIEW:
+        raise ReviewError(
+            f"{d.doc_code or d.key} is {d.status}, not waiting for review",
+            f"{d.doc_code or d.key} đang ở trạng thái {d.status}, không chờ duyệt",
+        )
+    text = f"{reason} / sent to quarantine in review"
+    catalog.update_document(d.key, status=Status.QUARANTINED, reason_code="review_rejected", reason=text)
+    with catalog.session() as s:
+        s.execute(
+            update(BatchItem)
+            .where(BatchItem.doc_key == d.key, BatchItem.status == Status.NEEDS_REVIEW)
+            .values(status=Status.QUARANTINED, reason_code="review_rejected", reason=text)
+        )
+    catalog.record_event(
+        "review_quarantined",
+        operator,
+        agency=agency,
+        doc_key=d.key,
+        doc_code=d.doc_code,
+        owner_id=d.owner_id,
+        batch_id=d.batch_id,
+        detail={"reason": reason},
+    )
+    return find(catalog, d.key)

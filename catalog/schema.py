@@ -4,6 +4,7 @@ Only migrations (``catalog/migrations/env.py``) and the schema test need all tab
 reads documents imports ``catalog.db`` alone and starts faster for it.
 """
 
+import catalog.accounts
 import catalog.apikeys
 import catalog.authority
 import catalog.batches
@@ -15,6 +16,7 @@ import catalog.outbox
 import catalog.owner_keys
 import catalog.owners
 import catalog.paper_owners
+import catalog.quarantine_decisions
 import catalog.registered
 import catalog.search
 import catalog.service_figures

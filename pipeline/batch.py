@@ -286,15 +286,28 @@ def wait_for(
 
 
 def retry_batch(
-    deps_or_catalog: Deps | Catalog, batch_id: str, queue: Sender | None = None, *, include_open: bool = False
+    deps_or_catalog: Deps | Catalog,
+    batch_id: str,
+    queue: Sender | None = None,
+    *,
+    include_open: bool = False,
+    item_ids: Sequence[int] | None = None,
+    actor: str = "system",
 ) -> list[int]:
     """Send the failed items of a batch again (and, with ``include_open``, those still pending: their message
     may have been lost). Their dead letters are removed first. Without a broker (``queue`` None) they are
-    processed here and now by the in-process executor. Returns the item ids retried."""
+    processed here and now by the in-process executor. Returns the item ids retried.
+
+    With ``item_ids``, only those items, and quarantined ones among them too: a clerk fixed their input (the
+    workspace's "retry after a fix"); the run reads the input folder again."""
     catalog = deps_or_catalog if isinstance(deps_or_catalog, Catalog) else deps_or_catalog.catalog
     require_status(catalog, batch_id)
     statuses: Sequence[str] = (Status.FAILED, *OPEN_ITEM_STATUSES) if include_open else (Status.FAILED,)
-    items = batches.failed_items(catalog, batch_id, tuple(statuses))
+    if item_ids is not None:
+        statuses = (*statuses, Status.QUARANTINED)
+    items = batches.failed_items(
+        catalog, batch_id, tuple(statuses), ids=tuple(item_ids) if item_ids is not None else None
+    )
     if not items:
         return []
     if queue is not None:
@@ -304,7 +317,9 @@ def retry_batch(
     for it in items:
         batches.finish_item(catalog, it.id, status=Status.PENDING)
     batches.reopen_batch(catalog, batch_id)
-    catalog.record_event("batch_retry", "system", batch_id=batch_id, detail={"items": len(items)})
+    catalog.record_event(
+        "batch_retry", actor, batch_id=batch_id, detail={"items": len(items), "item_ids": [it.id for it in items]}
+    )
     if queue is not None:
         for it in items:
             queue.enqueue_item(batch_id, it.id, int((it.plan or {}).get("pages_hint") or 1))

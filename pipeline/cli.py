@@ -32,6 +32,7 @@ COMMANDS = {
     "lookup": ("pipeline.cli_api", "lookup"),
     "audit": ("pipeline.cli_api", "audit_cmd"),
     "apikey": ("pipeline.cli_apikey", "apikey_app"),
+    "user": ("pipeline.cli_user", "user_app"),
     "worker": ("pipeline.cli_worker", "worker_cmd"),
     "nightly": ("pipeline.nightly.cli_support", "nightly_app"),
     "report": ("pipeline.cli_report", "report_cmd"),

@@ -34,6 +34,11 @@ def serve(
     install_access_log_masking()
     n = workers or cfg.api.workers
     os.environ["SOHOA_API__WORKERS"] = str(n)  # each worker loads the config again: it must know its share
+    if n > 1:  # the workers must sign and check the same session cookies (a new secret per start otherwise)
+        import secrets
+
+        for name in ("SOHOA_WORKSPACE_SECRET", "SOHOA_DASHBOARD_SECRET"):
+            os.environ.setdefault(name, secrets.token_hex(32))
     uvicorn.run(
         "pipeline.cli_api:app_factory",
         factory=True,

@@ -58,6 +58,20 @@ def cli_config() -> AppConfig:
 
 
 def operator_name(cfg: AppConfig, operator: str | None) -> str:
+    """Who runs the command: the account logged in with ``sohoa user login`` (``--operator`` may only repeat
+    it), else ``--operator``, the configured operator or the login name of the system."""
+    from pipeline.cli_session import logged_in
+
+    account = logged_in(cfg)
+    if account is not None:
+        if operator and operator != account.name:
+            from catalog.errors import InvalidCode
+
+            raise InvalidCode(
+                f"logged in as {account.name}: --operator {operator} is refused (sohoa user logout first)",
+                f"đang đăng nhập là {account.name}: không dùng --operator {operator} (sohoa user logout trước)",
+            )
+        return account.name
     return operator or cfg.operator or getpass.getuser()
 
 

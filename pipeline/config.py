@@ -103,6 +103,29 @@ class BackupConfig(BaseModel):
     """Backups kept; older ones are removed after a new one is complete."""
 
 
+class WorkspaceConfig(BaseModel):
+    """The clerk's workspace (``/workspace`` of ``sohoa serve``; ``SOHOA_WORKSPACE__…``). Its session secret is
+    ``SOHOA_WORKSPACE_SECRET`` and the single sign-on client's secret ``SOHOA_OIDC_CLIENT_SECRET`` (environment
+    only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session_hours: float = Field(default=10.0, gt=0, le=24 * 7)
+    """How long a login lasts (a working day and some)."""
+
+    oidc_issuer: str | None = None
+    """The province's single sign-on (OpenID Connect) issuer URL, e.g. ``https://sso.ninhbinh.gov.vn/realms/cb``;
+    unset: password logins only. Its metadata is read from ``<issuer>/.well-known/openid-configuration``."""
+
+    oidc_client_id: str | None = None
+    """The workspace's client ID at the provider."""
+
+    oidc_redirect_url: str | None = None
+    """The callback URL registered at the provider; default ``<this server>/workspace/login/sso/callback``."""
+
+    oidc_scopes: str = "openid profile"
+
+
 class AppConfig(BaseModel):
     # Each setting's docstring documents it in the source; pydantic is not asked to copy them into the fields
     # (``use_attribute_docstrings`` reads the source of every section at start: 17 ms of every command).
@@ -149,6 +172,7 @@ class AppConfig(BaseModel):
     queue: QueueConfig = Field(default_factory=QueueConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
+    workspace: WorkspaceConfig = Field(default_factory=WorkspaceConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -28,7 +28,7 @@ from catalog.codes import CodeTemplates
 from catalog.config import CatalogConfig
 from catalog.db import Catalog
 from catalog.errors import InvalidCode
-from catalog.fields import FieldValue
+from catalog.fields import FieldValue, WordConfidence
 from catalog.originals import record_original
 from catalog.owners import record_owner
 from catalog.paper_owners import CatalogDirectory, record_document_owners, role_fields
@@ -530,7 +530,7 @@ def catalog_document(job: DocumentJob, catalog: Catalog, doc_types: DocumentType
         type_confidence=job.type_confidence,
         type_candidates=[list(c) for c in job.candidates],
         owner_id=job.owner_id,
-        fields=fields_as_json(f),
+        fields=fields_as_json(f, field_boxes(job)),
         issue_date=f["issue_date"].value or None if "issue_date" in f else None,
         valid_until=f["valid_until"].value or None if "valid_until" in f else None,
         pages=len(job.pages),
@@ -569,16 +569,54 @@ def owners_as_json(owners: tuple[PaperOwner, ...]) -> list[dict[str, str]]:
     return [{"role": o.role, "owner_id": o.owner_id, "how": o.how} for o in owners]
 
 
-def fields_as_json(fields: Mapping[str, FieldValue]) -> dict[str, dict[str, object]]:
+def fields_as_json(
+    fields: Mapping[str, FieldValue], boxes: Mapping[str, list[list[float]]] | None = None
+) -> dict[str, dict[str, object]]:
     return {
         k: {
             "value": v.value,
             "confidence": v.confidence,
             **({"problem": v.problem} if v.problem else {}),
             **({"second_read": True} if v.second_read else {}),
+            **({"boxes": boxes[k]} if boxes and boxes.get(k) else {}),
         }
         for k, v in fields.items()
     }
+
+
+def field_boxes(job: DocumentJob) -> dict[str, list[list[float]]]:
+    """Where on the pages each field was read: ``[page, left, top, width, height]`` per word (the page numbered
+    from 1 as ``PageRecord.index``), the box as fractions of the upright page, so the review screen can mark it on
+    a page image of any size."""
+    words, where = [], []
+    for p in job.pages:
+        for w in p.text.words:
+            words.append(w)
+            where.append(p)
+    if not words:
+        return {}
+    index = WordConfidence(words)
+    out: dict[str, list[list[float]]] = {}
+    for key, fv in job.fields.items():
+        if not fv.source:
+            continue
+        boxes = []
+        for i in index.span(fv.source):
+            w, p = words[i], where[i]
+            if p.width <= 0 or p.height <= 0 or w.width <= 0:
+                continue
+            boxes.append(
+                [
+                    p.index,
+                    round(w.left / p.width, 5),
+                    round(w.top / p.height, 5),
+                    round(w.width / p.width, 5),
+                    round(w.height / p.height, 5),
+                ]
+            )
+        if boxes:
+            out[key] = boxes
+    return out
 
 
 # --- the table the runner iterates -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``create_app(cfg)``: the web application ``sohoa serve`` runs — the lookup API and the KPI dashboard.
+"""``create_app(cfg)``: the web application ``sohoa serve`` runs — the lookup API, the KPI dashboard and the
+clerk's workspace (``/workspace``, issue 21).
 
 This is where the catalog and the object store meet the web layer: the catalog is opened from the
 configuration, the store is opened on first use by the file route, and the dashboard is mounted beside the
@@ -24,6 +25,7 @@ def create_app(
     catalog: Catalog | None = None,
     store: ObjectStore | None = None,
     doc_types: DocumentTypes | None = None,
+    workspace_secret: bytes | None = None,
 ) -> FastAPI:
     from archive.store import open_store
     from catalog.api.app import ApiContext, build_app, get_context
@@ -61,5 +63,28 @@ def create_app(
             # a session takes from the key's own rate, as a request with the key header does
             rate_limit=lambda key: ctx.limiter.take(key.id, key.rate_per_minute),
         )
+    )
+    from pipeline.workspace.core import Workspace
+    from pipeline.workspace.retry import Retrier
+    from pipeline.workspace.router import install_workspace
+
+    oidc = None
+    if cfg.workspace.oidc_issuer:  # the province's single sign-on, beside passwords
+        from pipeline.workspace.oidc import OidcClient
+
+        oidc = OidcClient.from_config(cfg.workspace)
+    install_workspace(
+        app,
+        Workspace(
+            get_catalog=lambda r: get_context(r).catalog,
+            get_ctx=get_context,
+            timezone=cfg.timezone,
+            templates_cfg=cfg.templates,
+            quarantine_dir=cfg.quarantine_dir,
+            retry=Retrier(cfg),
+            oidc=oidc,
+            session_hours=cfg.workspace.session_hours,
+            secret=workspace_secret,
+        ),
     )
     return app

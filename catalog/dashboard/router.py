@@ -75,14 +75,18 @@ SECURITY_HEADERS = {
 
 
 class SecureRoute(APIRoute):
-    """Every dashboard answer (pages, reports, redirects, errors) carries ``SECURITY_HEADERS``."""
+    """Every dashboard answer (pages, reports, redirects, errors) carries ``SECURITY_HEADERS`` (a subclass may
+    give others: the clerk's workspace allows its own scripts)."""
+
+    security_headers: dict[str, str] = SECURITY_HEADERS
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
+        headers = self.security_headers
 
         async def secured(request: Request) -> Response:
             response = await handler(request)
-            for k, v in SECURITY_HEADERS.items():
+            for k, v in headers.items():
                 response.headers.setdefault(k, v)
             return response
 
@@ -483,14 +487,14 @@ def _csrf_of(request: Request) -> str:
     return token if re.fullmatch(r"[A-Za-z0-9_-]{32,64}", token) else secrets.token_urlsafe(32)
 
 
-def _set_csrf(resp: Response, token: str, request: Request) -> None:
+def _set_csrf(resp: Response, token: str, request: Request, path: str = "/dashboard") -> None:
     resp.set_cookie(
         CSRF_COOKIE,
         token,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        path="/dashboard",
+        path=path,
     )
 
 
