@@ -1,4 +1,9 @@
-"""Read one page: prepare it, recognise it, and put the word boxes back on the upright colour image."""
+"""Read one page: find it (photos), measure its scale, prepare it, recognise it, and put the word boxes back on
+the upright colour image.
+
+    blank PDF page? → page in a photo → resolution (file / content / page size) → blank at a glance? → prepare
+    → recognise
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine, PageText, Word
-from ocr.preprocess import DebugHook, prepare
-from ocr.sources import RasterPage
+from ocr.photo import PageQuad, find_page, flatten_page
+from ocr.preprocess import DebugHook, looks_blank, prepare
+from ocr.scale import measure_text_scale
+from ocr.sources import A4_SHORT_IN, RasterPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +27,7 @@ class PageResult:
     image: np.ndarray
     """Upright colour page (BGR) — what is archived."""
     dpi: float
+    """Resolution of ``image``: the file's, or measured (see ``dpi_source``)."""
     dpi_estimated: bool
     text: PageText
     """Text with word boxes in ``image`` pixel coordinates."""
@@ -30,6 +38,55 @@ class PageResult:
     """Preprocessing steps that ran on the OCR copy."""
     seconds: float = 0.0
     """Wall time spent on the page (preprocessing and Tesseract)."""
+    dpi_source: str = "file"
+    """Where ``dpi`` comes from: ``file``, ``content`` (the text's measured scale), ``page_size`` (the page's
+    proportions taken for A4) or ``default`` (the configured fallback)."""
+    page_corners: tuple[tuple[float, float], ...] | None = None
+    """Corners of the page found in a photo (TL, TR, BR, BL, photo pixels); None for a scan."""
+
+
+def resolve_dpi(image: np.ndarray, dpi: float, source: str, cfg: OcrConfig) -> tuple[float, str]:
+    """The page's resolution and where it comes from.
+
+    A file's usable resolution stands unless the text contradicts it by more than ``dpi_contradiction``;
+    otherwise the text's measured scale wins over any guess from the page's size.
+    """
+    if not cfg.content_dpi:
+        return dpi, source
+    measured = measure_text_scale(image)
+    if measured is None:
+        return dpi, source
+    agrees = 1 / cfg.dpi_contradiction <= dpi / measured.dpi <= cfg.dpi_contradiction
+    if source == "file" and (agrees or not measured.trusted):
+        return dpi, source
+    return round(measured.dpi, 1), "content"
+
+
+def _photo_page(image: np.ndarray) -> tuple[np.ndarray, PageQuad | None, float | None]:
+    """The flattened page of a photo (or the image as it was) and, when found, its resolution by A4 size."""
+    quad = find_page(image)
+    if quad is None:
+        return image, None, None
+    page = flatten_page(image, quad)
+    h, w = page.shape[:2]
+    return page, quad, min(h, w) / A4_SHORT_IN
+
+
+def _blank_result(raster: RasterPage, image: np.ndarray, dpi: float, source: str, t0: float, steps) -> PageResult:
+    h, w = image.shape[:2]
+    return PageResult(
+        index=raster.index,
+        image=image,
+        dpi=dpi,
+        dpi_estimated=source != "file",
+        text=PageText("", (), 0.0, w, h, plausibility=1.0, low_confidence=False, blank=True),
+        rotation=0,
+        orientation_confidence=0.0,
+        skew=0.0,
+        steps=tuple(steps),
+        seconds=round(time.perf_counter() - t0, 3),
+        dpi_source=source,
+    )
 
 
 def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageText:
@@ -56,25 +113,46 @@ def _map_words(text: PageText, matrix: tuple, width: int, height: int) -> PageTe
 
 
 def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: DebugHook | None = None) -> PageResult:
-    """Prepare one page and recognise it; a blank page is not sent to the engine."""
+    """Prepare one page and recognise it; a blank page is not sent to the engine (nor, when it is blank at a
+    glance, through the preparation steps)."""
     t0 = time.perf_counter()
-    osd = getattr(engine, "orientation", None)
-    prepared = prepare(raster.image, cfg, raster.dpi, debug=debug, osd=osd)
+    if raster.blank:  # a PDF page with nothing drawn on it
+        return _blank_result(raster, raster.image, raster.dpi, raster.dpi_source, t0, ("blank-pdf-page",))
+    image, dpi, source = raster.image, raster.dpi, raster.dpi_source
+    steps: list[str] = []
+    quad = None
+    if cfg.page_detection and raster.camera:
+        image, quad, page_dpi = _photo_page(image)
+        if quad is not None:
+            steps.append("page")
+            if debug is not None:
+                debug("00-page", image)
+            if source != "file":
+                dpi, source = page_dpi, "page_size"
+    dpi, source = resolve_dpi(image, dpi, source, cfg)
+    if cfg.blank_detection and looks_blank(image):
+        return _blank_result(raster, image, dpi, source, t0, (*steps, "blank-at-a-glance"))
+    prepared = prepare(image, cfg, dpi, debug=debug, osd=engine.orientation)
     h, w = prepared.upright.shape[:2]
     if prepared.blank:
         text = PageText("", (), 0.0, w, h, plausibility=1.0, low_confidence=False, blank=True)
     else:
-        text = engine.recognize(prepared.ocr_image, raster.dpi * prepared.scale)
+        text = engine.recognize(prepared.ocr_image, dpi * prepared.scale)
         text = _map_words(text, prepared.matrix, w, h)
+    corners = None
+    if quad is not None:
+        corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in quad.corners)
     return PageResult(
         index=raster.index,
         image=prepared.upright,
-        dpi=raster.dpi,
-        dpi_estimated=raster.dpi_estimated,
+        dpi=dpi,
+        dpi_estimated=source != "file",
         text=text,
         rotation=prepared.rotation,
         orientation_confidence=prepared.orientation_confidence,
         skew=prepared.skew,
-        steps=prepared.steps,
+        steps=(*steps, *prepared.steps),
         seconds=round(time.perf_counter() - t0, 3),
+        dpi_source=source,
+        page_corners=corners,
     )

@@ -14,7 +14,7 @@ import pytesseract
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
 from ocr.layout import order_blocks
-from ocr.model import PageText, Word
+from ocr.model import OcrEngine, PageText, Word
 from ocr.reread import stack_lines
 from ocr.text import nfc, plausibility, safe_fixes, tidy
 
@@ -47,8 +47,10 @@ def probe(lang: str = "vie") -> TesseractInfo:
     return TesseractInfo(version, languages)
 
 
-class TesseractEngine:
+class TesseractEngine(OcrEngine):
     """Recognise Vietnamese text with Tesseract's LSTM engine."""
+
+    reads_lines = True
 
     def __init__(self, cfg: OcrConfig) -> None:
         self.cfg = cfg

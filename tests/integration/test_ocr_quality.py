@@ -10,6 +10,7 @@ from PIL import Image
 
 from ocr.config import OcrConfig
 from ocr.document import PagePool, read_document
+from ocr.model import OcrEngine
 from ocr.page import read_page
 from ocr.preprocess import rotate_quarter
 from ocr.sources import RasterPage, inspect_source, iter_pages
@@ -74,7 +75,7 @@ def test_pages_read_in_the_pool_match_pages_read_in_process(tmp_path: Path, seal
 
 
 def test_a_blank_page_is_not_sent_to_tesseract(tmp_path: Path):
-    class Refuses:
+    class Refuses(OcrEngine):
         def recognize(self, gray, dpi):
             raise AssertionError("a blank page reached the engine")
 
