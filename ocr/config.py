@@ -80,6 +80,10 @@ class OcrConfig(BaseModel):
     deskew: bool = True
     """Detect and correct skew within ``max_skew_deg``."""
 
+    deskew_archive: bool = True
+    """Straighten the archived colour page by the same angle as the OCR copy (canvas enlarged, nothing cut):
+    its invisible text layer then lies level and reads line by line in viewers and ``pdftotext``."""
+
     max_skew_deg: float = Field(default=15.0, gt=0, le=45)
     """Largest skew searched for, in degrees."""
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.model import OcrEngine, PageText, Word
-from ocr.photo import PageQuad, find_page, flatten_page
+from ocr.photo import PageQuad, find_page, flatten_page, whiten
 from ocr.preprocess import DebugHook, looks_blank, prepare
 from ocr.scale import measure_text_scale
 from ocr.sources import A4_SHORT_IN, RasterPage
@@ -34,6 +34,8 @@ class PageResult:
     rotation: int
     orientation_confidence: float
     skew: float
+    """Skew left in ``image`` (what a second read of a line must undo): 0 once the archived page was
+    straightened; ``skew_found`` is what the page was fed askew by."""
     steps: tuple[str, ...] = ()
     """Preprocessing steps that ran on the OCR copy."""
     seconds: float = 0.0
@@ -43,6 +45,8 @@ class PageResult:
     proportions taken for A4) or ``default`` (the configured fallback)."""
     page_corners: tuple[tuple[float, float], ...] | None = None
     """Corners of the page found in a photo (TL, TR, BR, BL, photo pixels); None for a scan."""
+    skew_found: float = 0.0
+    """Skew measured on the page (degrees, counter-clockwise positive), whether or not ``image`` keeps it."""
 
 
 def resolve_dpi(image: np.ndarray, dpi: float, source: str, cfg: OcrConfig) -> tuple[float, str]:
@@ -63,11 +67,12 @@ def resolve_dpi(image: np.ndarray, dpi: float, source: str, cfg: OcrConfig) -> t
 
 
 def _photo_page(image: np.ndarray) -> tuple[np.ndarray, PageQuad | None, float | None]:
-    """The flattened page of a photo (or the image as it was) and, when found, its resolution by A4 size."""
+    """The flattened, whitened page of a photo (or the image as it was) and, when found, its resolution by A4
+    size."""
     quad = find_page(image)
     if quad is None:
         return image, None, None
-    page = flatten_page(image, quad)
+    page = whiten(flatten_page(image, quad))
     h, w = page.shape[:2]
     return page, quad, min(h, w) / A4_SHORT_IN
 
@@ -150,9 +155,10 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: Debu
         text=text,
         rotation=prepared.rotation,
         orientation_confidence=prepared.orientation_confidence,
-        skew=prepared.skew,
+        skew=prepared.upright_skew,
         steps=(*steps, *prepared.steps),
         seconds=round(time.perf_counter() - t0, 3),
         dpi_source=source,
         page_corners=corners,
+        skew_found=prepared.skew,
     )

@@ -161,3 +161,21 @@ def flatten_page(image: np.ndarray, quad: PageQuad) -> np.ndarray:
     dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad.corners.astype(np.float32), dst)
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def whiten(page: np.ndarray) -> np.ndarray:
+    """Each colour channel divided by the paper's own brightness there: uneven and coloured light gone.
+
+    A phone photo is lit by a lamp or a window, warm or cold, brighter on one side; after this the paper is
+    white and the inks keep their colours (a seal stays red, a signature blue), as on a scan.
+    """
+    h, w = page.shape[:2]
+    f = 4
+    small = cv2.resize(page, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = max(5, (max(small.shape[:2]) // 40) | 1)
+    background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.medianBlur(background, 5)
+    background = cv2.GaussianBlur(background, (0, 0), k)
+    background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = page.astype(np.float32) * (255.0 / np.maximum(background, 1).astype(np.float32))
+    return np.clip(out, 0, 255).astype(np.uint8)

@@ -132,7 +132,7 @@ def photo(page: Image.Image, rng: random.Random, dark: bool = False) -> Capture:
     a = _desk(frame_h, frame_w, rng, dark) * (1 - mask[:, :, None]) + warped * mask[:, :, None]
     a *= _light(frame_h, frame_w, rng, rng.uniform(0.2, 0.35) if not dark else rng.uniform(0.3, 0.45))[:, :, None]
     if dark:
-        a *= np.array([0.78, 0.86, 1.0], np.float32)  # warm light (RGB)
+        a *= np.array([1.0, 0.86, 0.7], np.float32)  # warm lamp light (RGB)
     a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.6, 1.0))
     nprng = np.random.default_rng(rng.randrange(2**32))
     a += nprng.normal(0, rng.uniform(2.5, 4.5), a.shape).astype(np.float32)
