@@ -27,7 +27,7 @@ from ocr.errors import OcrError
 from ocr.model import OcrEngine
 from ocr.page import PageResult, read_page
 from ocr.preprocess import DebugHook
-from ocr.sources import RasterPage, SourceInfo, inspect_source, iter_pages, load_page
+from ocr.sources import PageSize, RasterPage, SourceInfo, blank_page, inspect_source, iter_pages, load_one_page
 
 
 def cpu_count() -> int:
@@ -71,10 +71,10 @@ def _read_in_worker(raster: RasterPage) -> PageResult:
     return read_page(raster, _engine, _cfg)
 
 
-def _read_source_page(path: str, info: SourceInfo, n: int) -> PageResult:
+def _read_source_page(path: str, media_type: str, size: PageSize, n: int) -> PageResult:
     """Rasterize and read one page inside a worker: the parent never holds the page's pixels."""
     assert _engine is not None and _cfg is not None
-    return read_page(load_page(Path(path), info, n, _cfg), _engine, _cfg)
+    return read_page(load_one_page(Path(path), media_type, size, n, _cfg), _engine, _cfg)
 
 
 Source = tuple[str, SourceInfo]
@@ -96,7 +96,13 @@ class _DocumentReader:
         executor = self.pool._pool()
         while len(self.window) < self.ahead and self.next < len(self.tasks):
             i, path, info, n = self.tasks[self.next]
-            self.window.append((i, executor.submit(_read_source_page, path, info, n)))
+            blank = blank_page(info, n, self.pool.cfg)
+            if blank is not None:  # known blank: read here at once, no process round trip
+                done: Future[PageResult] = Future()
+                done.set_result(read_page(blank, self.pool.engine, self.pool.cfg))
+                self.window.append((i, done))
+            else:
+                self.window.append((i, executor.submit(_read_source_page, path, info.media_type, info.pages[n], n)))
             self.next += 1
 
     def __iter__(self) -> Iterator[tuple[int, PageResult]]:

@@ -421,7 +421,7 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
 
 def _iter_pdf(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterPage]:
     for n in range(info.page_count):
-        yield _pdf_page(path, n, cfg, info)
+        yield _pdf_page(path, n, cfg, info.pages[n])
 
 
 def _blank_pdf_page(n: int, size: PageSize, cfg: OcrConfig) -> RasterPage:
@@ -430,9 +430,9 @@ def _blank_pdf_page(n: int, size: PageSize, cfg: OcrConfig) -> RasterPage:
     return RasterPage(n, np.full((h, w, 3), 255, np.uint8), float(BLANK_PAGE_DPI), blank=True)
 
 
-def _pdf_page(path: Path, n: int, cfg: OcrConfig, info: SourceInfo | None = None) -> RasterPage:
-    if info is not None and n < len(info.pages) and info.pages[n].blank:
-        return _blank_pdf_page(n, info.pages[n], cfg)
+def _pdf_page(path: Path, n: int, cfg: OcrConfig, size: PageSize | None = None) -> RasterPage:
+    if size is not None and size.blank:
+        return _blank_pdf_page(n, size, cfg)
     from pdf2image import convert_from_path
     from pdf2image.exceptions import PDFInfoNotInstalledError
 
@@ -464,9 +464,22 @@ def _pdf_page(path: Path, n: int, cfg: OcrConfig, info: SourceInfo | None = None
 
 
 def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage:
-    """Page ``n`` (from 0) of a checked file, alone: what a worker process reads for one page."""
-    if info.media_type == "application/pdf":
-        return _pdf_page(path, n, cfg, info)
+    """Page ``n`` (from 0) of a checked file, alone."""
+    return load_one_page(path, info.media_type, info.pages[n], n, cfg)
+
+
+def blank_page(info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPage | None:
+    """Page ``n`` when it is known blank without reading the file (a PDF page with nothing drawn on it)."""
+    size = info.pages[n]
+    return _blank_pdf_page(n, size, cfg) if info.media_type == "application/pdf" and size.blank else None
+
+
+def load_one_page(path: Path, media_type: str, size: PageSize, n: int, cfg: OcrConfig) -> RasterPage:
+    """Page ``n`` (from 0) of a checked file, from its own entry of the file's ``SourceInfo``: what a worker
+    process is sent for one page (not the whole file's list of pages, which for 2,000 pages costs more to
+    send 2,000 times than reading a blank page)."""
+    if media_type == "application/pdf":
+        return _pdf_page(path, n, cfg, size)
     im = _open_image(path)
     try:
         try:
@@ -479,4 +492,4 @@ def load_page(path: Path, info: SourceInfo, n: int, cfg: OcrConfig) -> RasterPag
             ) from e
     finally:
         im.close()
-    return _raster(n, image, info.pages[n])
+    return _raster(n, image, size)
