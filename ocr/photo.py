@@ -41,17 +41,54 @@ def order_corners(pts: np.ndarray) -> np.ndarray:
 
 
 def _paper_mask(small: np.ndarray) -> np.ndarray:
-    """Bright, unsaturated pixels (paper), text holes closed."""
+    """The page: grown from its brightest, palest part across the slow change of light over it.
+
+    Bright, unsaturated pixels (Otsu's split of the brightness) give a first region; the page is then flooded
+    from inside it on a copy with the text smoothed away, each step allowed a small change of colour, so a
+    corner in the shade still belongs to the page while the sharp step to the desk stops the flood.
+    """
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     v = cv2.GaussianBlur(hsv[:, :, 2], (0, 0), 2)
     sat = cv2.GaussianBlur(hsv[:, :, 1], (0, 0), 2)
-    # paper: brighter than Otsu's split of the brightness, and not strongly coloured
     t, _ = cv2.threshold(v, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    mask = ((v > t) & (sat < 90)).astype(np.uint8) * 255
+    first = ((v > t) & (sat < 90)).astype(np.uint8) * 255
     k = max(3, round(max(small.shape[:2]) / 60)) | 1
+    first = cv2.morphologyEx(first, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    first = cv2.morphologyEx(first, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(first, connectivity=8)
+    if n <= 1:
+        return first
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    inner = cv2.erode((labels == biggest).astype(np.uint8), np.ones((k, k), np.uint8))
+    smooth = cv2.medianBlur(small, 7)  # text gone, the page's edge kept sharp
+    ys, xs = np.nonzero(inner)
+    if xs.size == 0:
+        return first
+    # seed: the brightest of the inner region's pixels (paper, not a line of text)
+    bright = cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY)[ys, xs]
+    i = int(np.argmax(bright))
+    h, w = small.shape[:2]
+    flood = np.zeros((h + 2, w + 2), np.uint8)
+    cv2.floodFill(
+        smooth,
+        flood,
+        (int(xs[i]), int(ys[i])),
+        (0, 0, 0),
+        (3, 3, 3),
+        (3, 3, 3),
+        4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8),
+    )
+    mask = flood[1:-1, 1:-1]
+    edges = (mask[0, :].any(), mask[-1, :].any(), mask[:, 0].any(), mask[:, -1].any())
+    if sum(edges) >= 3 or cv2.countNonZero(mask) > 1.4 * np.count_nonzero(labels == biggest):
+        return first  # the flood ran out onto a desk as light as the page: keep the first look
+    mask |= first & cv2.dilate(mask, np.ones((3, 3), np.uint8))  # what the flood and the first look agree on
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
-    return mask
+    # fill the holes text and seals leave in the flood
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros_like(mask)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    return cv2.morphologyEx(filled, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
 
 
 def _quad(contour: np.ndarray) -> np.ndarray | None:
