@@ -13,7 +13,7 @@ import pytesseract
 
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
-from ocr.layout import order_blocks
+from ocr.layout import header_bottom, order_blocks
 from ocr.model import OcrEngine, PageText, Word
 from ocr.reread import stack_lines
 from ocr.text import nfc, plausibility, safe_fixes, tidy
@@ -175,7 +175,8 @@ def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0
                 blocks.append([])
                 previous_block = key[0]
             blocks[-1].append(lines[key])
-        text_blocks = [b for block in blocks for b in order_blocks(block, width)]
+        end = header_bottom([lines[key] for key in order], width, height)
+        text_blocks = [b for block in blocks for b in order_blocks(block, width, end)]
     else:
         text_blocks = []
         previous_block = None
