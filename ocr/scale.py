@@ -32,6 +32,9 @@ MIN_MARKS = 25
 WORK_SIDE = 2400
 """Long side, in pixels, of the copy measured (larger pages are reduced first)."""
 
+DENOISE_SIDE = 1500
+"""From this long side on, the copy measured is smoothed first (a smaller picture's strokes are too thin)."""
+
 
 @dataclass(frozen=True, slots=True)
 class TextScale:
@@ -39,6 +42,8 @@ class TextScale:
     """Height of the body text's capitals and ascenders, in pixels of the measured image."""
     marks: int
     """Letter-sized marks the measure rests on."""
+    paired: bool = True
+    """Both heights of body text (x-height and capitals) were found in their usual ratio."""
 
     @property
     def dpi(self) -> float:
@@ -47,7 +52,8 @@ class TextScale:
 
     @property
     def trusted(self) -> bool:
-        return self.marks >= MIN_MARKS
+        """Enough marks, in the two heights of body text: a measure to act on even against the file's word."""
+        return self.marks >= MIN_MARKS and self.paired
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
@@ -83,7 +89,7 @@ def _smooth(hist: np.ndarray) -> np.ndarray:
     """Histogram smoothed over a window that grows with the height (a 40 px letter varies more than a 6 px one)."""
     out = np.zeros_like(hist)
     for h in range(1, hist.size):
-        r = max(1, round(h * 0.06))
+        r = round(h * 0.04)
         out[h] = hist[max(0, h - r) : h + r + 1].sum() / (2 * r + 1)
     return out
 
@@ -95,8 +101,9 @@ def _centre(hist: np.ndarray, peak: int) -> float:
     return float(np.dot(np.arange(lo, hi), weights) / weights.sum()) if weights.sum() else float(peak)
 
 
-def cap_height(heights: np.ndarray) -> float:
-    """Capital height from letter heights: the taller of the two most common heights in x-height ratio."""
+def cap_height(heights: np.ndarray) -> tuple[float, bool]:
+    """Capital height from letter heights: the taller of the two most common heights in x-height ratio (and
+    whether such a pair was found)."""
     hist = np.bincount(heights.astype(np.int64)).astype(np.float64)
     smooth = _smooth(hist)
     top = smooth.max()
@@ -113,9 +120,9 @@ def cap_height(heights: np.ndarray) -> float:
                 if best is None or weight > best[0]:
                     best = (weight, c)
     if best is not None:
-        return _centre(hist, best[1])
+        return _centre(hist, best[1]), True
     # One height only: text in capitals (or letters too small to tell apart); take it as the capital height.
-    return _centre(hist, int(np.argmax(smooth)))
+    return _centre(hist, int(np.argmax(smooth))), False
 
 
 def measure_text_scale(gray: np.ndarray) -> TextScale | None:
@@ -124,7 +131,12 @@ def measure_text_scale(gray: np.ndarray) -> TextScale | None:
         gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
     f = min(1.0, WORK_SIDE / max(gray.shape[:2]))
     work = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
+    if max(work.shape[:2]) >= DENOISE_SIDE:
+        # specks, toner haze and sensor noise make marks of a few pixels that outnumber the letters of a
+        # page; at this size a letter's strokes are wide enough to survive a 3x3 median
+        work = cv2.medianBlur(work, 3)
     heights = letter_heights(work)
     if heights.size < 8:
         return None
-    return TextScale(cap_height(heights) / f, int(heights.size))
+    cap, paired = cap_height(heights)
+    return TextScale(cap / f, int(heights.size), paired)

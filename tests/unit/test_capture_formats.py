@@ -260,3 +260,15 @@ def test_load_page_is_the_same_page_as_iter_pages(tmp_path: Path):
     path = _save(Image.fromarray(wide), tmp_path / "g16.png", "PNG", dpi=(300, 300))
     info = inspect_source(path, CFG)
     assert np.array_equal(load_page(path, info, 0, CFG).image, next(iter_pages(path, info, CFG)).image)
+
+
+def test_specks_and_noise_do_not_pass_for_small_letters(sealed_page):
+    """A harsh photocopy's specks outnumber its letters: the measure must still find the letters."""
+    page, _ = sealed_page
+    rng = np.random.default_rng(5)
+    noisy = page.astype(np.float32) + rng.normal(0, 12, page.shape)
+    noisy[rng.random(page.shape[:2]) < 0.002] = 20
+    noisy = cv2.GaussianBlur(np.clip(noisy, 0, 255).astype(np.uint8), (0, 0), 0.9)
+    measured = measure_text_scale(noisy)
+    assert measured is not None and measured.dpi == pytest.approx(200, rel=0.12)
+    assert resolve_dpi(noisy, 200.0, "file", CFG) == (200.0, "file")
