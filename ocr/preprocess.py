@@ -456,7 +456,7 @@ def prepare(
         o3 = np.vstack([matrix, [0.0, 0.0, 1.0]])
         matrix = (o3 @ np.linalg.inv(a3))[:2]
         upright_skew = 0.0
-        steps.append("straighten-archive")
+        done("straighten-archive", upright)
     m = tuple(tuple(float(v) for v in row) for row in matrix)
     return Prepared(
         upright,

@@ -61,7 +61,7 @@ def line_crop(image: np.ndarray, words: Sequence[Word], dpi: float, skew: float,
         centre = np.array([*(m @ centre), 1.0])
     # the words and a margin: Tesseract's word boxes may clip a first letter's stem, and more above and below
     # would take in the neighbouring lines' diacritics (a neighbouring word's edge is told apart later)
-    half_w, half_h = line_w / 2 + 0.35 * line_h, line_h / 2 + 0.3 * line_h
+    half_w, half_h = line_w / 2 + 0.25 * line_h, line_h / 2 + 0.3 * line_h
     left, right = max(0, round(centre[0] - half_w)), min(gray.shape[1], round(centre[0] + half_w))
     top, bottom = max(0, round(centre[1] - half_h)), min(gray.shape[0], round(centre[1] + half_h))
     if right - left < 2 or bottom - top < 2:

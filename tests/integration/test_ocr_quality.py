@@ -95,6 +95,7 @@ def test_sohoa_ocr_writes_every_step_and_reports_the_page(home: Path, tmp_path: 
     data = json.loads(proc.stdout)
     p = data["pages"][0]
     assert p["rotation"] == 270 and not p["low_confidence"] and p["plausibility"] > 0.9
+    assert p["dpi"] == 200 and p["dpi_source"] == "file" and p["page_corners"] is None  # a scan: no page to find
     assert paper.signer_name in data["text"]
     names = sorted(f.name for f in debug.iterdir())
     assert names[0] == "p001-00-input.png"
