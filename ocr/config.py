@@ -62,7 +62,23 @@ class OcrConfig(BaseModel):
     max_pages: int = Field(default=2000, gt=0)
     """Largest number of pages accepted in one file."""
 
+    content_dpi: bool = True
+    """Measure the scale of the text on the page (``ocr.scale``) when the file gives no usable resolution
+    (none, or the 72/96 dpi of cameras and screenshots), or one the text contradicts."""
+
+    dpi_contradiction: float = Field(default=2.2, gt=1.0)
+    """A file's resolution is taken as contradicted by the text when they differ by more than this factor
+    (papers print body text at 13-14 pt; larger or smaller print stays well within it)."""
+
+    document_seconds_per_page: float = Field(default=90.0, gt=0)
+    """Time budget of a document: this many seconds per page (plus one minute); beyond it the document is
+    stopped with a clear reason instead of holding the batch's workers."""
+
     # --- preprocessing steps, in the order they run; each can be switched off -------------------------
+    page_detection: bool = True
+    """In a photo (no usable resolution, or a camera's EXIF), find the page against the background and
+    flatten its perspective; the flattened colour page is what is archived."""
+
     orientation: bool = True
     """Detect and correct page orientation (0/90/180/270)."""
 
@@ -80,6 +96,10 @@ class OcrConfig(BaseModel):
 
     deskew: bool = True
     """Detect and correct skew within ``max_skew_deg``."""
+
+    deskew_archive: bool = True
+    """Straighten the archived colour page by the same angle as the OCR copy (canvas enlarged, nothing cut):
+    its invisible text layer then lies level and reads line by line in viewers and ``pdftotext``."""
 
     max_skew_deg: float = Field(default=15.0, gt=0, le=45)
     """Largest skew searched for, in degrees."""

@@ -23,11 +23,11 @@ import cv2
 import numpy as np
 
 from ocr.config import OcrConfig
-from ocr.errors import OcrError
+from ocr.errors import OcrError, TimeBudgetExceeded
 from ocr.model import OcrEngine
 from ocr.page import PageResult, read_page
 from ocr.preprocess import DebugHook
-from ocr.sources import RasterPage, SourceInfo, inspect_source, iter_pages, load_page
+from ocr.sources import PageSize, RasterPage, SourceInfo, blank_page, inspect_source, iter_pages, load_one_page
 
 
 def cpu_count() -> int:
@@ -71,10 +71,33 @@ def _read_in_worker(raster: RasterPage) -> PageResult:
     return read_page(raster, _engine, _cfg)
 
 
-def _read_source_page(path: str, info: SourceInfo, n: int) -> PageResult:
+def _read_source_page(path: str, media_type: str, size: PageSize, n: int) -> PageResult:
     """Rasterize and read one page inside a worker: the parent never holds the page's pixels."""
     assert _engine is not None and _cfg is not None
-    return read_page(load_page(Path(path), info, n, _cfg), _engine, _cfg)
+    return read_page(load_one_page(Path(path), media_type, size, n, _cfg), _engine, _cfg)
+
+
+class TimeBudget:
+    """A document's time budget: one minute plus ``document_seconds_per_page`` per page, checked between pages.
+
+    A page stuck in Tesseract is already stopped by ``page_timeout_s``; this stops a document whose pages are
+    each slow (huge, noisy) from holding the batch's workers for hours, with a reason a clerk can act on.
+    """
+
+    def __init__(self, pages: int, cfg: OcrConfig) -> None:
+        self.pages = pages
+        self.limit = 60.0 + pages * cfg.document_seconds_per_page
+        self.start = time.monotonic()
+
+    def check(self, done: int) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed > self.limit:
+            raise TimeBudgetExceeded(
+                f"reading took {elapsed:.0f} s for {done} of {self.pages} pages, over the budget of "
+                f"{self.limit:.0f} s for this document; split the file or scan it again at 200-300 dpi",
+                f"đọc {done}/{self.pages} trang mất {elapsed:.0f} giây, vượt thời hạn {self.limit:.0f} giây của "
+                "tài liệu này; hãy tách tệp hoặc quét lại ở 200-300 dpi",
+            )
 
 
 Source = tuple[str, SourceInfo]
@@ -96,7 +119,13 @@ class _DocumentReader:
         executor = self.pool._pool()
         while len(self.window) < self.ahead and self.next < len(self.tasks):
             i, path, info, n = self.tasks[self.next]
-            self.window.append((i, executor.submit(_read_source_page, path, info, n)))
+            blank = blank_page(info, n, self.pool.cfg)
+            if blank is not None:  # known blank: read here at once, no process round trip
+                done: Future[PageResult] = Future()
+                done.set_result(read_page(blank, self.pool.engine, self.pool.cfg))
+                self.window.append((i, done))
+            else:
+                self.window.append((i, executor.submit(_read_source_page, path, info.media_type, info.pages[n], n)))
             self.next += 1
 
     def __iter__(self) -> Iterator[tuple[int, PageResult]]:
@@ -138,11 +167,17 @@ class PagePool:
     def read(
         self, rasters: Iterable[RasterPage], pages: int | None = None, debug: DebugHook | None = None
     ) -> Iterator[PageResult]:
-        """Results in page order. ``pages`` (when known) avoids starting processes for a one-page file."""
+        """Results in page order. ``pages`` (when known) avoids starting processes for a one-page file and sets
+        the document's :class:`TimeBudget`."""
+        budget = TimeBudget(pages, self.cfg) if pages else None
+        done = 0
         if self.workers <= 1 or debug is not None or (pages is not None and pages <= 1):
             os.environ.setdefault("OMP_THREAD_LIMIT", str(self.cfg.tesseract_threads))
             for raster in rasters:
                 yield read_page(raster, self.engine, self.cfg, debug)
+                done += 1
+                if budget is not None:
+                    budget.check(done)
             return
         pool = self._pool()
         window: deque[Future[PageResult]] = deque()
@@ -152,6 +187,9 @@ class PagePool:
                 del raster
                 while len(window) > self.workers:
                     yield self._result(window.popleft())
+                    done += 1
+                    if budget is not None:
+                        budget.check(done)
             while window:
                 yield self._result(window.popleft())
         finally:
@@ -164,10 +202,14 @@ class PagePool:
         With several workers the pages are rasterized and read in the worker processes, a window ahead;
         if :meth:`prefetch` already started this document (same ``key``) its pages are picked up.
         """
+        budget = TimeBudget(sum(info.page_count for _, info in sources), self.cfg)
+        done = 0
         if self.workers <= 1:
             for i, (path, info) in enumerate(sources):
                 for r in self.read(iter_pages(Path(path), info, self.cfg)):
                     yield i, r
+                    done += 1
+                    budget.check(done)
             return
         reader = self._ahead.pop(key, None) if key is not None else None
         if reader is None:
@@ -175,7 +217,10 @@ class PagePool:
         else:
             reader.ahead = self.workers + 1
             reader.fill()
-        yield from reader
+        for item in reader:
+            yield item
+            done += 1
+            budget.check(done)
 
     def prefetch(self, sources: list[Source], key: str) -> None:
         """Start the first page of a coming document, so that single-page documents keep every core busy
@@ -270,8 +315,11 @@ def page_summary(r: PageResult) -> dict:
         "index": r.index + 1,
         "rotation": r.rotation,
         "orientation_confidence": round(r.orientation_confidence, 3),
-        "skew": round(r.skew, 2),
-        "dpi": r.dpi,
+        "skew": round(r.skew_found, 2),
+        "archive_straightened": r.skew != r.skew_found,
+        "dpi": round(r.dpi, 1),
+        "dpi_source": r.dpi_source,
+        "page_corners": [list(c) for c in r.page_corners] if r.page_corners else None,
         "blank": r.text.blank,
         "confidence": r.text.confidence,
         "plausibility": r.text.plausibility,

@@ -77,3 +77,13 @@ class UnreadableSignedPdf(BadInput):
 
 class TooManyPages(BadInput):
     reason_code = "too_many_pages"
+
+
+class ImageTooSmall(BadInput):
+    reason_code = "image_too_small"
+
+
+class TimeBudgetExceeded(OcrError):
+    """A document took longer than its time budget (proportional to its pages)."""
+
+    reason_code = "time_budget_exceeded"

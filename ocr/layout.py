@@ -56,15 +56,37 @@ def split_line(words: list[Word], page_width: int, gap_factor: float = 3.0) -> l
     return out
 
 
-def order_blocks(lines: list[list[Word]], page_width: int) -> list[list[str]]:
-    """Blocks of text lines in reading order; a two-column band becomes its left block then its right."""
+HEADER_SHARE = 0.3
+"""A two-column band starts in the top part of the page (the issuing body beside the national motto); lower
+down, a wide gap inside a line is a table's or a form's (label, then its value) and the line reads across."""
+
+
+def header_bottom(lines: list[list[Word]], page_width: int, page_height: int) -> float:
+    """Where the page's header can end: above its first centred title (a one-piece line across the middle,
+    "GIẤY KHAI SINH") and within the top ``HEADER_SHARE`` of the page."""
+    limit = HEADER_SHARE * page_height
+    middle = page_width / 2
+    for line in lines:
+        segs = split_line(line, page_width)
+        if len(segs) == 1 and segs[0].left < middle < segs[0].right and segs[0].top > 0.04 * page_height:
+            limit = min(limit, segs[0].top)
+    return limit
+
+
+def order_blocks(lines: list[list[Word]], page_width: int, header_end: float | None = None) -> list[list[str]]:
+    """Blocks of text lines in reading order; a two-column band becomes its left block then its right.
+
+    With ``header_end`` (see :func:`header_bottom`), only a band that starts above it is read column after
+    column: the rows of a table lower down (label | value) stay whole lines, as they are printed.
+    """
     segs = [split_line(line, page_width) for line in lines]
     blocks: list[list[str]] = []
     i, n = 0, len(segs)
     while i < n:
         s = segs[i]
-        if len(s) < 2:
-            blocks.append([s[0].text] if s else [])
+        below_header = header_end is not None and s and min(seg.top for seg in s) >= header_end
+        if len(s) < 2 or below_header:
+            blocks.append([" ".join(seg.text for seg in s)] if s else [])
             i += 1
             continue
         # a band starts: cut at the middle of the widest gap

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -37,10 +37,28 @@ class PageText:
         return self.blank or not self.words
 
 
-class OcrEngine(Protocol):
-    """Anything that turns a prepared grey page into text (Tesseract, or a fake in tests)."""
+class OcrEngine:
+    """Base of what turns a prepared grey page into text (Tesseract, or a fake in tests).
 
-    def recognize(self, gray: np.ndarray, dpi: float) -> PageText: ...
+    ``recognize`` is required; the other capabilities have defaults that say "not available", so callers ask
+    the engine instead of probing for attributes.
+    """
 
-    # Optional: ``orientation(gray) -> (clockwise rotation to upright, confidence)`` gives preprocessing a
-    # second opinion on unsure pages (TesseractEngine answers with OSD); engines without it are fine.
+    reads_lines: bool = False
+    """True when ``read_line``/``read_lines`` can read a single cut-out line (the second read of ``ocr.reread``)."""
+
+    def recognize(self, gray: np.ndarray, dpi: float) -> PageText:
+        raise NotImplementedError
+
+    def orientation(self, gray: np.ndarray) -> tuple[int, float]:
+        """Second opinion on an unsure page: clockwise rotation to upright and a confidence on Tesseract
+        OSD's scale (above 2: rarely wrong). The default has no opinion: ``(0, 0.0)``."""
+        return 0, 0.0
+
+    def read_line(self, gray: np.ndarray, dpi: float) -> tuple[Word, ...]:
+        """Words of an image holding one text line (only when ``reads_lines``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not read single lines")
+
+    def read_lines(self, lines: Sequence[np.ndarray], dpi: float) -> list[tuple[Word, ...]]:
+        """Words of several one-line images; by default one ``read_line`` each."""
+        return [self.read_line(line, dpi) for line in lines]

@@ -2,8 +2,10 @@
 
     ink suppression → border crop → illumination → orientation → deskew + scale → denoise → binarize → blank?
 
-Only the OCR copy is cleaned, deskewed and turned grey; the archived image is the colour scan turned upright
-by a multiple of 90 degrees (lossless in content), so the record stays faithful to the paper. Every step can
+Only the OCR copy is cleaned and turned grey; the archived image is the colour scan turned upright by a
+multiple of 90 degrees and, when the page was fed askew, straightened by the same angle as the OCR copy on a
+canvas enlarged to keep every pixel (``deskew_archive``): the lines of the page and of its invisible text
+layer are then level, so what a viewer copies and what ``pdftotext`` reads come line by line, in order. Every step can
 be switched off in :class:`~ocr.config.OcrConfig`, and a ``debug`` callback receives the image after each
 step (``sohoa ocr FILE --debug-dir D`` writes them as PNG files).
 """
@@ -29,7 +31,7 @@ OsdFn = Callable[[np.ndarray], tuple[int, float]]
 @dataclass(frozen=True, slots=True)
 class Prepared:
     upright: np.ndarray
-    """Colour page turned upright (BGR); this is the image that is archived."""
+    """Colour page turned upright and, with ``deskew_archive``, straightened (BGR): the image archived."""
     ocr_image: np.ndarray
     """Grey, deskewed copy given to Tesseract."""
     rotation: int
@@ -42,6 +44,8 @@ class Prepared:
     """Scale of the OCR copy relative to the upright page."""
     matrix: tuple[tuple[float, float, float], tuple[float, float, float]]
     """Affine map from ``upright`` pixel coordinates to ``ocr_image`` coordinates."""
+    upright_skew: float = 0.0
+    """Skew left in ``upright`` (0 when it was straightened with the OCR copy)."""
     blank: bool = False
     """The page holds no text (nothing worth sending to Tesseract)."""
     glyphs: int = 0
@@ -168,6 +172,21 @@ def estimate_skew(gray: np.ndarray, limit: float = 15.0) -> float:
     xs, ys, _ = ink_points(gray)
     angle, _ = best_angle(xs, ys, limit)
     return angle
+
+
+def straighten(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """The colour page turned by ``angle`` (as ``deskew_matrix``) on a canvas just large enough to keep every
+    pixel, the new corners filled white (a scanner's lid); and the 2x3 map from old to new pixels."""
+    h, w = image.shape[:2]
+    m = deskew_matrix((h, w), angle)
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=np.float64) @ m.T
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    m[:, 2] -= (x0, y0)
+    size = (round(x1 - x0), round(y1 - y0))
+    fill = (255, 255, 255) if image.ndim == 3 else 255
+    out = cv2.warpAffine(image, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    return out, m
 
 
 def deskew_matrix(shape: tuple[int, int], angle: float) -> np.ndarray:
@@ -314,6 +333,25 @@ def count_glyphs(gray: np.ndarray, dpi: float) -> int:
     return int(glyph.sum())
 
 
+def looks_blank(image: np.ndarray, side: int = 800, ink_pixels: int = 25) -> bool:
+    """A cheap first look: True when the page holds no mark darker than the paper around it.
+
+    Measured on a copy reduced to ``side`` pixels by taking the darkest pixel of each cell (a thin stroke of
+    a small picture survives the reduction), against the paper's own brightness nearby (uneven light and
+    yellowed paper are not ink). Costs a few milliseconds; a page it does not call blank goes the full way,
+    and the full way still decides blank pages by their glyphs.
+    """
+    gray = to_gray(image)
+    r = max(1, int(np.ceil(max(gray.shape[:2]) / side)))
+    if r > 1:
+        gray = cv2.erode(gray, np.ones((r, r), np.uint8))[r // 2 :: r, r // 2 :: r]
+    k = max(5, (max(gray.shape) // 30) | 1)
+    paper = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper, (k, k))
+    ink = cv2.subtract(paper, gray) > 60
+    return int(np.count_nonzero(ink)) < ink_pixels
+
+
 # --- the pipeline ----------------------------------------------------------------------------------------
 
 
@@ -410,6 +448,15 @@ def prepare(
         done("binarize", gray)
     glyphs = count_glyphs(gray, ocr_dpi)
     blank = cfg.blank_detection and glyphs < cfg.blank_min_glyphs
+    upright_skew = skew
+    if cfg.deskew_archive and abs(skew) >= 0.1:
+        # the archived page is straightened too: words are mapped from the OCR copy onto it
+        upright, a = straighten(upright, skew)
+        a3 = np.vstack([a, [0.0, 0.0, 1.0]])
+        o3 = np.vstack([matrix, [0.0, 0.0, 1.0]])
+        matrix = (o3 @ np.linalg.inv(a3))[:2]
+        upright_skew = 0.0
+        done("straighten-archive", upright)
     m = tuple(tuple(float(v) for v in row) for row in matrix)
     return Prepared(
         upright,
@@ -423,4 +470,5 @@ def prepare(
         glyphs=glyphs,
         orientation_source=source,
         steps=tuple(steps),
+        upright_skew=upright_skew,
     )

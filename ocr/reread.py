@@ -19,7 +19,7 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.errors import OcrError
-from ocr.model import Word
+from ocr.model import OcrEngine, Word
 from ocr.preprocess import deskew_matrix, ocr_scale, suppress_colour_ink
 
 
@@ -61,7 +61,7 @@ def line_crop(image: np.ndarray, words: Sequence[Word], dpi: float, skew: float,
         centre = np.array([*(m @ centre), 1.0])
     # the words and a margin: Tesseract's word boxes may clip a first letter's stem, and more above and below
     # would take in the neighbouring lines' diacritics (a neighbouring word's edge is told apart later)
-    half_w, half_h = line_w / 2 + 0.35 * line_h, line_h / 2 + 0.3 * line_h
+    half_w, half_h = line_w / 2 + 0.25 * line_h, line_h / 2 + 0.3 * line_h
     left, right = max(0, round(centre[0] - half_w)), min(gray.shape[1], round(centre[0] + half_w))
     top, bottom = max(0, round(centre[1] - half_h)), min(gray.shape[0], round(centre[1] + half_h))
     if right - left < 2 or bottom - top < 2:
@@ -94,11 +94,11 @@ class PageImage:
 class Rereader:
     """Second reads of a document's words; positions count the words of all its pages in order.
 
-    Needs an engine with ``read_line`` (Tesseract); reads nothing for words on two pages, or when the
+    Needs an engine that ``reads_lines`` (Tesseract); reads nothing for words on two pages, or when the
     engine fails on the line (the first read then stands, with its doubt).
     """
 
-    def __init__(self, engine: object, cfg: OcrConfig, pages: Sequence[PageImage], words: Sequence[Word]) -> None:
+    def __init__(self, engine: OcrEngine, cfg: OcrConfig, pages: Sequence[PageImage], words: Sequence[Word]) -> None:
         self.engine = engine
         self.cfg = cfg
         self.pages = list(pages)
@@ -133,7 +133,6 @@ class Rereader:
     def prefetch(self, spans: Sequence[Sequence[int]]) -> None:
         """Read several lines in one Tesseract call (each call costs a process start and a model load,
         about as much as reading a line): the lines are stacked, well apart, and read as one block."""
-        read_lines = getattr(self.engine, "read_lines", None)
         todo: dict[tuple[int, ...], tuple[np.ndarray, float]] = {}
         for span in spans:
             key = tuple(span)
@@ -144,11 +143,11 @@ class Rereader:
                 self._cache[key] = ()
             else:
                 todo[key] = crop
-        if read_lines is None or len(todo) < 2:
+        if not self.engine.reads_lines or len(todo) < 2:
             return  # one line (or none) is read when asked for
         self.reads += 1
         try:
-            results = read_lines([c for c, _ in todo.values()], max(d for _, d in todo.values()))
+            results = self.engine.read_lines([c for c, _ in todo.values()], max(d for _, d in todo.values()))
         except OcrError:
             return
         for key, words in zip(todo, results, strict=True):
@@ -158,13 +157,12 @@ class Rereader:
         key = tuple(positions)
         if key in self._cache:
             return self._cache[key]
-        read_line = getattr(self.engine, "read_line", None)
-        crop = self._crop(key) if read_line is not None else None
+        crop = self._crop(key) if self.engine.reads_lines else None
         if crop is None:
             return ()
         self.reads += 1
         try:
-            words = tuple(read_line(*crop))
+            words = tuple(self.engine.read_line(*crop))
         except OcrError:
             words = ()
         self._cache[key] = words

@@ -13,8 +13,8 @@ import pytesseract
 
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
-from ocr.layout import order_blocks
-from ocr.model import PageText, Word
+from ocr.layout import header_bottom, order_blocks
+from ocr.model import OcrEngine, PageText, Word
 from ocr.reread import stack_lines
 from ocr.text import nfc, plausibility, safe_fixes, tidy
 
@@ -47,8 +47,10 @@ def probe(lang: str = "vie") -> TesseractInfo:
     return TesseractInfo(version, languages)
 
 
-class TesseractEngine:
+class TesseractEngine(OcrEngine):
     """Recognise Vietnamese text with Tesseract's LSTM engine."""
+
+    reads_lines = True
 
     def __init__(self, cfg: OcrConfig) -> None:
         self.cfg = cfg
@@ -173,7 +175,8 @@ def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0
                 blocks.append([])
                 previous_block = key[0]
             blocks[-1].append(lines[key])
-        text_blocks = [b for block in blocks for b in order_blocks(block, width)]
+        end = header_bottom([lines[key] for key in order], width, height)
+        text_blocks = [b for block in blocks for b in order_blocks(block, width, end)]
     else:
         text_blocks = []
         previous_block = None

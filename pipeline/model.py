@@ -109,6 +109,8 @@ class PageRecord:
     image_path: str
     """Archival JPEG of the upright colour page, in the job's work folder."""
     text: PageText
+    dpi_source: str = "file"
+    """Where ``dpi`` comes from: ``file``, ``content`` (measured on the text), ``page_size`` or ``default``."""
 
 
 @dataclass(frozen=True, slots=True)

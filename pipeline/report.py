@@ -71,6 +71,12 @@ def document_json(o: Outcome, catalog: Catalog, store: ObjectStore) -> dict[str,
                 "level": j.original.level,
             },
         )
+        # pages whose resolution the file did not give: measured on the text, or guessed from the page's size
+        out["page_resolution"] = [
+            {"page": p.index, "dpi": round(p.dpi, 1), "dpi_source": p.dpi_source}
+            for p in j.pages
+            if p.dpi_source != "file"
+        ]
     elif o.key and o.status in (Status.DUPLICATE, Status.ARCHIVED, Status.NEEDS_REVIEW):
         # a duplicate, or a file listed twice in one batch (the second row finds it archived by the first)
         d = catalog.get(o.key)

@@ -164,6 +164,7 @@ def ocr_pages(
                 result.skew,
                 str(image_path),
                 result.text,
+                result.dpi_source,
             )
         )
         del result
@@ -216,6 +217,8 @@ def classify_and_extract(
         if src.active_content:
             review.append(f"active_content: {src.name}: {', '.join(src.active_content)}")
     for p in job.pages if job.original is None else ():  # an original's page images are only previews
+        if p.text.blank:  # a blank page is archived small: there is nothing on it to lose
+            continue
         if p.dpi + 0.5 < ocr.min_archive_dpi:  # PNG stores dots per metre: 200 dpi reads 199.9996
             review.append(f"low_resolution: page {p.index} at {p.dpi:.0f} dpi")
             break

@@ -42,6 +42,7 @@ if __package__ in (None, ""):
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr.model import OcrEngine
 from scripts.make_samples import Spec, generate
 from scripts.samplegen.papers import GENERATORS
 
@@ -275,7 +276,7 @@ print(n, round(time.perf_counter() - t0, 1))
 """
 
 
-class NoOcr:
+class NoOcr(OcrEngine):
     """Stands in for Tesseract when only rasterizing and preprocessing are measured."""
 
     def recognize(self, gray, dpi):

@@ -45,11 +45,14 @@ ND30_PROPERTIES = {
 
 
 class WordBox(Protocol):
+    """A recognised word: its axis-aligned box in page pixels and the text line it belongs to."""
+
     text: str
     left: int
     top: int
     width: int
     height: int
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,23 +137,56 @@ def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
+def _lines(words: Sequence[WordBox]) -> list[list[WordBox]]:
+    """Words grouped by their OCR line, lines in the order of the OCR text, words left to right. Words that
+    carry no line number (a text layer taken from elsewhere, e.g. a born-digital page's own) are grouped by
+    where they sit: a word joins the line whose band holds its middle."""
+    kept = [w for w in words if w.text.strip() and w.width > 0 and w.height > 0]
+    if kept and all(getattr(w, "line", None) is None for w in kept):
+        return _lines_by_position(kept)
+    lines: dict[int, list[WordBox]] = {}
+    for w in kept:
+        lines.setdefault(int(getattr(w, "line", 0) or 0), []).append(w)
+    return [sorted(ws, key=lambda w: w.left) for ws in lines.values()]
+
+
+def _lines_by_position(words: Sequence[WordBox]) -> list[list[WordBox]]:
+    rows: list[tuple[float, float, list[WordBox]]] = []  # (top, bottom, words), top to bottom
+    for w in sorted(words, key=lambda w: (w.top + w.height / 2, w.left)):
+        middle = w.top + w.height / 2
+        if rows and rows[-1][0] <= middle <= rows[-1][1]:
+            top, bottom, ws = rows[-1]
+            ws.append(w)
+            rows[-1] = (min(top, w.top), max(bottom, w.top + w.height), ws)
+        else:
+            rows.append((w.top, w.top + w.height, [w]))
+    return [sorted(ws, key=lambda w: w.left) for _, _, ws in rows]
+
+
 def _text_ops(font: TextFont, words: Sequence[WordBox], scale: float, page_h: float) -> bytes:
+    """Invisible text (render mode 3): each OCR line's words on one shared baseline, at one size.
+
+    Viewers and ``pdftotext`` build lines from characters whose baselines agree: words of a line placed
+    each at its own box (a descender, a capital, a dot-below make boxes differ) could fall apart or join a
+    neighbouring line. The archived page is straightened by ``ocr`` (its ``deskew_archive``), so level lines
+    are right; text set on slanted baselines was measured to read worse, not better, with ``pdftotext``.
+    """
     ops = [b"BT", b"3 Tr"]
-    for w in words:
-        text = w.text.strip()
-        if not text or w.width <= 0 or w.height <= 0:
-            continue
-        encoded, units = font.encode(text + " ")
-        if not encoded or units <= 0:
-            continue
-        size = max(1.0, w.height * scale)
-        box_w = w.width * scale
-        # stretch so the word (and the space after it) spans the word's box plus a little
-        tz = 100.0 * (box_w * 1.08) / (units * size / 1000.0)
-        x = w.left * scale
-        y = page_h - (w.top + w.height) * scale + size * 0.18
-        ops.append(f"/F1 {size:.2f} Tf {tz:.2f} Tz 1 0 0 1 {x:.2f} {y:.2f} Tm".encode())
-        ops.append(b"<" + encoded.hex().encode() + b"> Tj")
+    for line in _lines(words):
+        heights = sorted(w.height for w in line)
+        line_h = heights[len(heights) // 2]
+        size = max(1.0, line_h * scale)
+        # the baseline: the line's middle, moved down by what lies between a line's middle and its baseline
+        middle = sum(w.top + w.height / 2 for w in line) / len(line)
+        y = page_h - (middle + line_h / 2) * scale + size * 0.18
+        for w in line:
+            encoded, units = font.encode(w.text.strip() + " ")
+            if not encoded or units <= 0:
+                continue
+            # stretch so the word (and the space after it) spans the word's box plus a little
+            tz = 100.0 * (w.width * scale * 1.08) / (units * size / 1000.0)
+            ops.append(f"/F1 {size:.2f} Tf {tz:.2f} Tz 1 0 0 1 {w.left * scale:.2f} {y:.2f} Tm".encode())
+            ops.append(b"<" + encoded.hex().encode() + b"> Tj")
     ops.append(b"ET")
     return b"\n".join(ops)
 

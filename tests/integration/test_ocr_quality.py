@@ -10,6 +10,7 @@ from PIL import Image
 
 from ocr.config import OcrConfig
 from ocr.document import PagePool, read_document
+from ocr.model import OcrEngine
 from ocr.page import read_page
 from ocr.preprocess import rotate_quarter
 from ocr.sources import RasterPage, inspect_source, iter_pages
@@ -74,7 +75,7 @@ def test_pages_read_in_the_pool_match_pages_read_in_process(tmp_path: Path, seal
 
 
 def test_a_blank_page_is_not_sent_to_tesseract(tmp_path: Path):
-    class Refuses:
+    class Refuses(OcrEngine):
         def recognize(self, gray, dpi):
             raise AssertionError("a blank page reached the engine")
 
@@ -94,6 +95,7 @@ def test_sohoa_ocr_writes_every_step_and_reports_the_page(home: Path, tmp_path: 
     data = json.loads(proc.stdout)
     p = data["pages"][0]
     assert p["rotation"] == 270 and not p["low_confidence"] and p["plausibility"] > 0.9
+    assert p["dpi"] == 200 and p["dpi_source"] == "file" and p["page_corners"] is None  # a scan: no page to find
     assert paper.signer_name in data["text"]
     names = sorted(f.name for f in debug.iterdir())
     assert names[0] == "p001-00-input.png"

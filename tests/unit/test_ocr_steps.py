@@ -55,8 +55,12 @@ def test_a_sideways_or_upside_down_page_is_turned_upright(sealed_page, shadowed,
     prepared = prepare(scan, OcrConfig(orientation_osd=False), 200)
     assert (fed + prepared.rotation) % 360 == 0
     assert prepared.orientation_confidence > 0.3
-    assert prepared.upright.shape == page.shape  # the archived image: upright, colour, full size
-    assert prepared.upright.ndim == 3
+    # the archived image: upright, colour, straightened on a canvas a little larger than the page (nothing cut)
+    assert prepared.upright.ndim == 3 and "straighten-archive" in prepared.steps
+    h, w = page.shape[:2]
+    assert h <= prepared.upright.shape[0] <= h * 1.1 and w <= prepared.upright.shape[1] <= w * 1.1
+    kept = prepare(scan, OcrConfig(orientation_osd=False, deskew_archive=False), 200)
+    assert kept.upright.shape == page.shape  # turned by quarter turns only: upright, colour, full size
 
 
 def test_the_archived_image_is_never_altered(sealed_page):

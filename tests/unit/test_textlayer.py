@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ocr.config import OcrConfig
-from ocr.model import PageText
+from ocr.model import OcrEngine, PageText
 from ocr.page import read_page
 from ocr.sources import inspect_source, iter_pages
 from ocr.text import legacy_share, plausibility
@@ -21,7 +21,7 @@ from tests import originals_data as od
 CFG = OcrConfig(pdf_dpi=150)
 
 
-class CountingEngine:
+class CountingEngine(OcrEngine):
     """Stands in for Tesseract: counts the pages it is asked to read."""
 
     def __init__(self) -> None:
