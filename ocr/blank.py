@@ -1,0 +1,50 @@
+"""Is a scanned page blank? Duplex backs of one-sided papers, with scanner noise, dust and show-through.
+
+The page is flattened (divided by its own blurred background, so grey paper and faint show-through of the
+other side fade), thresholded, and its dark specks smaller than a dot of ink removed; what remains is the
+page's ink. A page is blank when its ink covers less than ``max_ink`` of the area inside the margins (the
+edges, where feeders leave shadows and punch holes, are not looked at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+WORK_DPI = 75.0
+"""Pages are judged at this resolution: enough for a line of 8 pt text, cheap for 60-page stacks."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlankVerdict:
+    blank: bool
+    ink: float
+    """Fraction of the page (inside the margins) covered by ink, after specks are removed."""
+
+
+def ink_fraction(image: np.ndarray, dpi: float, margin: float = 0.06, min_speck_mm: float = 0.5) -> float:
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, WORK_DPI / max(dpi, 1.0))
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = gray.shape[:2]
+    my, mx = int(h * margin), int(w * margin)
+    gray = gray[my : h - my, mx : w - mx]
+    if gray.size == 0:
+        return 0.0
+    background = cv2.medianBlur(gray, 31 if min(gray.shape) > 31 else 3)
+    flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    ink = (flat < 170).astype(np.uint8)
+    work_dpi = dpi * scale
+    speck_px = max(1, round((min_speck_mm / 25.4 * work_dpi) ** 2))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA] if n > 1 else np.zeros(0, dtype=np.int32)
+    kept = int(areas[areas >= speck_px].sum())
+    return kept / float(gray.size)
+
+
+def judge_blank(image: np.ndarray, dpi: float, max_ink: float = 0.0015) -> BlankVerdict:
+    ink = ink_fraction(image, dpi)
+    return BlankVerdict(ink < max_ink, round(ink, 6))
