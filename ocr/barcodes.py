@@ -1,7 +1,7 @@
 """Read the QR codes and Code 128 barcodes on a page (zxing-cpp), and say when a code is there but unreadable.
 
 Used to find separator sheets and the dossier code on a reception receipt. A first pass reads the page as it
-is; when it finds nothing readable, a second pass reads a cleaned copy (background flattened, specks removed,
+is; when it locates a symbol but decodes nothing, a second pass reads a cleaned copy (background flattened, specks removed,
 small codes scaled up), which recovers codes printed small or partly smudged. A symbol zxing-cpp locates but
 cannot decode (a damaged QR code, a Code 128 with a bad checksum) is reported as ``unreadable`` so that the
 caller can say so instead of silently ignoring it.
@@ -70,11 +70,12 @@ def _cleaned(gray: np.ndarray, dpi: float) -> np.ndarray:
     return binary
 
 
-def read_codes(image: np.ndarray, dpi: float = 200.0) -> PageCodes:
-    """Every QR code and Code 128 barcode on the page (colour BGR or grey), readable ones first."""
+def read_codes(image: np.ndarray, dpi: float = 200.0, thorough: bool = False) -> PageCodes:
+    """Every QR code and Code 128 barcode on the page (colour BGR or grey). The cleaned second pass runs when the
+    first located a symbol it could not decode, or always with ``thorough``."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     codes, bad = _read(gray)
-    if not codes:
+    if not codes and (bad or thorough):
         scale = 2 if dpi < 250 else 1
         more, bad2 = _read(_cleaned(gray, dpi))
         codes = [Code(c.symbology, c.text, c.x // scale, c.y // scale) for c in more]

@@ -188,6 +188,11 @@ def split_stack(
                 pending_type = sheet.type_code
             next_start = "separator"
             continue
+        if sig.blank and bad_sheet is None and bad_code is None and code is None:
+            blanks.append(sig.index)
+            if rules.blank_run and len(blanks) >= rules.blank_run:
+                boundary = True
+            continue
         settle_blanks()
         if bad_sheet is not None or bad_code is not None:
             # a separator or a receipt we cannot follow: a document starts here and a clerk is told why
@@ -212,11 +217,6 @@ def split_stack(
             ctx_dossier, ctx_notes, pending_type = code, [], None
             parts.append(Part([sig.index], "receipt", code, None, receipt=True))
             next_start = "separator"  # what follows the receipt is a new document of the dossier
-            continue
-        if sig.blank:
-            blanks.append(sig.index)
-            if rules.blank_run and len(blanks) >= rules.blank_run:
-                boundary = True
             continue
         if cur is None:
             cur = new_part(next_start)

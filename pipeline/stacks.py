@@ -31,8 +31,10 @@ from pipeline.split import PageSignal, Split, SplitRules, split_stack
 log = logging.getLogger("sohoa.stacks")
 PDF_CHUNK = 8
 """PDF pages rendered per poppler call while a stack is looked at (memory stays flat on long stacks)."""
-RECEIPT_BAND = 0.42
+RECEIPT_BAND = 0.33
 """Top fraction of a page read for a receipt's title and its "Mã hồ sơ"."""
+RECEIPT_DPI = 150.0
+BANDS_PER_CALL = 8
 
 
 def page_images(path: Path, info: SourceInfo, cfg: SplitConfig, ocr_cfg: OcrConfig, only=None) -> Iterator:
@@ -41,6 +43,10 @@ def page_images(path: Path, info: SourceInfo, cfg: SplitConfig, ocr_cfg: OcrConf
     if info.media_type == "application/pdf":
         from pdf2image import convert_from_path
 
+        scanned = _scanned_pdf_pages(path, wanted)
+        for n, gray, dpi in scanned:
+            yield n, gray, dpi
+        wanted = [n for n in wanted if n not in {s[0] for s in scanned}]
         runs: list[list[int]] = []
         for n in wanted:
             if runs and n == runs[-1][-1] + 1 and len(runs[-1]) < PDF_CHUNK:
@@ -57,6 +63,36 @@ def page_images(path: Path, info: SourceInfo, cfg: SplitConfig, ocr_cfg: OcrConf
         return
     for raster in iter_pages(path, replace(info, selected=tuple(wanted)), ocr_cfg):
         yield raster.index, cv2.cvtColor(raster.image, cv2.COLOR_BGR2GRAY), raster.dpi
+
+
+def _scanned_pdf_pages(path: Path, wanted: list[int]) -> list[tuple[int, np.ndarray, float]]:
+    """Pages of a scanner's PDF that are one full-page image each, taken from the file without rendering (the
+    image is the page). Others are left to poppler."""
+    import pikepdf
+    from pikepdf import PdfImage
+
+    out: list[tuple[int, np.ndarray, float]] = []
+    try:
+        with pikepdf.open(path) as pdf:
+            for n in wanted:
+                page = pdf.pages[n]
+                images = list(page.images.values())
+                if len(images) != 1 or page.obj.get("/Contents") is None:
+                    continue
+                box = [float(v) for v in page.mediabox]
+                w_pt, h_pt = abs(box[2] - box[0]), abs(box[3] - box[1])
+                pil = PdfImage(images[0]).as_pil_image()
+                rotate = int(page.obj.get("/Rotate", 0)) % 360
+                if rotate:
+                    pil = pil.rotate(-rotate, expand=True)
+                    if rotate in (90, 270):
+                        w_pt, h_pt = h_pt, w_pt
+                if abs(pil.width / pil.height - w_pt / h_pt) > 0.02 or pil.width < w_pt:
+                    continue  # not one image filling the page
+                out.append((n, np.asarray(pil.convert("L")), pil.width / (w_pt / 72)))
+    except Exception:  # anything unusual: poppler renders the page
+        return []
+    return out
 
 
 def look_at_page(n: int, gray: np.ndarray, dpi: float, cfg: SplitConfig) -> PageSignal:
@@ -94,14 +130,46 @@ def receipt_in_text(text: str) -> str | None:
     return head.translate(_DIGITS) + letter + tail.translate(_DIGITS)
 
 
-def read_receipt_text(gray: np.ndarray, dpi: float, engine) -> str | None:
-    band = gray[: int(gray.shape[0] * RECEIPT_BAND)]
-    try:
-        text = engine.recognize(band, dpi).text
-    except Exception as e:  # the receipt check is a help; the page's own OCR later reports a real problem
-        log.warning("receipt text not read: %s", type(e).__name__)
-        return None
-    return receipt_in_text(text)
+def _lines_text(words) -> str:
+    """Words back into lines (by their vertical middles), each line left to right."""
+    lines: list[list] = []
+    for w in sorted(words, key=lambda w: w.top + w.height / 2):
+        middle = w.top + w.height / 2
+        if lines and middle <= lines[-1][0] + max(lines[-1][1], 1) * 0.6:
+            lines[-1][2].append(w)
+        else:
+            lines.append([middle, w.height, [w]])
+    return "\n".join(" ".join(x.text for x in sorted(line[2], key=lambda w: w.left)) for line in lines)
+
+
+def receipt_bands(pages: list[tuple[int, np.ndarray, float]], engine) -> dict[int, str | None]:
+    """``receipt_in_text`` of the top of each page, read in one Tesseract call per ``BANDS_PER_CALL`` pages (the
+    bands stacked on one canvas: Tesseract's start and model load are paid once, not per page)."""
+    out: dict[int, str | None] = {}
+    gap = int(RECEIPT_DPI / 4)
+    for k in range(0, len(pages), BANDS_PER_CALL):
+        chunk = pages[k : k + BANDS_PER_CALL]
+        bands = []
+        for _, gray, dpi in chunk:
+            band = gray[: int(gray.shape[0] * RECEIPT_BAND)]
+            f = min(1.0, RECEIPT_DPI / dpi)
+            bands.append(cv2.resize(band, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else band)
+        width = max(b.shape[1] for b in bands)
+        canvas = np.full((sum(b.shape[0] + gap for b in bands) + gap, width), 255, np.uint8)
+        spans, y = [], gap
+        for b in bands:
+            canvas[y : y + b.shape[0], : b.shape[1]] = b
+            spans.append((y, y + b.shape[0]))
+            y += b.shape[0] + gap
+        try:
+            words = engine.recognize(canvas, RECEIPT_DPI).words
+        except Exception as e:  # the receipt check is a help; the page's own OCR later reports a real problem
+            log.warning("receipt text not read: %s", type(e).__name__)
+            continue
+        for (n, _, _), (top, bottom) in zip(chunk, spans, strict=True):
+            mine = [w for w in words if top <= w.top + w.height / 2 < bottom]
+            out[n] = receipt_in_text(_lines_text(mine))
+    return out
 
 
 # --- a whole stack ----------------------------------------------------------------------------------------------
@@ -116,18 +184,18 @@ def analyse_stack(
 ) -> tuple[Split, list[PageSignal]]:
     """The split of one checked file, and what was seen on each page."""
     rules = SplitRules(cfg.separators, cfg.receipts, cfg.drop_blank, cfg.blank_run)
-    signals = [look_at_page(n, g, dpi, cfg) for n, g, dpi in page_images(path, info, cfg, ocr_cfg)]
+    signals = sorted(
+        (look_at_page(n, g, dpi, cfg) for n, g, dpi in page_images(path, info, cfg, ocr_cfg)), key=lambda s: s.index
+    )
     split = split_stack(signals, rules, known_type, dossier)
     if cfg.receipts and cfg.receipt_text == "first" and engine is not None:
         firsts = [p.pages[0] for p in split.parts if not p.receipt and p.started_by != "bad_code"]
         if firsts:
             by_page = {s.index: s for s in signals}
-            found = False
-            for n, gray, dpi in page_images(path, info, cfg, ocr_cfg, only=firsts):
-                text = read_receipt_text(gray, dpi, engine)
-                if text is not None:
-                    by_page[n] = replace(by_page[n], receipt_text=text)
-                    found = True
+            texts = receipt_bands(list(page_images(path, info, cfg, ocr_cfg, only=firsts)), engine)
+            found = {n: t for n, t in texts.items() if t is not None}
+            for n, text in found.items():
+                by_page[n] = replace(by_page[n], receipt_text=text)
             if found:
                 signals = [by_page[s.index] for s in signals]
                 split = split_stack(signals, rules, known_type, dossier)

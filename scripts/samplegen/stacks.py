@@ -265,3 +265,31 @@ def stack_bytes(stack: Stack, fmt: str = "pdf") -> bytes:
     else:
         rgb[0].save(buf, "PDF", save_all=True, append_images=rgb[1:], resolution=float(stack.dpi), quality=80)
     return buf.getvalue()
+
+
+def demo_stack(rng: random.Random, dpi: int = 200) -> tuple[Stack, str]:
+    """A short stack for the demo and the tests: a reception receipt (QR code) with its blank back, a birth
+    certificate, a separator sheet "new document of type XNCT", a residence confirmation with its blank back, and
+    an "end of stack" sheet: three documents in one dossier. Returns the stack and its dossier code."""
+    from pipeline.sheets import Sheet
+
+    code = dossier_code(rng)
+    stack = Stack([], dpi, "receipts")
+    light = Damage("mild", skew=0.8, noise=3, jpeg_quality=90)
+
+    def add(img: Image.Image, content: bool) -> int:
+        stack.pages.append(apply(img, light, rng))
+        if content:
+            stack.content.append(len(stack.pages) - 1)
+        return len(stack.pages) - 1
+
+    receipt, _ = receipt_page(code, dpi, random.Random(1), "qr", False)
+    r = add(receipt, True)
+    add(blank_back(receipt, dpi, rng), False)
+    gks = add(render_paper(make_paper("GKS", rng), dpi, rng)[0], True)
+    add(sheet_page(Sheet("doc", type_code="XNCT"), dpi, rng, False, False), False)
+    xnct = add(render_paper(make_paper("XNCT", rng), dpi, rng)[0], True)
+    add(blank_back(None, dpi, rng), False)
+    add(sheet_page(Sheet("end"), dpi, rng, False, False), False)
+    stack.docs = [TruthDoc([r], code, None, True), TruthDoc([gks], code), TruthDoc([xnct], code, "XNCT")]
+    return stack, code
