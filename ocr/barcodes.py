@@ -1,10 +1,10 @@
 """Read the QR codes and Code 128 barcodes on a page (zxing-cpp), and say when a code is there but unreadable.
 
 Used to find separator sheets and the dossier code on a reception receipt. A first pass reads the page as it
-is; when it locates a symbol but decodes nothing, a second pass reads a cleaned copy (background flattened, specks removed,
-small codes scaled up), which recovers codes printed small or partly smudged. A symbol zxing-cpp locates but
-cannot decode (a damaged QR code, a Code 128 with a bad checksum) is reported as ``unreadable`` so that the
-caller can say so instead of silently ignoring it.
+is; when it locates a symbol but decodes nothing, a second pass reads a cleaned copy (background flattened,
+specks removed, small codes scaled up), which recovers codes printed small or partly smudged. A symbol
+zxing-cpp locates but cannot decode (a damaged QR code, a Code 128 with a bad checksum) is reported as
+``unreadable`` so that the caller can say so instead of silently ignoring it.
 """
 
 from __future__ import annotations

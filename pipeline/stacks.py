@@ -76,7 +76,8 @@ def _scanned_pdf_pages(path: Path, wanted: list[int]) -> list[tuple[int, np.ndar
         with pikepdf.open(path) as pdf:
             for n in wanted:
                 page = pdf.pages[n]
-                images = list(page.images.values())
+                found = page.get_images() if hasattr(page, "get_images") else page.images
+                images = list(found.values())
                 if len(images) != 1 or page.obj.get("/Contents") is None:
                     continue
                 box = [float(v) for v in page.mediabox]
