@@ -158,6 +158,7 @@ class Watcher:
             if self.available:
                 log.warning("thư mục quét không truy cập được, chờ / scan folder unreachable, waiting: %s", e)
             self.available = False
+            self.seen.clear()  # what was seen before is not known to be still: the wait starts again
             return []
         if not self.available:
             log.warning("thư mục quét đã truy cập lại được / scan folder reachable again")
@@ -182,6 +183,7 @@ class Watcher:
         if now - seen.since < self.cfg.settle_s or st.st_size == 0:
             return
         try:
+            complete(path)
             inspect_source(path, self.ocr)
         except BadInput as e:
             if now - seen.since < 3 * max(self.cfg.settle_s, 1.0):
@@ -276,6 +278,20 @@ class Watcher:
             except Exception:  # one bad look never stops the watcher
                 log.exception("watch: a poll failed; going on")
             time.sleep(self.cfg.poll_s)
+
+
+def complete(path: Path) -> None:
+    """Raise BadInput when a PDF's end is not written yet: qpdf repairs a half-written PDF and would open it, so
+    its last ``%%EOF`` (written last by every PDF writer) is looked for. Images are decoded in full by
+    ``inspect_source``, which refuses a truncated one."""
+    with path.open("rb") as f:
+        head = f.read(1024)
+        if b"%PDF-" not in head:
+            return
+        f.seek(max(0, path.stat().st_size - 2048))
+        tail = f.read()
+    if b"%%EOF" not in tail:
+        raise BadInput(f"{path.name}: the PDF has no end yet", f"{path.name}: tệp PDF chưa ghi xong")
 
 
 def _write_json(path: Path, data: dict) -> None:
