@@ -109,6 +109,21 @@ def record_batch(
 
         ocr = ocr or OcrConfig()
         items, _ = split_items(items, split, ocr, doc_types, engine_factory or default_engine_factory(ocr))
+    return record_items(root, items, unlisted, catalog, operator=operator, agency=agency, mode=mode, batch_id=batch_id)
+
+
+def record_items(
+    root: Path,
+    items: list[PlannedItem],
+    unlisted: list[str],
+    catalog: Catalog,
+    *,
+    operator: str,
+    agency: str,
+    mode: str | None = None,
+    batch_id: str | None = None,
+) -> RecordedBatch:
+    """Record a batch of items already planned (a folder's plan, or a reviewer's corrected split)."""
     batch_id = catalog.begin_batch(operator, agency, str(root), batch_id=batch_id, mode=mode)
     catalog.set_batch_items_total(batch_id, len(items))
     recorded = []
@@ -237,19 +252,24 @@ def run_batch(
     progress: Progress | None = None,
     split: SplitConfig | None = None,
     declared: Declared | None = None,
+    planned: list[PlannedItem] | None = None,
 ) -> BatchReport:
-    """Plan, record and process a batch in this process."""
+    """Plan, record and process a batch in this process. ``planned``: items already planned in ``root`` (a
+    reviewer's corrected split), recorded as they are."""
     progress = progress or Progress()
     batch_id = new_batch_id()
     # The batch's lease is taken before the batch exists, so it never shows as interrupted while it starts.
     holder, _ = new_holder()
     acquire(deps.catalog, batches.batch_lease(batch_id), holder, deps.config.queue.lease_s)
     try:
-        batch = record_batch(
-            root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id,
-            split=split if split is not None else deps.config.intake.split, ocr=deps.config.ocr,
-            engine_factory=lambda: deps.engine, declared=declared,
-        )  # fmt: skip
+        if planned is not None:
+            batch = record_items(root, planned, [], deps.catalog, operator=operator, agency=agency, batch_id=batch_id)
+        else:
+            batch = record_batch(
+                root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id,
+                split=split if split is not None else deps.config.intake.split, ocr=deps.config.ocr,
+                engine_factory=lambda: deps.engine, declared=declared,
+            )  # fmt: skip
     except BaseException:  # an unusable folder or manifest: no batch, and no lease left behind
         leases.release_lease(deps.catalog, batches.batch_lease(batch_id), holder)
         raise
@@ -284,12 +304,16 @@ def enqueue_batch(
     split: SplitConfig | None = None,
     ocr: OcrConfig | None = None,
     declared: Declared | None = None,
+    planned: list[PlannedItem] | None = None,
 ) -> Enqueued:
     """Record the batch and its planned items in the catalog, then send one message per item."""
-    batch = record_batch(
-        root, manifest, catalog, doc_types, operator=operator, agency=agency, mode=batches.QUEUED, split=split,
-        ocr=ocr, declared=declared,
-    )  # fmt: skip
+    if planned is not None:
+        batch = record_items(root, planned, [], catalog, operator=operator, agency=agency, mode=batches.QUEUED)
+    else:
+        batch = record_batch(
+            root, manifest, catalog, doc_types, operator=operator, agency=agency, mode=batches.QUEUED, split=split,
+            ocr=ocr, declared=declared,
+        )  # fmt: skip
     for rec in batch.items:
         queue.enqueue_item(batch.batch_id, rec.id, rec.item.pages_hint)
     return Enqueued(batch.batch_id, len(batch.items), batch.pages, batch.unlisted)

@@ -12,7 +12,7 @@ from catalog.db import Catalog
 from pipeline.intake_config import WatchConfig
 from pipeline.watch import Watcher
 from scripts.samplegen.stacks import demo_stack
-from tests.integration.helpers import run_inprocess
+from tests.integration.helpers import cli, cli_json, run_inprocess
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +59,7 @@ def test_stack_batch_then_watched_folder(config, home: Path, tmp_path: Path, sta
         assert receipt.kind == "component"
     finally:
         catalog.close()
+    assert [r for d in docs for r in d["review"] if r.startswith("split")] == []  # nothing for a clerk to settle
 
     # dropped into the watched folder: taken, cut the same way, nothing archived twice, moved to _processed
     from pipeline.cli_watch import inprocess_submit
@@ -81,6 +82,29 @@ def test_stack_batch_then_watched_folder(config, home: Path, tmp_path: Path, sta
     assert [d["status"] for d in note["report"]["documents"]] == ["duplicate"] * 3
     assert (watched / "~$xap-02.pdf").exists()  # never taken
     assert not any((watched / ".sohoa" / "incoming").iterdir())
+
+    # a reviewer corrects the split: the certificate and the confirmation were one paper (merge 2 and 3)
+    batch_id = data["batch_id"]
+    (scans / path.name).unlink()  # the input is gone: the stack comes back from the warehouse
+    refused = cli(home, "stack", "fix", batch_id, "xap-01.pdf", "--parts", "1;3")
+    assert refused.returncode == 3 and "5" in refused.stderr  # page 5 would be lost
+    rc, fixed = cli_json(home, "stack", "fix", batch_id, "xap-01.pdf", "--parts", "1;3,5", "--type", "2=GKS",
+                         "--operator", "reviewer-01", "--json")  # fmt: skip
+    assert rc in (0, 1), fixed
+    (doc,) = fixed["documents"]
+    assert doc["input"] == "xap-01.pdf#p3,5" and doc["pages"] == 2 and doc["dossier_code"] == code
+    assert doc["status"] in ("archived", "needs_review") and doc["type_code"] == "GKS"
+    assert sorted(fixed["withdrawn"]) == [f"{code}.02", f"{code}.03"]
+    catalog = Catalog(config.catalog_config.url)
+    try:
+        for d in docs[1:]:
+            old = catalog.get(d["sha256"])
+            assert old.status == "needs_review" and any(r.startswith("split_replaced") for r in old.review_reasons)
+        assert catalog.get(docs[0]["sha256"]).status == receipt.status  # the receipt is untouched
+    finally:
+        catalog.close()
+    rc, shown = cli_json(home, "stack", "show", fixed["batch_id"], "--json")
+    assert shown[0]["documents"][0]["pages"] == [3, 5] and shown[0]["documents"][0]["started_by"] == "review"
 
 
 def test_no_split_keeps_the_file_one_document(config, tmp_path: Path, stack_file):
