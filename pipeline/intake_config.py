@@ -22,9 +22,11 @@ class SplitConfig(BaseModel):
     receipts: bool = True
     """A page carrying a dossier code (QR code, Code 128, or the receipt's printed "Mã hồ sơ") starts that dossier."""
 
-    receipt_text: Literal["first", "off"] = "first"
-    """Read the printed text of the first page of each document for a receipt's dossier code (one Tesseract
-    pass over the top half of that page); ``off``: codes only."""
+    receipt_text: Literal["all", "first", "off"] = "all"
+    """Read the printed top third of every page without a code for a receipt's title and "Mã hồ sơ" (Tesseract,
+    eight pages to a call): a receipt printed without a QR code or barcode still starts its dossier. ``first``:
+    only the first page of each document (cheaper; a code-less receipt not after a separator sheet is then missed);
+    ``off``: codes only."""
 
     drop_blank: bool = True
     """Drop blank pages (duplex backs) from documents; the original stack keeps them."""

@@ -1,9 +1,10 @@
 """Look at every page of an input file and cut it into documents (``pipeline.split``) before the batch is recorded.
 
 For each page: its QR codes and Code 128 barcodes (``ocr.barcodes``) and whether it is blank (``ocr.blank``);
-then, for the first page of each document found, one Tesseract pass over the top of the page to recognise a
-reception receipt printed without a code. A file cut into several documents becomes several planned items, each
-naming its pages; a file that is one document stays one item, as before (same key, same behaviour).
+then a Tesseract pass over the top third of every other page (or only of each document's first page,
+``receipt_text = "first"``), eight pages to a call, to recognise a reception receipt printed without a code.
+A file cut into several documents becomes several planned items, each naming its pages; a file that is one
+document stays one item, as before (same key, same behaviour).
 """
 
 from __future__ import annotations
@@ -189,8 +190,12 @@ def analyse_stack(
         (look_at_page(n, g, dpi, cfg) for n, g, dpi in page_images(path, info, cfg, ocr_cfg)), key=lambda s: s.index
     )
     split = split_stack(signals, rules, known_type, dossier)
-    if cfg.receipts and cfg.receipt_text == "first" and engine is not None:
-        firsts = [p.pages[0] for p in split.parts if not p.receipt and p.started_by != "bad_code"]
+    if cfg.receipts and cfg.receipt_text != "off" and engine is not None:
+        if cfg.receipt_text == "first":
+            firsts = [p.pages[0] for p in split.parts if not p.receipt and p.started_by != "bad_code"]
+        else:  # every page that is not blank and carries no code of ours
+            ours = {n for p in split.parts if p.receipt for n in p.pages} | {n for n, _ in split.dropped}
+            firsts = [s.index for s in signals if not s.blank and s.index not in ours]
         if firsts:
             by_page = {s.index: s for s in signals}
             texts = receipt_bands(list(page_images(path, info, cfg, ocr_cfg, only=firsts)), engine)

@@ -82,7 +82,7 @@ def _smudge(page: Image.Image, box: tuple[int, int, int, int], rng: random.Rando
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     for _ in range(int(6 * amount * 10)):
-        r = rng.uniform(0.02, 0.06) * w
+        r = min(rng.uniform(0.02, 0.06) * w, 0.5 * h)
         cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
         grey = rng.choice([(90, 90, 90), (200, 200, 200), (255, 255, 255)])
         d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=grey)
@@ -151,7 +151,13 @@ def receipt_page(code: str, dpi: int, rng: random.Random, style: str, held_out: 
         smudge = rng.random() < (0.3 if held_out else 0.2)
         if smudge:
             amount = rng.uniform(0.05, 0.2)
-            _smudge(page, (xy[0], xy[1], xy[0] + img.width, xy[1] + img.height), rng, amount)
+            if style == "qr":
+                _smudge(page, (xy[0], xy[1], xy[0] + img.width, xy[1] + img.height), rng, amount)
+            else:  # a barcode has no error correction: a blot over part of its height leaves lines to read
+                top = rng.random() < 0.5
+                h = img.height * 0.4
+                y0 = xy[1] if top else xy[1] + img.height - h
+                _smudge(page, (xy[0], int(y0), xy[0] + img.width, int(y0 + h)), rng, amount)
     d.text((w - round(250 * pt), round(700 * pt)), "NGƯỜI TIẾP NHẬN", font=f(12, True), fill=0)
     return page, readable
 
