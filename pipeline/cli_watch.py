@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.clikit import cli_config, err, guarded, operator_name
+from pipeline.clikit import cli_config, err, guarded, operator_name, out
 
 
 def slim_report(data: dict) -> dict:
@@ -72,7 +72,9 @@ def watch_cmd(
     operator: Annotated[str | None, typer.Option(help="Mã cán bộ / operator ID")] = None,
     queue: Annotated[bool | None, typer.Option("--queue/--in-process", help="Gửi cho worker / to the workers")] = None,
     settle: Annotated[float | None, typer.Option(help="Giây tệp phải đứng yên / seconds a file must be still")] = None,
-    once: Annotated[bool, typer.Option("--once", help="Xem một lần rồi thoát / look once and exit")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Xử lý những gì đang có rồi thoát / process what is there now, then exit")
+    ] = False,
 ) -> None:
     """Theo dõi thư mục máy quét: tệp đã ghi xong được số hóa thành lô, tách theo tờ phân cách và giấy tiếp nhận. /
     Watch a scan folder: complete files become batches, cut into documents by separator sheets and receipts."""
@@ -110,7 +112,9 @@ def watch_cmd(
     )
     try:
         if once:
-            watcher.poll()
+            done = watcher.drain(timeout_s=4 * wcfg.settle_s + 3600)
+            for path in done:
+                out.print(str(path))
         else:
             watcher.run_forever()
     except KeyboardInterrupt:

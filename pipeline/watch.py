@@ -271,6 +271,32 @@ class Watcher:
         log.info("batch %s done: %s", result.batch_id, dest)
         return dest
 
+    def pending(self) -> bool:
+        """Files not yet taken, or staged folders this process still has to run (queued ones excepted)."""
+        try:
+            if self.candidates():
+                return True
+        except OSError:
+            return False
+        for folder in self.incoming.glob("*/") if self.incoming.is_dir() else []:
+            try:
+                intake = json.loads((folder / INTAKE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return True
+            if not intake.get("queued") and self.retry_at.get(folder, 0.0) <= self.clock():
+                return True
+        return False
+
+    def drain(self, timeout_s: float) -> list[Path]:
+        """Look until what is in the folder now has been taken and run (queued batches: sent, and moved out if
+        finished), at most ``timeout_s``: ``sohoa watch --once`` from cron or a script."""
+        deadline = time.monotonic() + timeout_s
+        handled = self.poll()
+        while self.pending() and time.monotonic() < deadline:
+            time.sleep(self.cfg.poll_s)
+            handled += self.poll()
+        return handled
+
     def run_forever(self, stop: Callable[[], bool] = lambda: False) -> None:
         while not stop():
             try:
