@@ -69,12 +69,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("--ocr-pages", type=int, default=3, help="pages OCR'd for the time ratio (0: none)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--receipt-text", choices=["all", "first", "off"], default="first")
     args = ap.parse_args()
     from ocr.tesseract import TesseractEngine
 
     ocr_cfg = OcrConfig()
     engine = TesseractEngine(ocr_cfg)
-    cfg_sheets = SplitConfig()
+    cfg_sheets = SplitConfig(receipt_text=args.receipt_text)
     totals: dict[str, float] = {}
     look_s = 0.0
     pages = 0
@@ -114,6 +115,7 @@ def main() -> int:
                         break
     result = {
         "family": args.family,
+        "receipt_text": args.receipt_text,
         "stacks": args.stacks,
         **{k: int(v) for k, v in totals.items()},
         "boundary_recall": round(totals["boundaries_right"] / max(totals["boundaries_true"], 1), 4),
