@@ -39,7 +39,13 @@ def score(stack, split) -> dict:
     twice = [n for n, c in seen.items() if c > 1]
     receipts = [d for d in stack.docs if d.receipt and d.code_readable]
     by_first = {p.pages[0]: p for p in split.parts}
-    assigned = sum(1 for d in receipts if by_first.get(d.pages[0]) and by_first[d.pages[0]].dossier == d.dossier)
+
+    def assigned_of(ds) -> int:
+        return sum(1 for d in ds if by_first.get(d.pages[0]) and by_first[d.pages[0]].dossier == d.dossier)
+
+    assigned = assigned_of(receipts)
+    coded = [d for d in receipts if d.style != "text"]
+    printed = [d for d in receipts if d.style == "text"]
     docs_right = sum(
         1
         for d in stack.docs
@@ -56,6 +62,10 @@ def score(stack, split) -> dict:
         "pages_twice": len(twice),
         "receipts": len(receipts),
         "receipts_assigned": assigned,
+        "code_receipts": len(coded),
+        "code_receipts_assigned": assigned_of(coded),
+        "text_receipts": len(printed),
+        "text_receipts_assigned": assigned_of(printed),
         "documents": len(stack.docs),
         "documents_exact": docs_right,
         "flagged": sum(1 for p in split.parts if p.notes),

@@ -36,6 +36,8 @@ class TruthDoc:
     receipt: bool = False
     code_readable: bool = True
     """For a receipt: whether its code was printed readably (a smudge that destroys it is a clerk's case)."""
+    style: str = ""
+    """For a receipt: ``qr``, ``code128`` or ``text`` (printed only)."""
 
 
 @dataclass
@@ -237,7 +239,7 @@ def make_stack(rng: random.Random, family: str = "tuned", mode: str | None = Non
             )
             page, readable = receipt_page(dossier, dpi, rng, style, held_out)
             n = feed(page, True)
-            stack.docs.append(TruthDoc([n], dossier, None, True, readable))
+            stack.docs.append(TruthDoc([n], dossier, None, True, readable, style))
         elif stack.docs or stack.content:
             if mode == "blank_run":
                 for _ in range(2):  # two blank sheets: four blank pages in duplex, two in simplex
@@ -297,5 +299,5 @@ def demo_stack(rng: random.Random, dpi: int = 200) -> tuple[Stack, str]:
     xnct = add(render_paper(make_paper("XNCT", rng), dpi, rng)[0], True)
     add(blank_back(None, dpi, rng), False)
     add(sheet_page(Sheet("end"), dpi, rng, False, False), False)
-    stack.docs = [TruthDoc([r], code, None, True), TruthDoc([gks], code), TruthDoc([xnct], code, "XNCT")]
+    stack.docs = [TruthDoc([r], code, None, True, True, "qr"), TruthDoc([gks], code), TruthDoc([xnct], code, "XNCT")]
     return stack, code
