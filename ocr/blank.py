@@ -3,7 +3,8 @@
 The page is flattened (divided by its own blurred background, so grey paper and faint show-through of the
 other side fade), thresholded, and its dark specks smaller than a dot of ink removed; what remains is the
 page's ink. A page is blank when its ink covers less than ``max_ink`` of the area inside the margins (the
-edges, where feeders leave shadows and punch holes, are not looked at).
+edges, where feeders leave shadows and punch holes, are not looked at) and no mark on it is as large as a
+handwritten letter: dropping a page is only ever done to an empty one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ class BlankVerdict:
     """Fraction of the page (inside the margins) covered by ink, after specks are removed."""
 
 
-def ink_fraction(image: np.ndarray, dpi: float, margin: float = 0.06, min_speck_mm: float = 0.5) -> float:
+def judge_blank(
+    image: np.ndarray, dpi: float, max_ink: float = 0.0015, margin: float = 0.06, min_speck_mm: float = 0.5,
+    min_mark_mm: float = 1.5,
+) -> BlankVerdict:  # fmt: skip
+    """Blank when the ink (specks under ``min_speck_mm`` removed) covers less than ``max_ink`` of the page inside
+    its margins **and** no mark reaches ``min_mark_mm`` in width or height: a single handwritten line, a signature
+    or a stamp on an otherwise empty back is content, never dropped."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, WORK_DPI / max(dpi, 1.0))
     if scale < 1.0:
@@ -33,18 +40,16 @@ def ink_fraction(image: np.ndarray, dpi: float, margin: float = 0.06, min_speck_
     my, mx = int(h * margin), int(w * margin)
     gray = gray[my : h - my, mx : w - mx]
     if gray.size == 0:
-        return 0.0
+        return BlankVerdict(True, 0.0)
     background = cv2.medianBlur(gray, 31 if min(gray.shape) > 31 else 3)
     flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
     ink = (flat < 170).astype(np.uint8)
-    work_dpi = dpi * scale
-    speck_px = max(1, round((min_speck_mm / 25.4 * work_dpi) ** 2))
+    px_per_mm = dpi * scale / 25.4
+    speck_px = max(1, round((min_speck_mm * px_per_mm) ** 2))
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA] if n > 1 else np.zeros(0, dtype=np.int32)
-    kept = int(areas[areas >= speck_px].sum())
-    return kept / float(gray.size)
-
-
-def judge_blank(image: np.ndarray, dpi: float, max_ink: float = 0.0015) -> BlankVerdict:
-    ink = ink_fraction(image, dpi)
-    return BlankVerdict(ink < max_ink, round(ink, 6))
+    stats = stats[1:] if n > 1 else np.zeros((0, 5), dtype=np.int32)
+    kept = stats[stats[:, cv2.CC_STAT_AREA] >= speck_px]
+    fraction = float(kept[:, cv2.CC_STAT_AREA].sum()) / float(gray.size)
+    extent = np.maximum(kept[:, cv2.CC_STAT_WIDTH], kept[:, cv2.CC_STAT_HEIGHT]) if len(kept) else np.zeros(0)
+    marks = int((extent >= min_mark_mm * px_per_mm).sum())
+    return BlankVerdict(fraction < max_ink and marks == 0, round(fraction, 6))
