@@ -106,6 +106,12 @@ def watch_cmd(
         submit, status = inprocess_submit(deps, who), None
         closers.append(deps.close)
     watcher = Watcher(folder.resolve(), wcfg, cfg.ocr, submit, status)
+    try:
+        held = watcher.lock()
+    except Exception:
+        for close in closers:
+            close()
+        raise
     err.print(
         f"Đang theo dõi / watching [bold]{folder}[/] ({'hàng đợi / queued' if use_queue else 'tại chỗ / in process'}); "
         "Ctrl+C để dừng / to stop"
@@ -120,5 +126,6 @@ def watch_cmd(
     except KeyboardInterrupt:
         err.print("Đã dừng / stopped")
     finally:
+        held.close()  # type: ignore[attr-defined]
         for close in closers:
             close()

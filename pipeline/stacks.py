@@ -254,7 +254,13 @@ def items_of_split(item: PlannedItem, split: Split, page_count: int) -> list[Pla
             procedure=base.procedure,
             type_code=part.type_code or base.type_code,
             agency=base.agency,
-            notes=tuple(base.notes) + tuple(f"split: {vi} / {en}" for en, vi in part.notes),
+            notes=tuple(base.notes)
+            + tuple(f"split: {vi} / {en}" for en, vi in part.notes)
+            + (
+                (f"receipt: giấy tiếp nhận hồ sơ {part.dossier} / reception receipt of dossier {part.dossier}",)
+                if part.receipt
+                else ()
+            ),
         )
         stack = {
             "input": item.input,

@@ -38,6 +38,7 @@ from catalog.errors import InvalidCode
 from ocr.config import OcrConfig
 from ocr.errors import BadInput
 from ocr.sources import inspect_source
+from pipeline.errors import ExitCode, PipelineError
 from pipeline.intake_config import WatchConfig
 from pipeline.model import Declared
 
@@ -49,6 +50,11 @@ INTAKE = ".intake.json"
 """Hidden: the batch that plans the folder never takes it for a scan."""
 RETRY_AFTER_S = 300.0
 """A batch with a transient failure runs again after this long."""
+
+
+class WatchBusy(PipelineError):
+    reason_code = "watch_busy"
+    exit_code = ExitCode.BUSY
 
 
 @dataclass
@@ -296,6 +302,27 @@ class Watcher:
             time.sleep(self.cfg.poll_s)
             handled += self.poll()
         return handled
+
+    def lock(self) -> object:
+        """Hold ``DIR/.sohoa/watch.lock`` for this process's life: one watcher per folder (a second one, on this
+        machine or another that mounts the share with working locks, refuses to start)."""
+        import fcntl
+
+        (self.root / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        fh = (self.root / STATE_DIR / "watch.lock").open("a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            fh.close()
+            raise WatchBusy(
+                f"another watcher already watches {self.root}",
+                f"đã có một tiến trình khác theo dõi thư mục {self.root}",
+            ) from e
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        return fh
 
     def run_forever(self, stop: Callable[[], bool] = lambda: False) -> None:
         while not stop():

@@ -195,3 +195,16 @@ def test_a_slow_copy_is_processed_once_after_it_is_complete(tmp_path: Path):
     assert len(submit.calls) == 1
     (done,) = list((tmp_path / "_processed").rglob("slow.pdf"))
     assert done.read_bytes() == data
+
+
+def test_one_watcher_per_folder(tmp_path: Path):
+    from pipeline.watch import WatchBusy
+
+    first = watcher(tmp_path, FakeBatches())
+    held = first.lock()
+    try:
+        with pytest.raises(WatchBusy):
+            watcher(tmp_path, FakeBatches()).lock()
+    finally:
+        held.close()
+    watcher(tmp_path, FakeBatches()).lock().close()  # free again once the first is gone
