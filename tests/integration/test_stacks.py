@@ -60,6 +60,9 @@ def test_stack_batch_then_watched_folder(config, home: Path, tmp_path: Path, sta
     finally:
         catalog.close()
     assert [r for d in docs for r in d["review"] if r.startswith("split")] == []  # nothing for a clerk to settle
+    rc, shown = cli_json(home, "review", "show", docs[2]["doc_code"], "--json")
+    assert rc == 0 and shown["split"]["stack"] == "xap-01.pdf" and shown["split"]["pages"] == [5]
+    assert shown["split"]["part"] == 3 and shown["split"]["started_by"] == "separator"
 
     # dropped into the watched folder: taken, cut the same way, nothing archived twice, moved to _processed
     from pipeline.cli_watch import inprocess_submit
