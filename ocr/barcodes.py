@@ -47,7 +47,8 @@ def _read(gray: np.ndarray) -> tuple[list[Code], list[str]]:
     import zxingcpp
 
     found, bad = [], []
-    for b in zxingcpp.read_barcodes(gray, formats=_formats(), try_rotate=True, try_invert=False, return_errors=True):
+    # try_rotate only concerns 1D symbols turned 90°: a feeder takes pages upright (a QR code reads at any angle)
+    for b in zxingcpp.read_barcodes(gray, formats=_formats(), try_rotate=False, try_invert=False, return_errors=True):
         fmt = str(b.format).rsplit(".", 1)[-1]
         if b.valid and b.text:
             pos = b.position

@@ -83,7 +83,7 @@ def _scanned_pdf_pages(path: Path, wanted: list[int]) -> list[tuple[int, np.ndar
                     continue
                 box = [float(v) for v in page.mediabox]
                 w_pt, h_pt = abs(box[2] - box[0]), abs(box[3] - box[1])
-                pil = PdfImage(images[0]).as_pil_image()
+                pil = _page_image(images[0], PdfImage)
                 rotate = int(page.obj.get("/Rotate", 0)) % 360
                 if rotate:
                     pil = pil.rotate(-rotate, expand=True)
@@ -95,6 +95,19 @@ def _scanned_pdf_pages(path: Path, wanted: list[int]) -> list[tuple[int, np.ndar
     except Exception:  # anything unusual: poppler renders the page
         return []
     return out
+
+
+def _page_image(stream, pdf_image):
+    """A page's image, grey; a JPEG is decoded for its luminance only (the scanner's usual PDF: much cheaper)."""
+    import io
+
+    from PIL import Image
+
+    if stream.get("/Filter") == "/DCTDecode" and not stream.get("/DecodeParms"):
+        im = Image.open(io.BytesIO(stream.read_raw_bytes()))
+        im.draft("L", im.size)
+        return im.convert("L")
+    return pdf_image(stream).as_pil_image().convert("L")
 
 
 def look_at_page(n: int, gray: np.ndarray, dpi: float, cfg: SplitConfig) -> PageSignal:
