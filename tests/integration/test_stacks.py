@@ -109,6 +109,19 @@ def test_stack_batch_then_watched_folder(config, home: Path, tmp_path: Path, sta
     rc, shown = cli_json(home, "stack", "show", fixed["batch_id"], "--json")
     assert shown[0]["documents"][0]["pages"] == [3, 5] and shown[0]["documents"][0]["started_by"] == "review"
 
+    # a catalog rebuilt from the warehouse alone links each document to the stack it was cut from
+    from archive.store import open_store
+    from pipeline.rebuild import rebuild_catalog
+
+    rebuilt = Catalog(f"sqlite:///{tmp_path / 'rebuilt.db'}")
+    try:
+        rebuild_catalog(rebuilt, open_store(config.store_config), config.templates, actor="test")
+        for d in docs:
+            objects = rebuilt.get(d["sha256"]).objects
+            assert [k for k in objects if k.startswith("stacks/")] == [f"stacks/{sha[:2]}/{sha}.pdf"]
+    finally:
+        rebuilt.close()
+
 
 def test_no_split_keeps_the_file_one_document(config, tmp_path: Path, stack_file):
     from catalog.types import default_document_types
