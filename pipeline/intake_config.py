@@ -22,11 +22,11 @@ class SplitConfig(BaseModel):
     receipts: bool = True
     """A page carrying a dossier code (QR code, Code 128, or the receipt's printed "Mã hồ sơ") starts that dossier."""
 
-    receipt_text: Literal["all", "first", "off"] = "first"
+    receipt_text: Literal["all", "first", "off"] = "all"
     """Where a receipt printed without a QR code or barcode is looked for, by reading the top third of a page for
-    the receipt's title and "Mã hồ sơ" (Tesseract, eight pages to a call): ``first`` — the first page of each
-    document (the stack's first page, each page after a separator sheet); ``all`` — every page without a code (a
-    code-less receipt anywhere in a stack; costs about a sixth of a page's OCR on every page); ``off``."""
+    the receipt's title and "Mã hồ sơ" (Tesseract, eight pages to a call): ``all`` — every page without a code (a
+    code-less receipt anywhere in a stack); ``first`` — only each document's first page (the stack's first page,
+    each page after a separator sheet: cheaper, see the README's benchmark); ``off``: codes only."""
 
     drop_blank: bool = True
     """Drop blank pages (duplex backs) from documents; the original stack keeps them."""

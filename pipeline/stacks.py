@@ -1,8 +1,8 @@
 """Look at every page of an input file and cut it into documents (``pipeline.split``) before the batch is recorded.
 
 For each page: its QR codes and Code 128 barcodes (``ocr.barcodes``) and whether it is blank (``ocr.blank``);
-then a Tesseract pass over the top third of each document's first page (or of every page without a code,
-``receipt_text = "all"``), eight pages to a call, to recognise a reception receipt printed without a code.
+then a Tesseract pass over the top third of every page without a code (or only of each document's first page,
+``receipt_text = "first"``), eight pages to a call, to recognise a reception receipt printed without a code.
 A file cut into several documents becomes several planned items, each naming its pages; a file that is one
 document stays one item, as before (same key, same behaviour).
 """

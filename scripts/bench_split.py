@@ -80,7 +80,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("--ocr-pages", type=int, default=3, help="pages OCR'd for the time ratio (0: none)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--receipt-text", choices=["all", "first", "off"], default="first")
+    ap.add_argument("--receipt-text", choices=["all", "first", "off"], default="all")
     args = ap.parse_args()
     from ocr.tesseract import TesseractEngine
 
