@@ -211,6 +211,9 @@ def split_stack(
             cur.notes.append(_page_note(sig.index, en, vi))
             cur.notes = list(dict.fromkeys(cur.notes))
             cur.pages.append(sig.index)
+            if bad_code is not None:  # a receipt whose code cannot be followed is still a receipt: its own document
+                close()
+                next_start = "separator"
             continue
         if code is not None:
             close()

@@ -65,10 +65,12 @@ def test_runs_of_blank_pages_separate_when_configured():
 def test_invalid_receipt_code_is_never_a_silent_merge():
     bad = "000.00.16.H42-231345-0003"  # month 13
     s = split_stack([sig(0, CODE), sig(1), sig(2, bad), sig(3), sig(4, DOC), sig(5)])
-    assert pages(s) == [[0], [1], [2, 3], [5]]
+    assert pages(s) == [[0], [1], [2], [3], [5]]  # the bad receipt is a document of its own, as a good one is
     assert s.parts[2].dossier is None and s.parts[2].notes  # not put in the earlier dossier
-    assert s.parts[3].dossier is None and s.parts[3].notes  # nor what follows
+    assert all(p.dossier is None and p.notes for p in s.parts[3:])  # nor what follows
     assert "trang 3" in s.parts[2].notes[0][1]
+    s = split_stack([sig(0), sig(1, text=""), sig(2)])  # a receipt's title read, its code not
+    assert pages(s) == [[0], [1], [2]] and s.parts[1].notes and s.parts[2].notes
 
 
 def test_unknown_separator_instruction_starts_a_document_flagged_for_review():
