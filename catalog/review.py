@@ -197,11 +197,36 @@ def show(catalog: Catalog, ref: str, operator: str, agency: str | None = None) -
         "text": d.text,
         "reviewed_by": d.reviewed_by,
         "reviewed_at": d.reviewed_at,
+        "split": split_of(catalog, d),
         "history": [
             {"at": e.at, "actor": e.actor, "action": e.action, "detail": e.detail}
             for e in catalog.events(doc_key=d.key)
             if e.action.startswith("review_") and e.action != "review_viewed"
         ],
+    }
+
+
+def split_of(catalog: Catalog, d: Document) -> dict[str, Any] | None:
+    """Where a document cut from a scanned stack came from: the stack, its pages in it (from 1), what started it
+    — for the reviewer who must judge the split (``sohoa stack show|fix``). None for a document of whole files."""
+    from catalog.db import BatchItem
+
+    if not d.batch_id:
+        return None
+    with catalog.session() as s:
+        item = s.scalar(select(BatchItem).where(BatchItem.batch_id == d.batch_id, BatchItem.doc_key == d.key).limit(1))
+    plan = (item.plan or {}) if item is not None else {}
+    stack = plan.get("stack")
+    if not stack or plan.get("pages") is None:
+        return None
+    return {
+        "stack": stack.get("input"),
+        "pages": [p + 1 for p in plan["pages"]],
+        "part": stack.get("part"),
+        "parts": stack.get("parts"),
+        "pages_total": stack.get("pages_total"),
+        "started_by": stack.get("started_by"),
+        "dropped": stack.get("dropped") or [],
     }
 
 

@@ -110,7 +110,7 @@ class _DocumentReader:
     def __init__(self, pool: PagePool, sources: list[Source], ahead: int) -> None:
         self.pool = pool
         self.ahead = ahead
-        self.tasks = [(i, path, info, n) for i, (path, info) in enumerate(sources) for n in range(info.page_count)]
+        self.tasks = [(i, path, info, n) for i, (path, info) in enumerate(sources) for n in info.page_numbers]
         self.next = 0
         self.window: deque[tuple[int, Future[PageResult]]] = deque()
         self.fill()

@@ -80,10 +80,17 @@ class SourceInfo:
     signed: bool = False
     """A PDF that already carries a digital signature: an electronic original, kept byte for byte and
     validated, never signed again (issue 19)."""
+    selected: tuple[int, ...] | None = None
+    """Only these pages (from 0) are read, in this order: one document cut from a scanned stack."""
 
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+    @property
+    def page_numbers(self) -> tuple[int, ...]:
+        """The pages to read, from 0."""
+        return self.selected if self.selected is not None else tuple(range(len(self.pages)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,9 +411,12 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
     if info.media_type == "application/pdf":
         yield from _iter_pdf(path, info, cfg)
         return
+    wanted = set(info.page_numbers)
     im = _open_image(path)
     try:
         for n, frame in enumerate(ImageSequence.Iterator(im)):
+            if n not in wanted:
+                continue
             try:
                 image = _to_bgr(frame)
             except Exception as e:
@@ -420,7 +430,7 @@ def iter_pages(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterP
 
 
 def _iter_pdf(path: Path, info: SourceInfo, cfg: OcrConfig) -> Iterator[RasterPage]:
-    for n in range(info.page_count):
+    for n in info.page_numbers:
         yield _pdf_page(path, n, cfg, info.pages[n])
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,8 +24,10 @@ from catalog.db import Catalog, new_batch_id
 from catalog.errors import NotFound
 from catalog.status import FINAL_DOCUMENT_STATUSES, OPEN_ITEM_STATUSES, Status
 from catalog.types import DocumentTypes
+from ocr.config import OcrConfig
 from pipeline import run
-from pipeline.model import Outcome, PlannedItem
+from pipeline.intake_config import SplitConfig
+from pipeline.model import Declared, Outcome, PlannedItem
 from pipeline.plan import plan_batch
 from pipeline.run import acquire, handle_item, held_lease, holder_alive, new_holder
 
@@ -90,24 +92,63 @@ def record_batch(
     agency: str,
     mode: str | None = None,
     batch_id: str | None = None,
+    split: SplitConfig | None = None,
+    ocr: OcrConfig | None = None,
+    engine_factory: Callable[[], object] | None = None,
+    declared: Declared | None = None,
 ) -> RecordedBatch:
-    """Plan the folder and record the batch and its items (each with its plan) in the catalog."""
+    """Plan the folder and record the batch and its items (each with its plan) in the catalog. With ``split``,
+    every file is looked at and cut into its documents (``pipeline.stacks``): separator sheets, receipts, blank
+    pages. ``declared``: what the caller knows of every file (the watched folder's sub-folder: agency, dossier)."""
     root = root.resolve()
     items, unlisted = plan_batch(root, manifest, doc_types)
+    if declared is not None:
+        items = [it if it.problem else replace(it, declared=_merged(it.declared, declared)) for it in items]
+    if split is not None and split.enabled:
+        from pipeline.stacks import default_engine_factory, split_items
+
+        ocr = ocr or OcrConfig()
+        items, _ = split_items(items, split, ocr, doc_types, engine_factory or default_engine_factory(ocr))
+    return record_items(root, items, unlisted, catalog, operator=operator, agency=agency, mode=mode, batch_id=batch_id)
+
+
+def record_items(
+    root: Path,
+    items: list[PlannedItem],
+    unlisted: list[str],
+    catalog: Catalog,
+    *,
+    operator: str,
+    agency: str,
+    mode: str | None = None,
+    batch_id: str | None = None,
+) -> RecordedBatch:
+    """Record a batch of items already planned (a folder's plan, or a reviewer's corrected split)."""
     batch_id = catalog.begin_batch(operator, agency, str(root), batch_id=batch_id, mode=mode)
     catalog.set_batch_items_total(batch_id, len(items))
     recorded = []
     pages = 0
     for it in items:
-        hint = pages_hint(it) if it.files else 1
+        hint = (len(it.pages) if it.pages is not None else pages_hint(it)) if it.files else 1
         pages += hint
-        planned = PlannedItem(it.ordinal, it.input, it.files, it.declared, it.problem, hint)
+        planned = replace(it, pages_hint=hint)
         recorded.append(
             RecordedItem(batches.add_planned_item(catalog, batch_id, it.ordinal, it.input, planned.to_json()), planned)
         )
     if not items:
         batches.maybe_finish_batch(catalog, batch_id)
     return RecordedBatch(batch_id, root, recorded, unlisted, pages)
+
+
+def _merged(mine: Declared, given: Declared) -> Declared:
+    """What a manifest row says, completed by what the caller knows of every file."""
+    return replace(
+        mine,
+        dossier=mine.dossier or given.dossier,
+        agency=mine.agency or given.agency,
+        procedure=mine.procedure or given.procedure,
+        type_code=mine.type_code or given.type_code,
+    )
 
 
 def pages_hint(item: PlannedItem) -> int:
@@ -187,12 +228,15 @@ class InProcess:
                 continue
             looked_at.add(item.ordinal)
             try:
-                sources = stages.hash_sources(item.files, batch.root)
-                key = stages.document_key([s.sha256 for s in sources])
+                sources = stages.select_pages(stages.hash_sources(item.files, batch.root), item.pages)
+                key = stages.item_key([s.sha256 for s in sources], item.pages)
                 existing = self.deps.catalog.get(key)
                 if existing is not None and existing.status in FINAL_DOCUMENT_STATUSES:
                     continue
-                checked = [(s.path, inspect_source(Path(s.path), self.deps.config.ocr)) for s in sources]
+                checked = [
+                    (s.path, replace(inspect_source(Path(s.path), self.deps.config.ocr), selected=s.selected))
+                    for s in sources
+                ]
             except Exception:  # the item's own run reports what is wrong with it
                 continue
             if any(info.signed for _, info in checked):  # an electronic original reads its own pages
@@ -201,18 +245,33 @@ class InProcess:
 
 
 def run_batch(
-    root: Path, manifest: Path | None, deps: Deps, *, operator: str, agency: str, progress: Progress | None = None
+    root: Path,
+    manifest: Path | None,
+    deps: Deps,
+    *,
+    operator: str,
+    agency: str,
+    progress: Progress | None = None,
+    split: SplitConfig | None = None,
+    declared: Declared | None = None,
+    planned: list[PlannedItem] | None = None,
 ) -> BatchReport:
-    """Plan, record and process a batch in this process."""
+    """Plan, record and process a batch in this process. ``planned``: items already planned in ``root`` (a
+    reviewer's corrected split), recorded as they are."""
     progress = progress or Progress()
     batch_id = new_batch_id()
     # The batch's lease is taken before the batch exists, so it never shows as interrupted while it starts.
     holder, _ = new_holder()
     acquire(deps.catalog, batches.batch_lease(batch_id), holder, deps.config.queue.lease_s)
     try:
-        batch = record_batch(
-            root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id
-        )
+        if planned is not None:
+            batch = record_items(root, planned, [], deps.catalog, operator=operator, agency=agency, batch_id=batch_id)
+        else:
+            batch = record_batch(
+                root, manifest, deps.catalog, deps.doc_types, operator=operator, agency=agency, batch_id=batch_id,
+                split=split if split is not None else deps.config.intake.split, ocr=deps.config.ocr,
+                engine_factory=lambda: deps.engine, declared=declared,
+            )  # fmt: skip
     except BaseException:  # an unusable folder or manifest: no batch, and no lease left behind
         leases.release_lease(deps.catalog, batches.batch_lease(batch_id), holder)
         raise
@@ -244,9 +303,19 @@ def enqueue_batch(
     *,
     operator: str,
     agency: str,
+    split: SplitConfig | None = None,
+    ocr: OcrConfig | None = None,
+    declared: Declared | None = None,
+    planned: list[PlannedItem] | None = None,
 ) -> Enqueued:
     """Record the batch and its planned items in the catalog, then send one message per item."""
-    batch = record_batch(root, manifest, catalog, doc_types, operator=operator, agency=agency, mode=batches.QUEUED)
+    if planned is not None:
+        batch = record_items(root, planned, [], catalog, operator=operator, agency=agency, mode=batches.QUEUED)
+    else:
+        batch = record_batch(
+            root, manifest, catalog, doc_types, operator=operator, agency=agency, mode=batches.QUEUED, split=split,
+            ocr=ocr, declared=declared,
+        )  # fmt: skip
     for rec in batch.items:
         queue.enqueue_item(batch.batch_id, rec.id, rec.item.pages_hint)
     return Enqueued(batch.batch_id, len(batch.items), batch.pages, batch.unlisted)

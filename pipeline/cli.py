@@ -40,6 +40,9 @@ COMMANDS = {
     "targets": ("pipeline.cli_targets", "targets_app"),
     "pki": ("pipeline.cli_pki", "pki_app"),
     "sync": ("pipeline.cli_sync", "sync_app"),
+    "sheets": ("pipeline.cli_sheets", "sheets_cmd"),
+    "watch": ("pipeline.cli_watch", "watch_cmd"),
+    "stack": ("pipeline.cli_stack", "stack_app"),
 }
 """Command name -> (module, attribute): a ``typer.Typer`` group or a command function."""
 

@@ -79,6 +79,13 @@ def batch_run(
     wait: Annotated[
         bool, typer.Option("--wait", help="Với --queue: theo dõi đến khi xong / follow until done")
     ] = False,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split/--no-split",
+            help="Tách xấp giấy theo tờ phân cách, giấy tiếp nhận, trang trắng / cut stacks into documents",
+        ),
+    ] = True,
 ) -> None:
     """Số hóa một lô: OCR, phân loại, cấp mã, PDF/A, ký số, lưu kho, vào sổ. / Run a digitization batch."""
     from pipeline.batch import run_batch
@@ -89,6 +96,9 @@ def batch_run(
     cfg = cli_config()
     if agency:
         cfg = load_config(agency=agency)
+    if not split:
+        intake = cfg.intake.model_copy(update={"split": cfg.intake.split.model_copy(update={"enabled": False})})
+        cfg = cfg.model_copy(update={"intake": intake})
     if queue:
         return run_queued(cfg, input_dir, manifest, operator, wait, as_json)
     deps = build_deps(cfg)
@@ -126,6 +136,8 @@ def run_queued(
             queue,
             operator=operator_name(cfg, operator),
             agency=cfg.agency,
+            split=cfg.intake.split,
+            ocr=cfg.ocr,
         )
         if as_json and not wait:
             print_json({"batch_id": enq.batch_id})

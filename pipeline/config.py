@@ -30,6 +30,7 @@ from catalog.api.config import ApiConfig
 from catalog.config import CatalogConfig
 from ocr.config import OcrConfig
 from pipeline.errors import ConfigError
+from pipeline.intake_config import IntakeConfig
 from pipeline.queue_config import QueueConfig
 from pipeline.sync.config import SyncConfig
 from signing.config import SigningConfig, TrustConfig
@@ -173,6 +174,7 @@ class AppConfig(BaseModel):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     workspace: WorkspaceConfig = Field(default_factory=WorkspaceConfig)
+    intake: IntakeConfig = Field(default_factory=IntakeConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -27,6 +27,15 @@ class Declared:
     procedure: str | None = None
     type_code: str | None = None
     agency: str | None = None
+    notes: tuple[str, ...] = ()
+    """Why a clerk must check this document before it is reused (e.g. a code on its stack that could not be
+    followed); they join the review reasons."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Declared:
+        values = dict(data)
+        values["notes"] = tuple(values.get("notes") or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,11 @@ class PlannedItem:
     problem: tuple[str, str, str] | None = None
     """(reason_code, en, vi) when the item is unusable before any file is read."""
     pages_hint: int = 1
+    pages: tuple[int, ...] | None = None
+    """Pages (from 0) of the one file that make this document, when it was cut from a stack; None: all."""
+    stack: Mapping[str, Any] | None = None
+    """Where it was cut from: the stack's input name, the part's number and count, what started it, the pages
+    of the stack dropped (separator sheets, blank backs) — for the batch report and the review of the split."""
 
     def to_json(self) -> dict[str, Any]:
         """The plan kept with the batch item in the catalog (``batch_items.plan``): what any run or worker
@@ -49,7 +63,7 @@ class PlannedItem:
             "declared": asdict(self.declared),
             "problem": list(self.problem) if self.problem else None,
             "pages_hint": self.pages_hint,
-        }
+        } | ({"pages": list(self.pages), "stack": dict(self.stack or {})} if self.pages is not None else {})
 
     @classmethod
     def from_json(cls, ordinal: int, input_name: str, plan: Mapping[str, Any]) -> PlannedItem:
@@ -58,9 +72,11 @@ class PlannedItem:
             ordinal,
             input_name,
             tuple(plan.get("files") or ()),
-            Declared(**(plan.get("declared") or {})),
+            Declared.from_json(plan.get("declared") or {}),
             (problem[0], problem[1], problem[2]) if problem else None,
             int(plan.get("pages_hint") or 1),
+            tuple(plan["pages"]) if plan.get("pages") is not None else None,
+            plan.get("stack"),
         )
 
 
@@ -75,6 +91,8 @@ class SourceFile:
     info: SourceInfo | None = None
     active_content: tuple[str, ...] = ()
     """What an input PDF carries besides pages (JavaScript, embedded files …, ``ocr.pdfcheck``): flagged for review."""
+    selected: tuple[int, ...] | None = None
+    """The pages (from 0) of this file that belong to the document, when it is one part of a scanned stack."""
 
 
 @dataclass(frozen=True, slots=True)

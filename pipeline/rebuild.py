@@ -157,6 +157,10 @@ def _rebuild_one(
     doc_code = side["doc_code"]
     prefix = sidecar_key.rsplit("/", 1)[0] + "/"
     objects = {k: o for k in store.keys(prefix) if (o := store.stat(k)) is not None}
+    for original in side.get("originals") or []:  # a scanned stack, kept once for all its documents
+        stacked = original.get("stack") and str(original.get("key", "")).startswith("stacks/")
+        if stacked and (o := store.stat(original["key"])) is not None:
+            objects[original["key"]] = o
     pdf_key = side["pdf"]["key"]
     if not pdf_key.startswith(prefix):  # a sidecar copied by the key migration names its new place
         pdf_key = prefix + pdf_key.rsplit("/", 1)[-1]

@@ -105,9 +105,12 @@ def batch_json(report: BatchReport, catalog: Catalog, store: ObjectStore) -> dic
     totals.update({str(s): report.count(s) for s in REPORTED})
     totals["pages"] = sum(o.pages for o in report.outcomes if o.status in FINAL_DOCUMENT_STATUSES)
     totals["unlisted"] = report.unlisted
+    from pipeline.split_report import stack_report
+
     return {
         "batch_id": report.batch_id,
         "documents": [document_json(o, catalog, store) for o in report.outcomes],
+        "stacks": stack_report(catalog, report.batch_id),
         "totals": totals,
     }
 
@@ -172,6 +175,47 @@ def print_summary(console: Console, data: dict[str, Any], store: ObjectStore, qu
         console.print(
             f"[yellow]Tệp không có trong tệp kê khai / not in the manifest:[/] {escape(', '.join(t['unlisted']))}"
         )
+    for stack in data.get("stacks") or []:
+        print_stack(console, stack)
     console.print(f"Kho lưu trữ / Warehouse: {escape(store.url)}")
     if t["quarantined"]:
         console.print(f"Cách ly / Quarantine: {escape(quarantine)}/{data['batch_id']}")
+
+
+STARTED_VI = {
+    "start": "đầu xấp / start",
+    "separator": "tờ phân cách / separator",
+    "receipt": "giấy tiếp nhận / receipt",
+    "blank_run": "trang trắng liên tiếp / blank pages",
+    "bad_code": "mã không hợp lệ / bad code",
+}
+DROPPED_VI = {"separator": "tờ phân cách", "blank": "trang trắng", "blank_run": "trang trắng phân cách"}
+
+
+def print_stack(console: Console, stack: dict[str, Any]) -> None:
+    """How one scanned stack was cut: each document's pages, and the pages dropped."""
+    table = Table(title=f"Xấp giấy / stack {escape(stack['input'])} — {stack['pages_total']} trang / pages")
+    for col in (
+        "#",
+        "Trang / Pages",
+        "Bắt đầu bởi / Started by",
+        "Hồ sơ / Dossier",
+        "Loại",
+        "Mã tài liệu",
+        "Trạng thái",
+    ):
+        table.add_column(col, overflow="fold")
+    for d in stack["documents"]:
+        table.add_row(
+            str(d["part"]),
+            ",".join(map(str, d["pages"])),
+            STARTED_VI.get(d["started_by"], d["started_by"] or ""),
+            escape(d["dossier_code"] or "-"),
+            d["type_code"] or "-",
+            escape(d["doc_code"] or "-"),
+            _status_label(d["status"]),
+        )
+    console.print(table)
+    if stack["dropped"]:
+        dropped = ", ".join(f"{x['page']} ({DROPPED_VI.get(x['why'], x['why'])})" for x in stack["dropped"])
+        console.print(f"Trang bỏ ra / pages dropped: {dropped}")

@@ -194,7 +194,7 @@ def handle_item(
     sources: tuple[SourceFile, ...] | None = None
     if planned.problem is None:
         try:
-            sources = stages.hash_sources(planned.files, ctx.root)
+            sources = stages.select_pages(stages.hash_sources(planned.files, ctx.root), planned.pages)
         except OSError as e:
             planned = PlannedItem(
                 planned.ordinal,
@@ -203,7 +203,7 @@ def handle_item(
                 planned.declared,
                 ("unreadable_file", f"cannot read the file: {e}", f"không đọc được tệp: {e}"),
             )
-    key = stages.document_key([s.sha256 for s in sources]) if sources else None
+    key = stages.item_key([s.sha256 for s in sources], planned.pages) if sources else None
     holder, token = new_holder()
     with held_lease(catalog, f"doc:{key}" if key else f"item:{item_id}", holder, lease_s) as held:
         if not held:

@@ -71,6 +71,20 @@ def document_key(digests: list[str]) -> str:
     return hashlib.sha256("\n".join(digests).encode()).hexdigest()
 
 
+def item_key(digests: list[str], pages: tuple[int, ...] | None = None) -> str:
+    """The document key of a batch item: ``document_key`` of its files, or — for a document cut from a
+    scanned stack — SHA-256 of the stack's digest and the document's pages, so the same part of the same
+    stack is the same document (a duplicate) and a corrected split is a new one."""
+    if pages is None:
+        return document_key(digests)
+    return hashlib.sha256(f"{document_key(digests)}#pages={','.join(map(str, pages))}".encode()).hexdigest()
+
+
+def stack_key(sha256: str, ext: str) -> str:
+    """Where a scanned stack is kept once, byte for byte, for all the documents cut from it."""
+    return f"stacks/{sha256[:2]}/{sha256}{ext}"
+
+
 def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
     out = []
     for f in files:
@@ -83,6 +97,15 @@ def hash_sources(files: tuple[str, ...], root: Path) -> tuple[SourceFile, ...]:
     return tuple(out)
 
 
+def select_pages(sources: tuple[SourceFile, ...], pages: tuple[int, ...] | None) -> tuple[SourceFile, ...]:
+    """The sources of a document cut from a stack (one file, some of its pages); others unchanged."""
+    if pages is None:
+        return sources
+    if len(sources) != 1:
+        raise ValueError("a document cut from a stack has exactly one file")
+    return (replace(sources[0], selected=tuple(pages)),)
+
+
 def ingest(job: DocumentJob, cfg: OcrConfig, app: AppConfig | None = None) -> DocumentJob:
     """Check every source file completely (format, size, pages, encryption, signatures); note the active content
     of a PDF (JavaScript, embedded files …), which sends the document to review. A PDF that already carries a
@@ -91,6 +114,10 @@ def ingest(job: DocumentJob, cfg: OcrConfig, app: AppConfig | None = None) -> Do
     checked = []
     for src in job.sources:
         info = inspect_source(Path(src.path), cfg)
+        if src.selected is not None:
+            if any(n < 0 or n >= info.page_count for n in src.selected):
+                raise ValueError(f"{src.name}: the document's pages are not all in the file")
+            info = replace(info, selected=src.selected)
         flags = _active_content(Path(src.path)) if info.media_type == "application/pdf" else ()
         checked.append(replace(src, media_type=info.media_type, pages=info.page_count, info=info, active_content=flags))
     job = replace(job, sources=tuple(checked))
@@ -134,7 +161,10 @@ def ocr_pages(
         cfg = cfg.model_copy(update={"text_layer_dpi": PREVIEW_DPI})
         pool = None
     pages: list[PageRecord] = []
-    sources = [(src.path, src.info or inspect_source(Path(src.path), cfg)) for src in job.sources]
+    sources = [
+        (src.path, src.info or replace(inspect_source(Path(src.path), cfg), selected=src.selected))
+        for src in job.sources
+    ]
     if pool is not None:
         results = pool.read_sources(sources, key=job.key)
     else:
@@ -211,6 +241,7 @@ def classify_and_extract(
     review = list(a.review)
     if job.original is not None:  # why the electronic original's signatures do not pass (empty when they do)
         review.extend(job.original.reasons)
+    review.extend(declared.notes)  # what the stack's split could not settle (``pipeline.split``)
     if not any(p.text.words for p in job.pages):
         review.append("blank_document")
     for src in job.sources:  # the original is kept byte for byte: a clerk must know what else it carries
@@ -391,6 +422,10 @@ def store_document(
         kw = dict(content_type=content_type, retain_until=retain, metadata=meta, legal_hold=hold)
         return lambda: _kept(key, lambda: store.put_file(key, path, **kw))  # type: ignore[arg-type]
 
+    def _put_stack(key: str, src: SourceFile) -> Callable[[], StoredObject]:
+        kw = dict(content_type=src.media_type, metadata={"source-sha256": src.sha256}, legal_hold=True)
+        return lambda: _kept(key, lambda: store.put_file(key, src.path, **kw))  # type: ignore[arg-type]
+
     electronic = job.original is not None
     with store.durable_group():  # every object durable before the catalog hears of it
         originals = []
@@ -413,10 +448,18 @@ def store_document(
                 writes.append(_put_file(keys.page_image(p.index), p.image_path, "image/jpeg"))
         for n, src in enumerate(() if electronic else job.sources, 1):
             ext = MEDIA_TYPES.get(src.media_type, Path(src.name).suffix.lower() or ".bin")
-            key = keys.original(n, ext)
-            writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
+            entry: dict[str, object] = {}
+            if src.selected is None:
+                key = keys.original(n, ext)
+                writes.append(_put_file(key, src.path, src.media_type or "application/octet-stream"))
+            else:  # a part of a scanned stack: the stack is kept once for all its documents, held (its parts'
+                # retention periods differ); the document names its pages in it
+                key = stack_key(src.sha256, ext)
+                writes.append(_put_stack(key, src))
+                entry = {"pages": [p + 1 for p in src.selected], "stack": True}
             originals.append(
                 {"key": key, "name": src.name, "sha256": src.sha256, "size": src.size, "media_type": src.media_type}
+                | entry
                 | ({"active_content": list(src.active_content)} if src.active_content else {})
             )
         text = (job.text or "").encode("utf-8")

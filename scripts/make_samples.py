@@ -167,8 +167,31 @@ def main(argv: list[str] | None = None) -> int:
     else:
         specs = preset(args.preset)
     paths = generate(args.out, specs, args.seed)
+    if args.preset == "demo":
+        paths.append(write_demo_stack(args.out, args.seed))
     print(f"{len(paths)} scans in {args.out / 'scans'}, ground truth in {args.out / 'truth'}")
     return 0
+
+
+def write_demo_stack(out: Path, seed: int) -> Path:
+    """One scanned stack as a document feeder writes it (``scripts.samplegen.stacks.demo_stack``): a reception
+    receipt and two papers with separator sheets and blank backs, in one PDF. Its truth (which pages make which
+    document, the dossier code) goes to ``truth/stacks/``, apart from the one-paper truths."""
+    from scripts.samplegen.stacks import demo_stack
+
+    stack, code = demo_stack(random.Random(seed))
+    path = stack.save(out / "scans" / "xap-giay-tiep-nhan.pdf")
+    truth = {
+        "file": path.name,
+        "dossier_code": code,
+        "documents": [
+            {"pages": [p + 1 for p in d.pages], "type": d.type_code, "receipt": d.receipt} for d in stack.docs
+        ],
+        "pages": len(stack.pages),
+    }
+    (out / "truth" / "stacks").mkdir(parents=True, exist_ok=True)
+    (out / "truth" / "stacks" / (path.stem + ".json")).write_text(json.dumps(truth, ensure_ascii=False, indent=1))
+    return path
 
 
 if __name__ == "__main__":
