@@ -258,13 +258,6 @@ class _Ticket:
         self.error: BaseException | None = None
         self.loop, self.future = loop, future
 
-    def finish(self, error: BaseException | None) -> None:
-        self.error = error
-        self.done.set()
-        if self.loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-                self.loop.call_soon_threadsafe(self._settle)
-
     def _settle(self) -> None:
         if self.future is None or self.future.done():
             return

@@ -36,10 +36,7 @@ REUSABLE = "reusable"
 MISSING = "missing"
 EXPIRED = "expired"
 STATUSES = (REUSABLE, Status.NEEDS_REVIEW, EXPIRED, MISSING)
-VISIBLE = (
-    Status.ARCHIVED,
-    Status.NEEDS_REVIEW,
-)  # documents a lookup may show; processing/failed/quarantined ones are not papers
+VISIBLE = lookup_sql.VISIBLE  # documents a lookup may show; processing/failed/quarantined ones are not papers
 MAX_TYPES = 30
 
 

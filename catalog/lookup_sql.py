@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-VISIBLE = ("archived", "needs_review")
-"""Statuses a lookup may show (``catalog.status.Status``); processing, failed and quarantined ones are no papers."""
+from catalog.status import Status
+
+VISIBLE = (Status.ARCHIVED, Status.NEEDS_REVIEW)
+"""Statuses a lookup may show; processing, failed and quarantined ones are no papers."""
 
 COLUMNS = (
     "doc_code",
@@ -39,7 +41,7 @@ was last validated; NULL for a digitized copy."""
 
 _SELECT = ", ".join(f"d.{c}" for c in COLUMNS[:9]) + ", o.role, e.outcome, e.signer_name, e.signer_org, e.validated_at"
 _ORIGINAL = "LEFT OUTER JOIN electronic_originals e ON e.doc_key = d.key "
-_VISIBLE = ", ".join(f"'{s}'" for s in VISIBLE)
+_VISIBLE = ", ".join(f"'{s.value}'" for s in VISIBLE)
 
 
 def _owned(dialect: str, *, types: bool, named: str) -> str:

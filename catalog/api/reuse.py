@@ -98,7 +98,7 @@ async def answer(ctx, key: KeyInfo, body: Any, purpose: str | None) -> bytes:
     return dumps(ans.as_dict())
 
 
-def error_body(status: int, code: str, en: str, vi: str) -> bytes:
+def error_body(code: str, en: str, vi: str) -> bytes:
     return dumps({"error": code, "message": en, "message_vi": vi})
 
 
@@ -142,7 +142,7 @@ class ReuseCheckFastPath:
         try:
             status, payload = 200, await self._handle(scope, receive)
         except ApiError as e:
-            status, payload, extra = e.status, error_body(e.status, e.code, e.en, e.vi), e.headers
+            status, payload, extra = e.status, error_body(e.code, e.en, e.vi), e.headers
         except _ClientGone:
             return
         except Exception as e:  # answered like the application's own handler of the unexpected
@@ -151,9 +151,9 @@ class ReuseCheckFastPath:
             log.error("unexpected error on %s: %s: %s", PATH, type(e).__name__, code)
             status = 503 if retry else 500
             payload = (
-                error_body(503, code, "service temporarily unavailable", "dịch vụ tạm thời không sẵn sàng")
+                error_body(code, "service temporarily unavailable", "dịch vụ tạm thời không sẵn sàng")
                 if retry
-                else error_body(500, "internal_error", "internal error", "lỗi hệ thống")
+                else error_body("internal_error", "internal error", "lỗi hệ thống")
             )
         headers = [*_HEADERS, (b"content-length", str(len(payload)).encode())]
         headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
