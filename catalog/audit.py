@@ -123,8 +123,14 @@ class AuditWriter:
         self._pending: list[tuple[dict[str, Any], _Ticket]] = []
         self._cond = threading.Condition()
         self._closed = False
+        self._loop_sink: Any = None
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
+
+    def attach(self, sink: Any) -> None:
+        """Let ``sink`` (``catalog.api.audit_sink``: a group commit inside one event loop) commit the rows
+        ``write_async`` gets in its loop; None detaches it. Rows from anywhere else still go to the thread."""
+        self._loop_sink = sink
 
     def write(self, row: dict[str, Any]) -> None:
         """Queue ``row`` and block until it is committed; raise what the commit raised."""
@@ -141,6 +147,10 @@ class AuditWriter:
 
     async def write_async(self, row: dict[str, Any]) -> None:
         """``write`` for the event loop: awaits the commit without holding a thread."""
+        sink = self._loop_sink
+        if sink is not None and sink.usable():
+            await sink.write(row)
+            return
         loop = asyncio.get_running_loop()
         ticket = _Ticket(loop, loop.create_future())
         with self._cond:

@@ -27,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from catalog.api.audit_sink import open_sink
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
 from catalog.api.readers import open_reader
@@ -251,12 +252,17 @@ def build_app(ctx: ApiContext) -> FastAPI:
             ctx.audit = AuditWriter(ctx.catalog)
         # one reader per running application; a second lifespan of the same application (a test client
         # starting its own loop) leaves the first one's in place and reads through the catalog
-        reader = None
+        reader = sink = None
         if ctx.papers is None:
             reader = ctx.papers = await open_reader(ctx.catalog.url, ctx.catalog.dialect, ctx.catalog.read_pool_size)
+            sink = await open_sink(ctx.catalog.url, ctx.catalog.dialect)
+            ctx.audit.attach(sink)
         try:
             yield
         finally:
+            if sink is not None:
+                ctx.audit.attach(None)
+                await sink.close()
             if reader is not None:
                 ctx.papers = None
                 await reader.close()

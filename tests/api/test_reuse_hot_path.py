@@ -136,3 +136,69 @@ def test_postgres_reader_survives_dropped_connections(postgres_url, tmp_path):
     first, again = asyncio.run(scenario())
     assert first and sorted(first) == sorted(again)
     api.catalog.close()
+
+
+def test_postgres_audit_rows_are_group_committed_in_the_loop(postgres_url, tmp_path):
+    """On PostgreSQL the event loop commits its own audit rows (``catalog.api.audit_sink``): rows that arrive
+    together share one statement, each written as the thread writer writes it, every write returns only once
+    its row is committed, and a connection the server dropped is made again without failing a check."""
+    import psycopg
+    from sqlalchemy import select
+
+    from catalog import audit
+    from catalog.api.audit_sink import open_sink
+    from catalog.db import Event
+
+    api = make_api(postgres_url, tmp_path)
+    conninfo = api.catalog.url.replace("postgresql+psycopg://", "postgresql://")
+    writer = audit.AuditWriter(api.catalog)
+
+    def row(i: int) -> dict:
+        return audit.access_row(
+            audit.REUSE_CHECK,
+            actor="key:sink",
+            agency="000.00.00.H42",
+            owner_id=CITIZEN,
+            purpose=f"HS-{i} «Hồ sơ»",
+            result="1/2 reusable",
+            via="api",
+            client="test",
+            extra={"types": ["GKS", "CCCD"], "found": ["GKS"]},
+        )
+
+    groups: list[int] = []
+
+    async def scenario():
+        sink = await open_sink(api.catalog.url, "postgresql")
+        writer.attach(sink)
+        insert = sink._insert
+
+        async def counting(rows):
+            groups.append(len(rows))
+            await insert(rows)
+
+        sink._insert = counting
+        try:
+            await asyncio.gather(*(writer.write_async(row(i)) for i in range(40)))
+            with psycopg.connect(conninfo, autocommit=True) as admin:  # the server drops every other session
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            await writer.write_async(row(40))  # made again, tried once more: no 503
+        finally:
+            writer.attach(None)
+            await sink.close()
+        await writer.write_async(row(41))  # detached: the writer thread commits it
+
+    asyncio.run(scenario())
+    writer.close()
+    assert sum(groups) == 41 and len(groups) < 10, groups  # 40 rows at once share a few statements
+    with api.catalog.session() as s:
+        got = list(s.scalars(select(Event).where(Event.actor == "key:sink").order_by(Event.id)))
+    assert sorted(int(e.detail["purpose"].split()[0][3:]) for e in got) == list(range(42))
+    by_thread, by_sink = got[-1], got[0]
+    assert by_sink.detail == {**by_thread.detail, "purpose": by_sink.detail["purpose"]}
+    assert by_sink.at.tzinfo is not None and by_sink.owner_id == by_thread.owner_id == CITIZEN
+    assert (by_sink.agency, by_sink.action, by_sink.batch_id) == (by_thread.agency, by_thread.action, None)
+    api.catalog.close()
