@@ -255,7 +255,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         reader = sink = None
         if ctx.papers is None:
             reader = ctx.papers = await open_reader(ctx.catalog.url, ctx.catalog.dialect, ctx.catalog.read_pool_size)
-            sink = await open_sink(ctx.catalog.url, ctx.catalog.dialect)
+            sink = await open_sink(ctx.catalog.url, ctx.catalog.dialect, ctx.audit.write_via_thread)
             ctx.audit.attach(sink)
         try:
             yield
