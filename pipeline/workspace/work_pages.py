@@ -38,7 +38,8 @@ def add_work_routes(router: APIRouter, ws: Workspace) -> None:
     def listed(request: Request, account, **kw) -> list[dict]:
         """The batches of the offices the account sees, with their status: one query (``batch_statuses``)."""
         rows = batch_db.batch_statuses(ws.get_catalog(request), where=agency_clause(account, Batch.agency), **kw)
-        return [b.as_json() for b in rows]
+        when = ws.env.filters["dt"]  # in the installation's time zone, as the page writes it
+        return [{**b.as_json(), "created": when(b.status.created_at)} for b in rows]
 
     def starting(account, shown: list[dict]) -> list[dict]:
         """Batches asked for here and not recorded yet (or that could not start)."""

@@ -6,6 +6,8 @@ the new page sets handed to the one batch driver). The runs themselves are in th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
@@ -144,12 +146,9 @@ def test_batch_list_figures_in_one_query(ws):
     many, body = statements("/workspace/batches.json?ids=" + ",".join(ids))
     assert len(body["batches"]) == 21 and {b["state"] for b in body["batches"]} == {"done", "interrupted", "running"}
     for b in body["batches"]:  # the same figures as the status of one batch (``sohoa batch status``)
-        assert {**b, "operator": None, "agency": None, "input_dir": None} == {
-            **batch_status(catalog, b["batch_id"]).as_json(),
-            "operator": None,
-            "agency": None,
-            "input_dir": None,
-        }
+        assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", b.pop("created"))  # in the installation's zone
+        one = batch_status(catalog, b["batch_id"]).as_json()
+        assert {k: v for k, v in b.items() if k not in ("operator", "agency", "input_dir")} == one
     assert few == many == 1, (few, many)  # one query, whatever the number of batches
     newer, body = statements("/workspace/batches.json?after=B-ws-1")
     assert newer == 2 and {b["batch_id"] for b in body["batches"]} == set(ids[2:])  # the batch asked for, then one
@@ -162,10 +161,8 @@ def test_split_shown_and_corrected_on_the_review_screen(ws, tmp_path):
     login(client, "reviewer.a")
     page = client.get(f"/workspace/review/{second}")
     assert page.status_code == 200 and 'id="split-form"' in page.text and "xap.pdf" in page.text
-    assert (
-        'name="p.1" id="split-p1" size="2" maxlength="3" inputmode="numeric" autocomplete="off"\n          value="1"'
-        in page.text
-    )
+    boxes = dict(re.findall(r'name="p\.(\d+)"[^>]*?value="(\d*)"', page.text, re.S))
+    assert boxes == {"1": "1", "2": "2", "3": "2"}  # each page with the number of its document
     token = csrf_token(client, f"/workspace/review/{second}")
     for form, words in (
         ({"p.1": "1", "p.2": "2", "p.3": "2"}, "không thay đổi"),  # as it was

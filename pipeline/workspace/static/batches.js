@@ -12,11 +12,6 @@ const EVERY = 3000;
 const statusName = (s) => (en ? s.replace("_", " ") : STATUS_VI[s] || s);
 const batchState = (s) => (en ? s.replace("refused", "could not start") : BATCH_VI[s] || s);
 const reasonText = (r) => { const i = r.indexOf(" / "); return i < 0 ? r : (en ? r.slice(i + 3) : r.slice(0, i)); };
-const two = (n) => String(n).padStart(2, "0");
-const when = (iso) => {
-  const d = new Date(iso);
-  return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
-};
 
 function set(row, col, text) {
   const el = row.querySelector(`[data-col="${col}"]`);
@@ -51,7 +46,7 @@ function newRow(b) {
   a.textContent = b.batch_id;
   set(row, "agency", b.agency);
   set(row, "operator", b.operator);
-  if (b.created_at) set(row, "created", when(b.created_at));
+  set(row, "created", b.created || "");
   return row;
 }
 
