@@ -151,7 +151,7 @@ class Launcher:
         from pipeline.actors import setup
         from pipeline.batch import enqueue_batch
 
-        queue = setup(cfg)
+        queue = setup(self.cfg)  # the server's one broker (its queues do not depend on the office)
         catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
         try:
             enqueue_batch(

@@ -194,3 +194,36 @@ def test_split_shown_and_corrected_on_the_review_screen(ws, tmp_path):
     token = csrf_token(client, "/workspace/review")
     r = client.post(f"/workspace/review/{first}/split", data={"csrf": token, "p.1": "1", "p.2": "2", "p.3": "2"})
     assert r.status_code == 403 and len(started) == 1
+
+
+def test_a_started_batch_is_queued_to_the_workers_when_a_broker_is_configured(catalog_url, tmp_path):
+    """With a broker, the web start records the batch (with the id the list already shows) and sends one message
+    per item to the workers, through ``pipeline.batch.enqueue_batch`` — nothing is processed in the server."""
+    from pipeline.actors import queue_name, setup
+    from pipeline.workspace.batch_start import Launcher, Start
+    from tests.workspace_data import page_pdf
+
+    cfg = AppConfig(home=tmp_path / "home", catalog_url=catalog_url, broker_url="stub://")
+    folder = cfg.home_dir / "intake" / OFFICE / "quay-2"
+    folder.mkdir(parents=True)
+    for n in range(2):
+        (folder / f"{n}.pdf").write_bytes(page_pdf([f"Họ và tên: NGUYỄN VĂN {n}"])[0])
+    launcher = Launcher(cfg)
+    start = launcher(Start(OFFICE, "clerk.a", f"{OFFICE}/quay-2", folder))
+    launcher.join(120)
+    assert start.error is None and launcher.waiting(lambda a: True) == []
+    catalog = Catalog(catalog_url)
+    try:
+        b = catalog.get_batch(start.batch_id)
+        assert b is not None and b.mode == "queue" and b.operator == "clerk.a" and b.agency == OFFICE
+        assert [it.status for it in catalog.batch_items(b.id)] == ["pending", "pending"]
+    finally:
+        catalog.close()
+    broker = setup(cfg).broker
+    assert broker.queues[queue_name(cfg)].qsize() == 2
+
+    # a folder that cannot be planned: no batch, and the list says why
+    bad = Start(OFFICE, "clerk.a", "gone", folder / "gone")
+    launcher(bad)
+    launcher.join(60)
+    assert bad.error and launcher.waiting(lambda a: a == OFFICE) == [bad]
