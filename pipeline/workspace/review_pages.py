@@ -252,7 +252,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
             return review_page(request, account, d.key, error=msg, status=422)
         return RedirectResponse(f"{PREFIX}/review/next?after={d.key}&ok=quarantined", status_code=303)
 
-    add_split_routes(router, ws, load, review_page)
+    add_split_routes(router, ws, load, review_page, images)
 
 
 def _differs(key: str, typed: str, stored: Any) -> bool:

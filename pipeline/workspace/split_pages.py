@@ -34,6 +34,7 @@ def stack_view(catalog: Catalog, batch_id: str | None, split: dict[str, Any] | N
     dropped = {int(d["page"]): d["why"] for d in entry["dropped"]}
     total = int(entry["pages_total"] or max([*page_doc, *dropped, 0]))
     return {
+        "entry": entry,
         "stack": entry["input"],
         "documents": [{**d, "n": n, "mine": d["pages"] == split.get("pages")} for n, d in enumerate(docs, 1)],
         "pages": [{"n": p, "doc": page_doc.get(p), "dropped": dropped.get(p)} for p in range(1, total + 1)],
@@ -63,7 +64,29 @@ def correction_of(form: dict[str, str], total: int) -> tuple[list[list[int]], se
     return [by_doc[n] for n in sorted(by_doc)], drop
 
 
-def add_split_routes(router: APIRouter, ws: Workspace, load, review_page) -> None:
+def add_split_routes(router: APIRouter, ws: Workspace, load, review_page, images) -> None:
+    @router.get("/review/{key}/stack/{n}")
+    def stack_page(request: Request, key: str, n: int) -> Response:
+        """Page ``n`` of the stack the document was cut from (its input file, else the warehouse's copy)."""
+        from catalog.review import split_of
+        from pipeline.resplit import stack_file
+
+        account = ws.require(request, "reviewer")
+        d = load(request, key, account)
+        catalog = ws.get_catalog(request)
+        view = stack_view(catalog, d.batch_id, split_of(catalog, d))
+        if view is None or ws.launcher is None or not 1 <= n <= len(view["pages"]):
+            raise Denied(404, "Không có trang này", "no such page")
+        try:
+            path = stack_file(catalog, ws.get_ctx(request).open_store(), view["entry"], ws.launcher.cfg.work_dir)
+        except CatalogError as e:
+            raise Denied(404, getattr(e, "vi", str(e)), str(e)) from None
+        st = path.stat()
+        png = images.png(f"stack:{path}:{st.st_size}:{st.st_mtime_ns}", n, path.read_bytes)
+        if png is None:
+            raise Denied(404, "Không có trang này", "no such page")
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=600"})
+
     @router.post("/review/{key}/split")
     async def correct_split(request: Request, key: str) -> Response:
         from pipeline.resplit import Correction, plan_resplit, withdraw_replaced

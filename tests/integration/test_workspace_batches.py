@@ -163,6 +163,9 @@ def test_split_shown_and_corrected_on_the_review_screen(ws, tmp_path):
     assert page.status_code == 200 and 'id="split-form"' in page.text and "xap.pdf" in page.text
     boxes = dict(re.findall(r'name="p\.(\d+)"[^>]*?value="(\d*)"', page.text, re.S))
     assert boxes == {"1": "1", "2": "2", "3": "2"}  # each page with the number of its document
+    png = client.get(f"/workspace/review/{second}/stack/2")  # the stack's pages, to judge the split by
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    assert client.get(f"/workspace/review/{second}/stack/4").status_code == 404
     token = csrf_token(client, f"/workspace/review/{second}")
     for form, words in (
         ({"p.1": "1", "p.2": "2", "p.3": "2"}, "không thay đổi"),  # as it was
@@ -194,6 +197,7 @@ def test_split_shown_and_corrected_on_the_review_screen(ws, tmp_path):
     token = csrf_token(client, "/workspace/review")
     r = client.post(f"/workspace/review/{first}/split", data={"csrf": token, "p.1": "1", "p.2": "2", "p.3": "2"})
     assert r.status_code == 403 and len(started) == 1
+    assert client.get(f"/workspace/review/{first}/stack/1").status_code == 403
 
 
 def test_a_started_batch_is_queued_to_the_workers_when_a_broker_is_configured(catalog_url, tmp_path):

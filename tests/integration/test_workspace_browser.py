@@ -283,6 +283,9 @@ def test_correct_a_wrong_split_by_keyboard(chrome, artifacts: Path, config, tmp_
         d.switch_to.active_element.send_keys(Keys.TAB)
         assert active_id(d) == "split-p2"
         d.switch_to.active_element.send_keys(Keys.BACKSPACE, "1")
+        thumbs = "return [...document.querySelectorAll('img.thumb')].filter(i => i.naturalWidth > 0).length"
+        wait_for(lambda: d.execute_script(thumbs) == 3)  # the stack's three pages beside their boxes
+        d.execute_script("document.getElementById('split-title').scrollIntoView()")
         d.save_screenshot(str(artifacts / "workspace-split.png"))
         d.switch_to.active_element.send_keys(Keys.ENTER)
         wait_for(lambda: d.find_elements(By.ID, "split-done"))
