@@ -21,6 +21,8 @@ from catalog.leases import Lease, aware, lease_alive
 from catalog.status import FINAL_ITEM_STATUSES, ITEM_STATUSES, OPEN_ITEM_STATUSES, Status
 
 Index("ix_batch_items_status", BatchItem.batch_id, BatchItem.status)
+Index("ix_batches_created", Batch.created_at)  # the batch list: the newest batches (migration 0010)
+Index("ix_batches_agency_created", Batch.agency, Batch.created_at)  # … of one office
 
 QUEUED = "queue"
 """``batches.mode`` of a batch run by workers (``None``: in one process)."""
