@@ -101,22 +101,29 @@ async function pollList(table) {
 }
 
 // --- one batch --------------------------------------------------------------------------------------------------
+// Asked while the batch runs; a batch done is still asked for a little while after the page opens (a retry just
+// asked for reopens it a moment later).
+const opened = Date.now();
 async function pollBatch(el) {
+  let state = "running";
   try {
     const r = await fetch(el.dataset.poll, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!r.ok) return;
-    const data = await r.json();
-    fillBatch(el, data);
-    for (const it of data.item_rows || []) {
-      const row = document.querySelector(`tr[data-item="${it.id}"]`);
-      if (!row) continue;
-      set(row, "status", statusName(it.status));
-      row.querySelector('[data-col="status"]').className = `st st-${it.status}`;
-      set(row, "reason", reasonText(it.reason || ""));
+    if (r.ok) {
+      const data = await r.json();
+      state = data.state;
+      fillBatch(el, data);
+      for (const it of data.item_rows || []) {
+        const row = document.querySelector(`tr[data-item="${it.id}"]`);
+        if (!row) continue;
+        set(row, "status", statusName(it.status));
+        row.querySelector('[data-col="status"]').className = `st st-${it.status}`;
+        set(row, "reason", reasonText(it.reason || ""));
+      }
     }
   } catch { /* the next round tries again */ }
+  if (state === "running" || Date.now() - opened < 20000) setTimeout(() => pollBatch(el), EVERY);
 }
 
 const list = document.querySelector("table[data-poll]");
 if (list) setTimeout(() => pollList(list), EVERY);
-for (const el of document.querySelectorAll("div[data-poll]")) setInterval(() => pollBatch(el), EVERY);
+for (const el of document.querySelectorAll("div[data-poll]")) setTimeout(() => pollBatch(el), EVERY);
