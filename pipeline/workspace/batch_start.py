@@ -71,9 +71,6 @@ class Start:
     """What the clerk chose: a folder of the office, "N uploaded files", a stack's corrected split."""
     root: Path
     planned: list[PlannedItem] | None = None
-    then: Callable[[Catalog, str], object] | None = None
-    """Called with the catalog and the batch id once the batch is recorded (a resplit withdraws the documents it
-    replaces)."""
     batch_id: str = field(default_factory=new_batch_id)
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     error: str | None = None
@@ -159,8 +156,6 @@ class Launcher:
                 agency=start.agency, split=cfg.intake.split, ocr=cfg.ocr, planned=start.planned,
                 batch_id=start.batch_id,
             )  # fmt: skip
-            if start.then is not None:
-                start.then(catalog, start.batch_id)
         finally:
             catalog.close()
 
@@ -174,7 +169,5 @@ class Launcher:
                 start.root, None, deps, operator=start.account, agency=start.agency, planned=start.planned,
                 batch_id=start.batch_id,
             )  # fmt: skip
-            if start.then is not None:
-                start.then(deps.catalog, start.batch_id)
         finally:
             deps.close()
