@@ -31,7 +31,7 @@ from catalog.api.audit_sink import open_sink
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
 from catalog.api.readers import open_reader
-from catalog.api.reuse import ReuseCheckFastPath
+from catalog.api.reuse import PATH, ReuseCheckFastPath
 from catalog.audit import AuditWriter
 from catalog.db import Catalog
 from catalog.errors import CatalogError
@@ -241,6 +241,20 @@ class MetricsMiddleware:
             self.metrics.latency.labels(name).observe(time.perf_counter() - start)
 
 
+class _Api(FastAPI):
+    """The API's application: ``POST /v1/reuse-check``, its hottest request, goes straight to ``fast_path``
+    (``catalog.api.reuse``), before the middleware stack; everything else, lifespan included, to FastAPI."""
+
+    fast_path: Any = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST":
+            await fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def build_app(ctx: ApiContext) -> FastAPI:
     """The lookup API over ``ctx``. Add other routers with ``Depends(require_scope(...))``."""
     ctx.audit = AuditWriter(ctx.catalog)
@@ -272,7 +286,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         if ctx.owns_catalog:
             ctx.catalog.close()
 
-    app = FastAPI(
+    app = _Api(
         **_NO_NATIVE_TELEMETRY,
         lifespan=lifespan,
         docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, no inline script
@@ -286,7 +300,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         ),
     )
     app.state.ctx = ctx
-    app.add_middleware(ReuseCheckFastPath, ctx=ctx)  # inside the metrics: counted and given security headers
+    app.fast_path = ReuseCheckFastPath(ctx, ctx.metrics, DEFAULT_SECURITY_HEADERS)
     app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
     install_access_log_masking()
 
