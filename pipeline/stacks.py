@@ -121,7 +121,9 @@ def look_at_page(n: int, gray: np.ndarray, dpi: float, cfg: SplitConfig) -> Page
     codes = read_codes(gray, dpi) if (cfg.separators or cfg.receipts) else None
     verdict = judge_blank(gray, dpi, cfg.blank_max_ink)
     texts = tuple(c.text for c in codes.codes) if codes else ()
-    return PageSignal(n, verdict.blank and not texts, texts, codes.unreadable if codes else ())
+    return PageSignal(
+        n, verdict.blank and not texts, texts, codes.unreadable if codes else (), faint=verdict.blank and bool(texts)
+    )
 
 
 # --- a receipt recognised by its printed text -----------------------------------------------------------------
