@@ -175,7 +175,12 @@ def receipt_band(gray: np.ndarray, dpi: float, to_dpi: float) -> np.ndarray:
 def read_bands(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[int, str]:
     """The text of each band, read in one Tesseract call per ``BANDS_PER_CALL`` bands (stacked on one canvas:
     Tesseract's start and model load are paid once, not per page). A band that could not be read is missing."""
-    out: dict[int, str] = {}
+    return {n: _lines_text(words) for n, words in read_band_words(bands, dpi, engine).items()}
+
+
+def read_band_words(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[int, list]:
+    """The words of each band (``read_bands``), their boxes in the band's pixels."""
+    out: dict[int, list] = {}
     gap = int(dpi / 4)
     for k in range(0, len(bands), BANDS_PER_CALL):
         chunk = bands[k : k + BANDS_PER_CALL]
@@ -192,7 +197,7 @@ def read_bands(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[
             log.warning("receipt text not read: %s", type(e).__name__)
             continue
         for (n, _), (top, bottom) in zip(chunk, spans, strict=True):
-            out[n] = _lines_text([w for w in words if top <= w.top + w.height / 2 < bottom])
+            out[n] = [replace(w, top=w.top - top) for w in words if top <= w.top + w.height / 2 < bottom]
     return out
 
 
@@ -212,16 +217,13 @@ def find_printed_receipts(
     decoded twice), read eight to a Tesseract call. Only the few pages whose screening text shows the receipt's
     title or its code's label are read again, from the page at ``CODE_DPI`` (``reread(pages)`` yields them), for
     the code itself: a digit misread at low resolution would put the papers in another dossier."""
-    texts = read_bands(screen, SCREEN_DPI, engine)
+    words = read_band_words(screen, SCREEN_DPI, engine)
+    texts = {n: _lines_text(ws) for n, ws in words.items()}
     first = {n: receipt_in_text(t) for n, t in texts.items() if looks_like_receipt(t)}
     if not first:
         return {}
-    again: dict[int, str | None] = {}
-    for n, gray, dpi in reread(sorted(first)):
-        band = receipt_band(gray, dpi, max(dpi, CODE_DPI))
-        read = read_bands([(n, band)], max(dpi, CODE_DPI), engine)
-        if n in read:
-            again[n] = receipt_in_text(read[n])
+    bands = [(n, receipt_band(gray, dpi, CODE_DPI)) for n, gray, dpi in reread(sorted(first))]
+    again: dict[int, str | None] = {n: receipt_in_text(t) for n, t in read_bands(bands, CODE_DPI, engine).items()}
     out: dict[int, str] = {}
     for n, screened in first.items():
         precise = again.get(n)
