@@ -274,6 +274,12 @@ def classify_and_extract(
         reread=reread,
         directory=CatalogDirectory(catalog) if catalog is not None else None,
     )
+    fields = a.fields
+    t = doc_types.get(a.type_code) if a.type_code else None
+    if t is not None and "dossier_code" in t.fields and declared.dossier:
+        # a reception receipt cut from a stack: its code was read from its QR code, barcode or printed text and
+        # validated when the stack was split; that reading is the dossier's, whatever the page's OCR made of it
+        fields = {**fields, "dossier_code": FieldValue(declared.dossier, 1.0, None, source=None)}
     review = list(a.review)
     if job.original is not None:  # why the electronic original's signatures do not pass (empty when they do)
         review.extend(job.original.reasons)
@@ -295,7 +301,7 @@ def classify_and_extract(
         type_name=a.type_name,
         type_confidence=a.type_confidence,
         candidates=a.candidates,
-        fields=a.fields,
+        fields=fields,
         owner_id=a.owner_id,
         owners=a.owners,
         review=tuple(dict.fromkeys(review)),
