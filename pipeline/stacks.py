@@ -252,8 +252,13 @@ def analyse_stack(
     signals: list[PageSignal] = []
     tops: dict[int, np.ndarray] = {}  # the top of every page a receipt could be printed on, small
     spent = {"images": 0.0, "codes": 0.0, "text": 0.0}
+    # a PDF page with nothing drawn on it (``SourceInfo``) is blank without being rendered: a feeder's empty
+    # backs and a file of thousands of empty pages cost nothing here
+    empty = {n for n, size in enumerate(info.pages) if size.blank} if info.media_type == "application/pdf" else set()
+    signals.extend(PageSignal(n, blank=True) for n in sorted(empty))
+    drawn = None if not empty else [n for n in range(info.page_count) if n not in empty]
     t0 = time.perf_counter()
-    for n, gray, dpi in page_images(path, info, cfg, ocr_cfg):
+    for n, gray, dpi in page_images(path, info, cfg, ocr_cfg, only=drawn):
         t1 = time.perf_counter()
         sig = look_at_page(n, gray, dpi, cfg)
         signals.append(sig)

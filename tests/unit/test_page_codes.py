@@ -110,3 +110,45 @@ def test_receipt_recognised_by_its_printed_text_with_ocr_slips():
     assert receipt_in_text("GIAY TIEP NHAN HO SO\nMa ho so: 000 . 00.16.H42 - 230515-0003") == CODE
     assert receipt_in_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ\nMã hồ sơ: (bị nhòe)") == ""
     assert receipt_in_text("GIẤY KHAI SINH\nSố: 000.00.16.H42-230515-0003") is None
+
+
+def test_pdf_pages_with_nothing_drawn_are_blank_without_being_rendered(tmp_path, monkeypatch):
+    """A stack's empty PDF pages (a feeder's backs, or a file of 2,000 empty pages) are known blank from the file:
+    only drawn pages are rendered and looked at, and the split is what rendering them all gives."""
+    from dataclasses import replace
+
+    import pikepdf
+
+    from ocr.config import OcrConfig
+    from ocr.sources import inspect_source
+    from pipeline import stacks
+    from pipeline.intake_config import SplitConfig
+
+    sheets = write_sheets(tmp_path / "s.pdf", [(Sheet("doc"), None), (Sheet("doc"), None)])
+    with pikepdf.open(sheets) as src:
+        pdf = pikepdf.new()
+        for n in range(8):  # sheet, 3 empty pages, sheet, 3 empty pages
+            if n in (0, 4):
+                pdf.pages.append(src.pages[n // 4])
+            else:
+                pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(tmp_path / "stack.pdf")
+    cfg, ocr_cfg = SplitConfig(), OcrConfig()
+    info = inspect_source(tmp_path / "stack.pdf", ocr_cfg)
+    rendered: list[int] = []
+    real = stacks.page_images
+
+    def spy(path, info, cfg, ocr_cfg, only=None):
+        for n, gray, dpi in real(path, info, cfg, ocr_cfg, only=only):
+            rendered.append(n)
+            yield n, gray, dpi
+
+    monkeypatch.setattr(stacks, "page_images", spy)
+    split, signals = stacks.analyse_stack(tmp_path / "stack.pdf", info, cfg, ocr_cfg)
+    assert sorted(rendered) == [0, 4]
+    assert [s.index for s in signals] == list(range(8))
+    assert [s.blank for s in signals] == [False, True, True, True, False, True, True, True]
+    drawn_info = replace(info, pages=[replace(p, blank=False) for p in info.pages])  # as if none were known
+    monkeypatch.setattr(stacks, "page_images", real)
+    split_all, _ = stacks.analyse_stack(tmp_path / "stack.pdf", drawn_info, cfg, ocr_cfg)  # every page rendered
+    assert split == split_all and [why for _, why in split.dropped].count("separator") == 2
