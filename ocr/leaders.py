@@ -7,8 +7,10 @@ cleaned (and the line cut out for a second read); the archived image keeps its l
 
 Two kinds of mark are removed:
 
-* **rules** — thin ink runs at least ``RULE_MIN_IN`` inch long (underscores, underlines, table rules) that
-  run clear of letters for ``RULE_CLEAR_IN`` inch somewhere (not a run along a bold heading's tops). Where a
+* **blanks** — thin ink runs at least ``RULE_MIN_IN`` inch long printed in a line of text (letters beside them,
+  none over them: underscored blanks, not a heading's underline nor a table's rule, which Tesseract reads
+  well and whose removal only moved its layout analysis) that run clear of letters for ``RULE_CLEAR_IN`` inch
+  somewhere (not a run along a bold heading's tops). Where a
   letter's stroke meets the rule (a descender, a stem standing on it), the rule's pixels under and over the
   stroke are kept, so the letter keeps its foot;
 * **dot and dash chains** — at least ``CHAIN_MIN`` small marks (dots, short dashes) on one level, evenly
@@ -26,6 +28,13 @@ RULE_MIN_IN = 0.25
 """Shortest rule removed, in inches (an em dash of 14 pt type is 0.19 in)."""
 RULE_CLEAR_IN = 0.2
 """Longest stretch of a rule clear of letters' strokes, at least, in inches."""
+LINE_BAND_IN = 0.06
+"""Height over a rule where the letters of its line stand, in inches."""
+OVER_IN = 0.14
+"""Height over a blank that holds no letters (less than the line pitch of single-spaced 11 pt type), in
+inches; a heading's underline has its words there."""
+BESIDE_IN = 0.3
+"""How far before or after a blank its line's label or value is looked for, in inches."""
 RULE_MAX_THICK_IN = 0.025
 """Thickest rule removed, in inches (about 1.8 pt; a letter's horizontal bar is never that long)."""
 MARK_MAX_IN = 0.03
@@ -60,8 +69,8 @@ def rule_mask(ink: np.ndarray, dpi: float) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i, :4])
-        if h > thick:
-            continue  # a bar, a block, a photo's edge: not a rule
+        if h > thick or not _a_blank_in_a_line(ink, x, y, w, dpi):
+            continue  # a bar, a photo's edge; a heading's underline, a table's rule: left as they are
         # the rule and the rows around it: a letter's stroke that meets it shows as ink just above or below
         y0, y1 = max(0, y - margin), min(ink.shape[0], y + h + margin)
         x0, x1 = max(0, x - 1), min(ink.shape[1], x + w + 1)
@@ -77,6 +86,20 @@ def rule_mask(ink: np.ndarray, dpi: float) -> np.ndarray:
         if pieces[1:, cv2.CC_STAT_WIDTH].max(initial=0) >= clear:
             out[y0:y1, x0:x1] |= piece
     return out
+
+
+def _a_blank_in_a_line(ink: np.ndarray, x: int, y: int, w: int, dpi: float) -> bool:
+    """The rule at (x, y), ``w`` long, is a blank printed in a line of text: letters beside it on the line's
+    level (a label before it, a value after it) and none over it. A heading's underline has its words over
+    it and nothing beside; a table's rule has nothing beside it either."""
+    top, bottom = max(0, y - round(LINE_BAND_IN * dpi)), max(0, y - max(2, round(0.01 * dpi)))
+    if bottom <= top:
+        return False
+    side = round(BESIDE_IN * dpi)
+    band = ink[top:bottom]
+    beside = band[:, max(0, x - side) : max(0, x - 2)].any() or band[:, x + w + 2 : x + w + side].any()
+    over = ink[max(0, y - round(OVER_IN * dpi)) : bottom, x : x + w].any(axis=0).mean() if w else 1.0
+    return bool(beside) and over <= 0.2
 
 
 def _vertical_strokes(rest: np.ndarray, dpi: float) -> np.ndarray:
