@@ -19,7 +19,7 @@ from catalog.config import CatalogConfig
 from catalog.fields import EMPTY, ORG_ACRONYMS, FieldValue, WordConfidence, extract_fields, printed_no_expiry
 from catalog.names import is_name_syllable, is_syllable, norm_token, same_token, strip_token
 from catalog.parties import DECLARED, MATCHED, PRINTED, OwnerDirectory, PaperOwner, choose
-from catalog.types import DocumentType, DocumentTypes
+from catalog.types import PERSON_FIELDS, DocumentType, DocumentTypes
 from ocr.text import Word, unaccent
 
 REVIEWED_FIELDS = ("id_number", "enterprise_code", "full_name", "date_of_birth", "issue_date", "valid_until")
@@ -311,13 +311,15 @@ def _assess_once(
     for key in _reviewed(fields):
         if declared_owner is not None and key in ("id_number", "enterprise_code"):
             continue
+        if doc_type is not None and not doc_type.owner_required and base_key(key) in PERSON_FIELDS:
+            continue  # filed by its dossier: whom it names is informative, not what the paper is kept by
         fv = fields[key]
         if fv.problem == EMPTY:
             continue
         if fv.confidence < cfg.review_threshold:
             review.append(f"field_uncertain: {key}" + (f" ({fv.problem})" if fv.problem else ""))
     if doc_type is not None:
-        for role in doc_type.owners:
+        for role in doc_type.owners if doc_type.owner_required else ():
             key = doc_type.field_key(role, "full_name")
             if role in doc_type.optional_roles and not _printed(fields, doc_type, role):
                 continue
@@ -422,7 +424,7 @@ def _owners(
                 continue
         if found is not None:
             out.append(PaperOwner(role, found, MATCHED, **details))
-        else:
+        elif doc_type.owner_required:
             review.append("owner_missing" + suffix)
     return out
 

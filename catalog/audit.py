@@ -123,8 +123,14 @@ class AuditWriter:
         self._pending: list[tuple[dict[str, Any], _Ticket]] = []
         self._cond = threading.Condition()
         self._closed = False
+        self._loop_sink: Any = None
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
+
+    def attach(self, sink: Any) -> None:
+        """Let ``sink`` (``catalog.api.audit_sink``: a group commit inside one event loop) commit the rows
+        ``write_async`` gets in its loop; None detaches it. Rows from anywhere else still go to the thread."""
+        self._loop_sink = sink
 
     def write(self, row: dict[str, Any]) -> None:
         """Queue ``row`` and block until it is committed; raise what the commit raised."""
@@ -141,6 +147,14 @@ class AuditWriter:
 
     async def write_async(self, row: dict[str, Any]) -> None:
         """``write`` for the event loop: awaits the commit without holding a thread."""
+        sink = self._loop_sink
+        if sink is not None and sink.usable():
+            await sink.write(row)
+            return
+        await self.write_via_thread(row)
+
+    async def write_via_thread(self, row: dict[str, Any]) -> None:
+        """Commit ``row`` through the writer thread's group commit and await it (a loop sink's fallback)."""
         loop = asyncio.get_running_loop()
         ticket = _Ticket(loop, loop.create_future())
         with self._cond:
@@ -200,11 +214,7 @@ class _RowSink:
         self._conn: Any = None
 
     def _values(self, row: dict[str, Any]) -> tuple:
-        at = row["at"]
-        if self.sqlite:
-            at = (at.astimezone(UTC) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M:%S.%f")
-        detail = json.dumps(row["detail"], ensure_ascii=False)
-        return (at, *(row[c] for c in self.COLUMNS[1:-1]), detail)
+        return row_values(row, sqlite=self.sqlite)
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
         values = [self._values(r) for r in rows]
@@ -230,6 +240,18 @@ class _RowSink:
                 conn.invalidate()
             else:
                 conn.close()
+
+
+COLUMNS = _RowSink.COLUMNS
+
+
+def row_values(row: dict[str, Any], *, sqlite: bool) -> tuple:
+    """An ``access_row`` as the driver takes it, in ``COLUMNS`` order: ``detail`` as JSON text, ``at`` in UTC
+    (naive text on SQLite, as SQLAlchemy stores it there)."""
+    at = row["at"]
+    if sqlite:
+        at = (at.astimezone(UTC) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (at, *(row[c] for c in COLUMNS[1:-1]), json.dumps(row["detail"], ensure_ascii=False))
 
 
 def _finish_all(tickets: list[_Ticket], error: BaseException | None) -> None:

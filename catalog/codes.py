@@ -142,6 +142,27 @@ def validate_dossier_code(code: str) -> str:
     return code
 
 
+_PRINTED_D = "[0-9OoIl|SsB]"
+_PRINTED_SEP = r"\s*[-–—.,_]{1,2}\s*"
+PRINTED_DOSSIER_CODE = re.compile(
+    rf"({_PRINTED_D}{{3}})\.({_PRINTED_D}{{2}})\.({_PRINTED_D}{{2}})\.([A-Z])({_PRINTED_D}{{2}})"
+    rf"{_PRINTED_SEP}({_PRINTED_D}{{6}}){_PRINTED_SEP}({_PRINTED_D}{{4}})(?![0-9])"
+)
+"""A dossier code as OCR gives it from print: O or o for 0, I, l or | for 1, S or s for 5, B for 8, a dash read
+as a dot or doubled, spaces around the dashes."""
+_PRINTED_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "s": "5", "B": "8"})
+
+
+def find_printed_dossier_code(text: str) -> tuple[str, str] | None:
+    """The first dossier-code-shaped text in ``text``, put right (``000.00.16.H42-230515-0003``), with the raw
+    text it was read from; not validated (``validate_dossier_code`` checks its date)."""
+    m = PRINTED_DOSSIER_CODE.search(text)
+    if m is None:
+        return None
+    a, b, c, letter, d, day, seq = (g.translate(_PRINTED_FIX) if k != 3 else g for k, g in enumerate(m.groups()))
+    return f"{a}.{b}.{c}.{letter}{d}-{day}-{seq}", m.group(0)
+
+
 def validate_procedure_code(code: str) -> str:
     if not PROCEDURE_CODE_RE.match(code):
         raise InvalidCode(

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from catalog.codes import is_enterprise_code, parse_personal_id
+from catalog.codes import find_printed_dossier_code, is_enterprise_code, parse_personal_id, validate_dossier_code
 from catalog.dates import find_date
 from catalog.errors import InvalidCode
 from catalog.labels import default_vocabulary
@@ -355,6 +355,18 @@ def extract_fields(
                     "enterprise_code", code, code, 0.97 if ok else INVALID, None if ok else "check_digit_wrong"
                 )
                 break
+
+    if "dossier_code" in wanted:
+        for f in r.all("dossier_code", None):
+            found = find_printed_dossier_code(f.value or "")
+            if found is None:
+                continue
+            code, raw = found
+            try:
+                out["dossier_code"] = r.value("dossier_code", validate_dossier_code(code), raw, 0.95)
+            except InvalidCode:
+                out["dossier_code"] = FieldValue(code, INVALID, "dossier_code_invalid", source=raw)
+            break
 
     issued = None
     if "issue_date" in wanted:

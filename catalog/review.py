@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_, select, update
 
-from catalog.codes import CodeTemplates, mask_id, parse_personal_id, validate_enterprise_code, validate_owner_id
+from catalog.codes import (
+    CodeTemplates,
+    mask_id,
+    parse_personal_id,
+    validate_dossier_code,
+    validate_enterprise_code,
+    validate_owner_id,
+)
 from catalog.dates import parse_date
 from catalog.db import BatchItem, Catalog, Document, Event, utcnow
 from catalog.errors import CatalogError, InvalidCode, NotFound
@@ -244,6 +251,8 @@ def normalize_field(key: str, value: str) -> str:
         return parse_personal_id(value).number
     if key == "enterprise_code":
         return validate_enterprise_code(value)
+    if key == "dossier_code":
+        return validate_dossier_code(value)
     if key == "full_name":
         # a person's name typed in capitals becomes title case; anything else (a company's name) stays as typed
         name = " ".join(value.split())

@@ -26,6 +26,7 @@ FIELD_KEYS = (
     "valid_until",
     "issuer",
     "place",
+    "dossier_code",
 )
 PERSON_FIELDS = ("id_number", "full_name", "date_of_birth", "place")
 """Fields that belong to one of the people a paper names (read once per owner role); the others are the paper's."""
@@ -87,6 +88,9 @@ class DocumentType(BaseModel):
     optional_roles: tuple[str, ...] = ()
     """Owner roles a paper may not print at all (a land-use certificate with one holder): their absence is no
     reason for review, but a name printed without an ID is."""
+    owner_required: bool = True
+    """False for a paper filed by its dossier, not by an owner (the dossier's reception receipt): an owner it
+    does not identify is no reason for review (the document is archived under its dossier)."""
     parties_in_order: bool = False
     """The owners are listed one after another without a word saying who is who (land holders)."""
 

@@ -91,6 +91,11 @@ class OcrConfig(BaseModel):
     ink_suppression: bool = True
     """Lighten red seals and blue signatures so the black text under them survives grey conversion."""
 
+    seal_shapes: bool = True
+    """On a grey or bi-level page (no colour to go by), find round seals by their shape (``ocr.seal``): lift a
+    seal lighter than the print, or clear a seal as dark as the print between the text lines crossing it; keep
+    them out of the orientation and skew measures."""
+
     crop: bool = True
     """Whiten the dark scanner background and borders around the paper."""
 

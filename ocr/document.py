@@ -232,6 +232,12 @@ class PagePool:
             old.cancel()
         self._ahead[key] = _DocumentReader(self, sources, 1)
 
+    def forget(self, key: str) -> None:
+        """Drop the pages started ahead of time for ``key`` (the document is read another way)."""
+        reader = self._ahead.pop(key, None)
+        if reader is not None:
+            reader.cancel()
+
     def prefetched(self, key: str) -> bool:
         return key in self._ahead
 

@@ -1,7 +1,7 @@
 """OpenCV preparation of a page for OCR, one switchable step after another.
 
-    ink suppression → border crop → illumination → orientation → deskew + scale → denoise → leaders → binarize
-    → blank?
+    ink suppression (by colour; on a grey page, seals by their shape) → border crop → illumination → orientation
+    → deskew + scale → seals between lines (bi-level) → denoise → leaders → binarize → blank?
 
 Only the OCR copy is cleaned and turned grey; the archived image is the colour scan turned upright by a
 multiple of 90 degrees and, when the page was fed askew, straightened by the same angle as the OCR copy on a
@@ -21,6 +21,7 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.leaders import remove_leaders
+from ocr.seal import Seal, blank_seals, clear_between_lines, find_seals, lift_seal_ink
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 ANALYSIS_SIZE = 1400  # long side, in pixels, of the image used to measure orientation and skew
@@ -67,6 +68,16 @@ def rotate_quarter(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
 
 def to_gray(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def colourless(image: np.ndarray) -> bool:
+    """True for a grey or bi-level page (a colour page's seals are lifted by their colour instead)."""
+    if image.ndim == 2:
+        return True
+    step = max(1, max(image.shape[:2]) // 600)
+    small = image[::step, ::step].astype(np.int16)
+    spread = small.max(axis=2) - small.min(axis=2)
+    return float(np.mean(spread > 40)) < 0.0005
 
 
 def ink_points(gray: np.ndarray, size: int = ANALYSIS_SIZE) -> tuple[np.ndarray, np.ndarray, float]:
@@ -409,6 +420,13 @@ def prepare(
         done("ink", gray)
     else:
         gray = to_gray(work)
+    dark_seals: list[Seal] = []  # seals as dark as the print (bi-level scans): kept out of the measures below
+    if cfg.seal_shapes and colourless(work):
+        seals = find_seals(gray, work_dpi)
+        if seals:
+            gray, dark_seals = lift_seal_ink(gray, seals)
+            if len(dark_seals) < len(seals):
+                done("seal-lift", gray)
     if cfg.crop:
         gray = crop_background(gray)
         done("crop", gray)
@@ -416,15 +434,17 @@ def prepare(
         gray = flatten_illumination(gray, work_dpi)
         done("illumination", gray)
     rotation, conf, source = 0, 0.0, "none"
+    measured = blank_seals(gray, dark_seals)
     if cfg.orientation:
-        rotation, conf, source = _orientation(gray, cfg, osd)
+        rotation, conf, source = _orientation(measured, cfg, osd)
         gray = rotate_quarter(gray, rotation)
+        measured = rotate_quarter(measured, rotation) if dark_seals else gray
         done("orientation", gray)
     upright = rotate_quarter(image, rotation)
     skew = 0.0
     matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     if cfg.deskew:
-        skew = estimate_skew(gray, cfg.max_skew_deg)
+        skew = estimate_skew(measured, cfg.max_skew_deg)
         if abs(skew) >= 0.1:
             matrix = deskew_matrix(gray.shape, skew)
     matrix = matrix * post
@@ -442,6 +462,9 @@ def prepare(
     ocr_dpi = dpi * scale
     # from upright page coordinates: first the reduction, then the warp
     matrix = np.hstack([matrix[:, :2] * pre, matrix[:, 2:]])
+    if dark_seals:  # found again on the level page, where the text lines through them run across
+        gray = clear_between_lines(gray, find_seals(gray, ocr_dpi), ocr_dpi)
+        done("seal-clear", gray)
     if cfg.denoise:
         gray = remove_specks(gray, ocr_dpi)
         done("denoise", gray)

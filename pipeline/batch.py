@@ -255,11 +255,13 @@ def run_batch(
     split: SplitConfig | None = None,
     declared: Declared | None = None,
     planned: list[PlannedItem] | None = None,
+    batch_id: str | None = None,
 ) -> BatchReport:
     """Plan, record and process a batch in this process. ``planned``: items already planned in ``root`` (a
-    reviewer's corrected split), recorded as they are."""
+    reviewer's corrected split), recorded as they are. ``batch_id``: the id to give it (a caller that must name
+    the batch before it is planned: the workspace), else a new one."""
     progress = progress or Progress()
-    batch_id = new_batch_id()
+    batch_id = batch_id or new_batch_id()
     # The batch's lease is taken before the batch exists, so it never shows as interrupted while it starts.
     holder, _ = new_holder()
     acquire(deps.catalog, batches.batch_lease(batch_id), holder, deps.config.queue.lease_s)
@@ -307,14 +309,17 @@ def enqueue_batch(
     ocr: OcrConfig | None = None,
     declared: Declared | None = None,
     planned: list[PlannedItem] | None = None,
+    batch_id: str | None = None,
 ) -> Enqueued:
     """Record the batch and its planned items in the catalog, then send one message per item."""
     if planned is not None:
-        batch = record_items(root, planned, [], catalog, operator=operator, agency=agency, mode=batches.QUEUED)
+        batch = record_items(
+            root, planned, [], catalog, operator=operator, agency=agency, mode=batches.QUEUED, batch_id=batch_id
+        )
     else:
         batch = record_batch(
             root, manifest, catalog, doc_types, operator=operator, agency=agency, mode=batches.QUEUED, split=split,
-            ocr=ocr, declared=declared,
+            ocr=ocr, declared=declared, batch_id=batch_id,
         )  # fmt: skip
     for rec in batch.items:
         queue.enqueue_item(batch.batch_id, rec.id, rec.item.pages_hint)

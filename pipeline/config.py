@@ -126,6 +126,15 @@ class WorkspaceConfig(BaseModel):
 
     oidc_scopes: str = "openid profile"
 
+    intake_dir: Path | None = None
+    """Folder of the offices' scan folders a clerk may start a batch on from the workspace:
+    ``<intake_dir>/<agency code>/`` and its first-level sub-folders (the batch list offers those of the clerk's
+    office, never a path typed in); default ``<home>/intake``."""
+
+    upload_mb: int = Field(default=200, ge=1, le=4096)
+    """Largest upload (all files together) a clerk may start a batch with, in MB; the files are kept under
+    ``<home>/uploads/<agency>/``."""
+
 
 class AppConfig(BaseModel):
     # Each setting's docstring documents it in the source; pydantic is not asked to copy them into the fields

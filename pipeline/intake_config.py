@@ -28,6 +28,10 @@ class SplitConfig(BaseModel):
     code-less receipt anywhere in a stack); ``first`` — only each document's first page (the stack's first page,
     each page after a separator sheet: cheaper, see the README's benchmark); ``off``: codes only."""
 
+    receipt_type: str | None = "GTNHS"
+    """The catalogue's type of the reception receipt: a receipt page whose dossier code was read and validated
+    is declared of it (archived as that type without review); None: classified from its text like any page."""
+
     drop_blank: bool = True
     """Drop blank pages (duplex backs) from documents; the original stack keeps them."""
 

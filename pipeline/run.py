@@ -35,7 +35,7 @@ from catalog.codes import mask_id
 from catalog.db import BatchItem, Catalog
 from catalog.errors import ClaimLost
 from catalog.status import FINAL_ITEM_STATUSES, Status
-from pipeline import metrics, stages
+from pipeline import metrics, pagecache, stages
 from pipeline.deps import Deps
 from pipeline.errors import describe
 from pipeline.model import DocumentJob, Outcome, PlannedItem, SourceFile
@@ -357,23 +357,29 @@ def run_document(
         f = describe(e)
         if f.systemic:
             raise
-        if f.retryable:
+        if f.retryable:  # the pages read so far stay for the run that retries it
             return _failed(item, ctx, deps, key, holder, f)
         if not f.bad_input:
             log.error("item %d: unexpected %s", item.ordinal, f.reason_code, exc_info=True)
-        return _quarantine(item, ctx, deps, f.reason_code, f.en, f.vi, key=key, holder=holder, sources=sources)
+        outcome = _quarantine(item, ctx, deps, f.reason_code, f.en, f.vi, key=key, holder=holder, sources=sources)
+        if outcome.status == Status.QUARANTINED:
+            pagecache.remove(deps.config.work_dir, key)
+        return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    pagecache.remove(deps.config.work_dir, key)  # final: no run reads this document's pages again
     log.info("item %d %s as %s (owner %s)", item.ordinal, job.status, job.doc_code, mask_id(job.owner_id))
     return Outcome(item.ordinal, item.input, job.status, job=job, pages=len(job.pages), key=key)
 
 
 def _work_folder(deps: Deps, key: str, token: str) -> Path:
     """A folder of this claim's own. Folders of earlier claims of the same document belong to runs that died
-    (this run holds the document's lease): they are removed."""
+    (this run holds the document's lease): they are removed; the pages they read are kept apart
+    (``pipeline.pagecache``) for this run."""
     root = deps.config.work_dir
     for old in root.glob(f"{key[:24]}*"):
         shutil.rmtree(old, ignore_errors=True)
+    pagecache.prune(root)
     return root / f"{key[:24]}.{token}"
 
 

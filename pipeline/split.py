@@ -7,8 +7,9 @@ Rules, in page order:
 * a **reception receipt** — a page whose QR code or Code 128 carries a valid dossier code, or whose printed text
   reads as the receipt with its "Mã hồ sơ" — ends the current document and starts that dossier; the receipt
   page is kept as the dossier's first component, a document of its own;
-* **blank pages** (duplex backs) are dropped when ``drop_blank``; ``blank_run`` blank pages in a row (0 = off)
-  act as a separator and are dropped;
+* **blank pages** (duplex backs) are dropped when ``drop_blank``; a page blank by its ink whose only codes are
+  those of the page before is that sheet's back with its code showing through, and is blank too;
+  ``blank_run`` blank pages in a row (0 = off) act as a separator and are dropped;
 * a code that cannot be followed — a separator sheet of an unknown kind, a dossier code that is not valid, a
   symbol located but not decoded — never merges silently: the document it falls in is sent to review with the
   reason, in Vietnamese and English; after an invalid receipt code, the documents that follow are not put in any
@@ -21,7 +22,7 @@ stack is kept byte for byte.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from catalog.codes import validate_dossier_code
@@ -48,6 +49,9 @@ class PageSignal:
     receipt_text: str | None = None
     """The page's printed text read as a receipt: the dossier code found after its "Mã hồ sơ" label, or ``""``
     when the page reads as a receipt but no code could be read. None: not read, or not a receipt."""
+    faint: bool = False
+    """The page is blank by its ink although a code was read on it: what a duplex scan of thin paper gives for
+    the back of a sheet whose code shows through."""
 
 
 @dataclass
@@ -154,7 +158,13 @@ def split_stack(
         blanks.clear()
         boundary = False
 
+    previous_codes: tuple[str, ...] = ()  # the codes of the last page that was not blank
     for sig in signals:
+        if sig.faint and sig.codes and set(sig.codes) <= set(previous_codes):
+            # the back of the sheet before, its code showing through the paper: a blank page, not a second one
+            sig = replace(sig, blank=True, codes=(), unreadable=(), faint=False)
+        if not sig.blank:
+            previous_codes = sig.codes
         sheet: Sheet | None = None
         bad_sheet: BadSheet | None = None
         if rules.separators:

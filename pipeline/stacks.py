@@ -1,8 +1,10 @@
 """Look at every page of an input file and cut it into documents (``pipeline.split``) before the batch is recorded.
 
 For each page: its QR codes and Code 128 barcodes (``ocr.barcodes``) and whether it is blank (``ocr.blank``);
-then a Tesseract pass over the top third of every page without a code (or only of each document's first page,
-``receipt_text = "first"``), eight pages to a call, to recognise a reception receipt printed without a code.
+then, to recognise a reception receipt printed without a code, a screening Tesseract pass over the top third of
+every page without a code (or only of each document's first page, ``receipt_text = "first"``), at a low
+resolution and eight pages to a call, from the image kept from the first look; only the pages whose screening
+text shows the receipt's title or its code's label are read again at 300 dpi for the code itself.
 A file cut into several documents becomes several planned items, each naming its pages; a file that is one
 document stays one item, as before (same key, same behaviour).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from catalog.codes import find_printed_dossier_code
 from catalog.types import DocumentTypes
 from ocr.barcodes import read_codes
 from ocr.blank import judge_blank
@@ -34,7 +38,10 @@ PDF_CHUNK = 8
 """PDF pages rendered per poppler call while a stack is looked at (memory stays flat on long stacks)."""
 RECEIPT_BAND = 0.33
 """Top fraction of a page read for a receipt's title and its "Mã hồ sơ"."""
-RECEIPT_DPI = 150.0
+SCREEN_DPI = 110.0
+"""Resolution the top of each page is screened at for a receipt's title (fewer pixels; the title is large)."""
+CODE_DPI = 300.0
+"""Resolution a page that screens as a receipt is read again at, for its dossier code (digits are small)."""
 BANDS_PER_CALL = 8
 
 
@@ -114,15 +121,12 @@ def look_at_page(n: int, gray: np.ndarray, dpi: float, cfg: SplitConfig) -> Page
     codes = read_codes(gray, dpi) if (cfg.separators or cfg.receipts) else None
     verdict = judge_blank(gray, dpi, cfg.blank_max_ink)
     texts = tuple(c.text for c in codes.codes) if codes else ()
-    return PageSignal(n, verdict.blank and not texts, texts, codes.unreadable if codes else ())
+    return PageSignal(
+        n, verdict.blank and not texts, texts, codes.unreadable if codes else (), faint=verdict.blank and bool(texts)
+    )
 
 
 # --- a receipt recognised by its printed text -----------------------------------------------------------------
-_D = "[0-9OoIl|]"
-_PRINTED_CODE = re.compile(rf"{_D}{{3}}\.{_D}{{2}}\.{_D}{{2}}\.[A-Z]{_D}{{2}}-{_D}{{6}}-{_D}{{4}}")
-_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-
-
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in text if not unicodedata.combining(c)).upper()
@@ -137,12 +141,8 @@ def receipt_in_text(text: str) -> str | None:
     compact = re.sub(r"\s+", "", text).replace("–", "-").replace("—", "-")
     label = re.search(r"MAHOSO[:.]?", fold(compact))
     after = compact[label.end() :] if label else compact
-    m = _PRINTED_CODE.search(after)
-    if m is None:
-        return ""
-    raw = m.group(0)
-    head, letter, tail = raw[:11], raw[11], raw[12:]
-    return head.translate(_DIGITS) + letter + tail.translate(_DIGITS)
+    found = find_printed_dossier_code(after)
+    return found[0] if found else ""
 
 
 def _lines_text(words) -> str:
@@ -157,33 +157,80 @@ def _lines_text(words) -> str:
     return "\n".join(" ".join(x.text for x in sorted(line[2], key=lambda w: w.left)) for line in lines)
 
 
-def receipt_bands(pages: list[tuple[int, np.ndarray, float]], engine) -> dict[int, str | None]:
-    """``receipt_in_text`` of the top of each page, read in one Tesseract call per ``BANDS_PER_CALL`` pages (the
-    bands stacked on one canvas: Tesseract's start and model load are paid once, not per page)."""
-    out: dict[int, str | None] = {}
-    gap = int(RECEIPT_DPI / 4)
-    for k in range(0, len(pages), BANDS_PER_CALL):
-        chunk = pages[k : k + BANDS_PER_CALL]
-        bands = []
-        for _, gray, dpi in chunk:
-            band = gray[: int(gray.shape[0] * RECEIPT_BAND)]
-            f = min(1.0, RECEIPT_DPI / dpi)
-            bands.append(cv2.resize(band, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else band)
-        width = max(b.shape[1] for b in bands)
-        canvas = np.full((sum(b.shape[0] + gap for b in bands) + gap, width), 255, np.uint8)
+def looks_like_receipt(text: str) -> bool:
+    """The screening read's cue: the receipt's title or its code's label, even half read."""
+    folded = re.sub(r"\s+", " ", fold(text))
+    return any(k in folded for k in ("TIEP NHAN HO", "HEN TRA KET", "MA HO SO", "SO HO SO"))
+
+
+def receipt_band(gray: np.ndarray, dpi: float, to_dpi: float) -> np.ndarray:
+    """The top of a page (``RECEIPT_BAND``), scaled to ``to_dpi``."""
+    band = gray[: int(gray.shape[0] * RECEIPT_BAND)]
+    f = to_dpi / dpi
+    if abs(f - 1) < 0.02:
+        return band
+    return cv2.resize(band, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+
+
+def read_bands(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[int, str]:
+    """The text of each band, read in one Tesseract call per ``BANDS_PER_CALL`` bands (stacked on one canvas:
+    Tesseract's start and model load are paid once, not per page). A band that could not be read is missing."""
+    return {n: _lines_text(words) for n, words in read_band_words(bands, dpi, engine).items()}
+
+
+def read_band_words(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[int, list]:
+    """The words of each band (``read_bands``), their boxes in the band's pixels."""
+    out: dict[int, list] = {}
+    gap = int(dpi / 4)
+    for k in range(0, len(bands), BANDS_PER_CALL):
+        chunk = bands[k : k + BANDS_PER_CALL]
+        width = max(b.shape[1] for _, b in chunk)
+        canvas = np.full((sum(b.shape[0] + gap for _, b in chunk) + gap, width), 255, np.uint8)
         spans, y = [], gap
-        for b in bands:
+        for _, b in chunk:
             canvas[y : y + b.shape[0], : b.shape[1]] = b
             spans.append((y, y + b.shape[0]))
             y += b.shape[0] + gap
         try:
-            words = engine.recognize(canvas, RECEIPT_DPI).words
+            words = engine.recognize(canvas, dpi).words
         except Exception as e:  # the receipt check is a help; the page's own OCR later reports a real problem
             log.warning("receipt text not read: %s", type(e).__name__)
             continue
-        for (n, _, _), (top, bottom) in zip(chunk, spans, strict=True):
-            mine = [w for w in words if top <= w.top + w.height / 2 < bottom]
-            out[n] = receipt_in_text(_lines_text(mine))
+        for (n, _), (top, bottom) in zip(chunk, spans, strict=True):
+            out[n] = [replace(w, top=w.top - top) for w in words if top <= w.top + w.height / 2 < bottom]
+    return out
+
+
+def receipt_bands(pages: list[tuple[int, np.ndarray, float]], engine) -> dict[int, str | None]:
+    """``receipt_in_text`` of the top of each page, read at ``SCREEN_DPI``."""
+    texts = read_bands([(n, receipt_band(g, dpi, SCREEN_DPI)) for n, g, dpi in pages], SCREEN_DPI, engine)
+    return {n: receipt_in_text(t) for n, t in texts.items()}
+
+
+def find_printed_receipts(
+    screen: list[tuple[int, np.ndarray]], reread: Callable[[list[int]], Iterator], engine
+) -> dict[int, str]:
+    """The pages that are receipts printed without a code: ``{page: code}`` (``""``: a receipt whose code could
+    not be read).
+
+    ``screen``: the top of each page to look at, already at ``SCREEN_DPI`` (kept from the first look: no page is
+    decoded twice), read eight to a Tesseract call. Only the few pages whose screening text shows the receipt's
+    title or its code's label are read again, from the page at ``CODE_DPI`` (``reread(pages)`` yields them), for
+    the code itself: a digit misread at low resolution would put the papers in another dossier."""
+    words = read_band_words(screen, SCREEN_DPI, engine)
+    texts = {n: _lines_text(ws) for n, ws in words.items()}
+    first = {n: receipt_in_text(t) for n, t in texts.items() if looks_like_receipt(t)}
+    if not first:
+        return {}
+    bands = [(n, receipt_band(gray, dpi, CODE_DPI)) for n, gray, dpi in reread(sorted(first))]
+    again: dict[int, str | None] = {n: receipt_in_text(t) for n, t in read_bands(bands, CODE_DPI, engine).items()}
+    out: dict[int, str] = {}
+    for n, screened in first.items():
+        precise = again.get(n)
+        if precise or screened:  # the closer read's code first
+            out[n] = precise or screened  # type: ignore[assignment]
+        elif precise == "" or screened == "":
+            out[n] = ""
     return out
 
 
@@ -196,28 +243,49 @@ def analyse_stack(
     known_type: Callable[[str], bool] | None = None,
     dossier: str | None = None,
     engine=None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[Split, list[PageSignal]]:
-    """The split of one checked file, and what was seen on each page."""
+    """The split of one checked file, and what was seen on each page. ``timings``: seconds spent taking the
+    pages' images, looking for codes and blank pages, and reading for printed receipts are added to it."""
     rules = SplitRules(cfg.separators, cfg.receipts, cfg.drop_blank, cfg.blank_run)
-    signals = sorted(
-        (look_at_page(n, g, dpi, cfg) for n, g, dpi in page_images(path, info, cfg, ocr_cfg)), key=lambda s: s.index
-    )
+    text_pass = cfg.receipts and cfg.receipt_text != "off" and engine is not None
+    signals: list[PageSignal] = []
+    tops: dict[int, np.ndarray] = {}  # the top of every page a receipt could be printed on, small
+    spent = {"images": 0.0, "codes": 0.0, "text": 0.0}
+    t0 = time.perf_counter()
+    for n, gray, dpi in page_images(path, info, cfg, ocr_cfg):
+        t1 = time.perf_counter()
+        sig = look_at_page(n, gray, dpi, cfg)
+        signals.append(sig)
+        if text_pass and not sig.blank and not sig.codes:
+            tops[n] = receipt_band(gray, dpi, SCREEN_DPI)
+        t0, spent["images"], spent["codes"] = (
+            time.perf_counter(),
+            spent["images"] + t1 - t0,
+            spent["codes"] + time.perf_counter() - t1,
+        )
+    t0 = time.perf_counter()
+    signals.sort(key=lambda s: s.index)
     split = split_stack(signals, rules, known_type, dossier)
-    if cfg.receipts and cfg.receipt_text != "off" and engine is not None:
+    if text_pass:
         if cfg.receipt_text == "first":
             firsts = [p.pages[0] for p in split.parts if not p.receipt and p.started_by != "bad_code"]
         else:  # every page that is not blank and carries no code of ours
             ours = {n for p in split.parts if p.receipt for n in p.pages} | {n for n, _ in split.dropped}
             firsts = [s.index for s in signals if not s.blank and s.index not in ours]
-        if firsts:
-            by_page = {s.index: s for s in signals}
-            texts = receipt_bands(list(page_images(path, info, cfg, ocr_cfg, only=firsts)), engine)
-            found = {n: t for n, t in texts.items() if t is not None}
-            for n, text in found.items():
-                by_page[n] = replace(by_page[n], receipt_text=text)
+        screen = [(n, tops[n]) for n in sorted(firsts) if n in tops]
+        if screen:
+            found = find_printed_receipts(screen, lambda only: page_images(path, info, cfg, ocr_cfg, only=only), engine)
             if found:
+                by_page = {s.index: s for s in signals}
+                for n, text in found.items():
+                    by_page[n] = replace(by_page[n], receipt_text=text)
                 signals = [by_page[s.index] for s in signals]
                 split = split_stack(signals, rules, known_type, dossier)
+    spent["text"] += time.perf_counter() - t0
+    if timings is not None:
+        for k, v in spent.items():
+            timings[k] = timings.get(k, 0.0) + v
     return split, signals
 
 
@@ -238,8 +306,12 @@ def page_ranges(pages: list[int] | tuple[int, ...]) -> str:
     return "p" + ",".join(out)
 
 
-def items_of_split(item: PlannedItem, split: Split, page_count: int) -> list[PlannedItem]:
-    """The planned items of one file's split (ordinals to be renumbered by the caller)."""
+def items_of_split(
+    item: PlannedItem, split: Split, page_count: int, receipt_type: str | None = None
+) -> list[PlannedItem]:
+    """The planned items of one file's split (ordinals to be renumbered by the caller). A receipt whose dossier
+    code was read and validated is declared of ``receipt_type`` (the catalogue's reception receipt), so that it
+    is archived as such without review."""
     parts = split.parts
     if not parts:
         return [
@@ -265,15 +337,9 @@ def items_of_split(item: PlannedItem, split: Split, page_count: int) -> list[Pla
             kind="component" if part.receipt else base.kind,
             owner_id=base.owner_id,
             procedure=base.procedure,
-            type_code=part.type_code or base.type_code,
+            type_code=(receipt_type if part.receipt and receipt_type else None) or part.type_code or base.type_code,
             agency=base.agency,
-            notes=tuple(base.notes)
-            + tuple(f"split: {vi} / {en}" for en, vi in part.notes)
-            + (
-                (f"receipt: giấy tiếp nhận hồ sơ {part.dossier} / reception receipt of dossier {part.dossier}",)
-                if part.receipt
-                else ()
-            ),
+            notes=tuple(base.notes) + tuple(f"split: {vi} / {en}" for en, vi in part.notes),
         )
         stack = {
             "input": item.input,
@@ -326,7 +392,8 @@ def split_items(
         except BadInput:
             out.append(item)
             continue
-        cut = items_of_split(item, split, info.page_count)
+        receipt_type = cfg.receipt_type if cfg.receipt_type and doc_types.get(cfg.receipt_type) else None
+        cut = items_of_split(item, split, info.page_count, receipt_type)
         if len(cut) > 1 or cut[0].pages is not None:
             splits[item.input] = split
         out.extend(cut)

@@ -43,6 +43,7 @@ from ocr.model import OcrEngine
 from ocr.page import read_page
 from ocr.reread import PageImage, Rereader
 from ocr.sources import MEDIA_TYPES, inspect_source, iter_pages
+from pipeline import pagecache
 from pipeline.model import DocumentJob, PageRecord, SourceFile
 from pipeline.originals import PREVIEW_DPI, check_sources
 from signing.config import SigningConfig
@@ -145,13 +146,21 @@ def _active_content(path: Path) -> tuple[str, ...]:
 
 
 def ocr_pages(
-    job: DocumentJob, engine: OcrEngine, cfg: OcrConfig, jpeg_quality: int, on_page=lambda: None, pool=None
+    job: DocumentJob,
+    engine: OcrEngine,
+    cfg: OcrConfig,
+    jpeg_quality: int,
+    on_page=lambda: None,
+    pool=None,
+    pages_dir: Path | None = None,
 ) -> DocumentJob:
     """Prepare and recognise every page; keep each upright colour page as a JPEG.
 
     With a :class:`~ocr.document.PagePool` the pages are read in its worker processes (and may already
     have been started while the previous document was being signed); without one, in this process.
-    Either way only a window of pages is in memory at once.
+    Either way only a window of pages is in memory at once. With ``pages_dir`` (``pipeline.pagecache``) each
+    page read is kept there as it completes, and pages an interrupted run of this document already read (same
+    bytes, same settings) are taken from there instead of being read again.
     """
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -165,40 +174,67 @@ def ocr_pages(
         (src.path, src.info or replace(inspect_source(Path(src.path), cfg), selected=src.selected))
         for src in job.sources
     ]
+    cache = None
+    if pages_dir is not None and job.original is None:
+        cache = pagecache.PageCache(pages_dir, pagecache.settings_fingerprint(cfg, engine, jpeg_quality))
+    tasks = [(s_idx, n) for s_idx, (_, info) in enumerate(sources) for n in info.page_numbers]
+    done = {}
+    if cache is not None:
+        for s_idx, n in tasks:
+            hit = cache.get(s_idx, job.sources[s_idx].sha256, n)
+            if hit is not None:
+                done[s_idx, n] = hit
+    if done:  # only the pages not read yet go to the readers
+        sources = [
+            (path, replace(info, selected=tuple(n for n in info.page_numbers if (s_idx, n) not in done)))
+            for s_idx, (path, info) in enumerate(sources)
+        ]
+        if pool is not None:
+            pool.forget(job.key)  # a page started ahead of time was for the whole document
     if pool is not None:
-        results = pool.read_sources(sources, key=job.key)
+        results = pool.read_sources(sources, key=None if done else job.key)
     else:
         results = (
             (s_idx, read_page(raster, engine, cfg))
             for s_idx, (path, info) in enumerate(sources)
             for raster in iter_pages(Path(path), info, cfg)
         )
-    for s_idx, result in results:
+    for task in tasks:
         n = len(pages) + 1
         image_path = work / f"page-{n:04d}.jpg"
+        if task in done:
+            meta, jpeg = done.pop(task)
+            image_path.write_bytes(jpeg)
+            pages.append(pagecache.record_from(meta, n, str(image_path)))
+            on_page()
+            continue
+        s_idx, result = next(results)
         ok, buf = cv2.imencode(".jpg", result.image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
         if not ok:
             raise RuntimeError("JPEG encoding failed")
         image_path.write_bytes(buf.tobytes())
         h, w = result.image.shape[:2]
-        pages.append(
-            PageRecord(
-                n,
-                s_idx,
-                result.index,
-                w,
-                h,
-                result.dpi,
-                result.dpi_estimated,
-                result.rotation,
-                result.skew,
-                str(image_path),
-                result.text,
-                result.dpi_source,
-            )
+        record = PageRecord(
+            n,
+            s_idx,
+            result.index,
+            w,
+            h,
+            result.dpi,
+            result.dpi_estimated,
+            result.rotation,
+            result.skew,
+            str(image_path),
+            result.text,
+            result.dpi_source,
         )
+        pages.append(record)
+        if cache is not None:
+            cache.put(record, job.sources[s_idx].sha256, buf.tobytes())
         del result
         on_page()
+    if next(results, None) is not None:  # the readers are run to their end (their budget, their clean-up)
+        raise RuntimeError("more pages read than the document has")
     texts = [p.text.text for p in pages]
     chars = sum(len(t) for t in texts)
     confidence = sum(p.text.confidence * len(p.text.text) for p in pages) / chars if chars else 0.0
@@ -238,6 +274,12 @@ def classify_and_extract(
         reread=reread,
         directory=CatalogDirectory(catalog) if catalog is not None else None,
     )
+    fields = a.fields
+    t = doc_types.get(a.type_code) if a.type_code else None
+    if t is not None and "dossier_code" in t.fields and declared.dossier:
+        # a reception receipt cut from a stack: its code was read from its QR code, barcode or printed text and
+        # validated when the stack was split; that reading is the dossier's, whatever the page's OCR made of it
+        fields = {**fields, "dossier_code": FieldValue(declared.dossier, 1.0, None, source=None)}
     review = list(a.review)
     if job.original is not None:  # why the electronic original's signatures do not pass (empty when they do)
         review.extend(job.original.reasons)
@@ -259,7 +301,7 @@ def classify_and_extract(
         type_name=a.type_name,
         type_confidence=a.type_confidence,
         candidates=a.candidates,
-        fields=a.fields,
+        fields=fields,
         owner_id=a.owner_id,
         owners=a.owners,
         review=tuple(dict.fromkeys(review)),
@@ -685,7 +727,13 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "ocr",
         lambda job, d, on_page: ocr_pages(
-            job, d.engine, d.config.ocr, d.config.signing.image_quality, on_page, pool=d.pages
+            job,
+            d.engine,
+            d.config.ocr,
+            d.config.signing.image_quality,
+            on_page,
+            pool=d.pages,
+            pages_dir=pagecache.cache_dir(d.config.work_dir, job.key),
         ),
     ),
     Stage(

@@ -64,6 +64,7 @@ def create_app(
             rate_limit=lambda key: ctx.limiter.take(key.id, key.rate_per_minute),
         )
     )
+    from pipeline.workspace.batch_start import Launcher
     from pipeline.workspace.core import Workspace
     from pipeline.workspace.retry import Retrier
     from pipeline.workspace.router import install_workspace
@@ -82,6 +83,7 @@ def create_app(
             templates_cfg=cfg.templates,
             quarantine_dir=cfg.quarantine_dir,
             retry=Retrier(cfg),
+            launcher=Launcher(cfg),
             oidc=oidc,
             session_hours=cfg.workspace.session_hours,
             secret=workspace_secret,

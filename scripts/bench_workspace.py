@@ -1,5 +1,6 @@
 """Benchmark of the clerk's workspace: server time of the review queue and of one review page (image + fields)
-with many documents in the catalog (targets: queue ≤ 200 ms, review page ≤ 300 ms).
+with many documents in the catalog (targets: queue ≤ 200 ms, review page ≤ 300 ms); and the batch list with its
+live poll (the figures of its 30 newest batches in one query).
 
     python scripts/bench_workspace.py                                   # 100,000 documents, SQLite
     python scripts/bench_workspace.py --catalog-url postgresql://…/bench  # the same on PostgreSQL (a scratch db)
@@ -37,10 +38,38 @@ def timed(client, url: str, rounds: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
+def seed_batches(catalog, n: int, items: int = 10) -> None:
+    """``n`` batches of ``items`` items each (one in ten still running, its items partly open), for the batch list."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from catalog.db import Batch, BatchItem
+    from scripts.bench_api import AGENCY
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    statuses = ("archived", "archived", "needs_review", "quarantined", "duplicate")
+    with catalog.session() as s:
+        for lo in range(0, n, 1000):
+            chunk = range(lo, min(n, lo + 1000))
+            s.execute(insert(Batch), [
+                {"id": f"Bbench{i:07d}", "created_at": start + timedelta(minutes=i), "operator": "bench",
+                 "agency": AGENCY, "input_dir": "/in", "items_total": items, "mode": "queue" if i % 10 == 0 else None,
+                 "state": "running" if i % 10 == 0 else "done"}
+                for i in chunk
+            ])  # fmt: skip
+            s.execute(insert(BatchItem), [
+                {"batch_id": f"Bbench{i:07d}", "ordinal": k, "input": f"{k}.png", "pages": 2,
+                 "status": "pending" if i % 10 == 0 and k >= items // 2 else statuses[k % len(statuses)]}
+                for i in chunk for k in range(items)
+            ])  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--documents", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=50)
+    ap.add_argument("--batches", type=int, default=5_000, help="batches of 10 items each, for the batch list")
     ap.add_argument("--catalog-url", default=None, help="a scratch PostgreSQL database (default: SQLite in a temp dir)")
     args = ap.parse_args()
 
@@ -49,7 +78,7 @@ def main() -> None:
 
     from archive.store import open_store
     from catalog.accounts import add_account
-    from catalog.db import Catalog, Document
+    from catalog.db import Batch, Catalog, Document
     from pipeline.config import AppConfig
     from pipeline.web import create_app
     from scripts.bench_api import AGENCY, seed_postgres, seed_sqlite
@@ -79,6 +108,7 @@ def main() -> None:
         review_reasons=["field_uncertain: full_name"],
         fields={"full_name": {"value": "Nguyễn Thị My", "confidence": 0.4, "boxes": [[1, 0.09, 0.1, 0.3, 0.03]]}},
     )
+    seed_batches(catalog, args.batches)
     app = create_app(cfg, catalog=catalog, store=store, workspace_secret=b"b" * 32)
     with TestClient(app) as client:
         page = client.get("/workspace/login")
@@ -89,6 +119,11 @@ def main() -> None:
         rows.append(("queue page", timed(client, "/workspace/review", args.rounds)))
         rows.append(("queue page, filtered by reason", timed(client, "/workspace/review?reason=field", args.rounds)))
         rows.append(("review page (fields, history)", timed(client, f"/workspace/review/{key}", args.rounds)))
+        rows.append(("batch list page", timed(client, "/workspace/batches", args.rounds)))
+        with catalog.session() as s:
+            recent = list(s.scalars(select(Batch.id).order_by(Batch.created_at.desc()).limit(30)))
+        poll = "/workspace/batches.json?ids=" + ",".join(recent)
+        rows.append((f"batch list poll ({len(recent)} batches)", timed(client, poll, args.rounds)))
         t0 = time.perf_counter()
         client.get(f"/workspace/review/{key}/page/1")
         first = (time.perf_counter() - t0) * 1000

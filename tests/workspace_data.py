@@ -119,3 +119,55 @@ def csrf_token(client, page: str = "/workspace/login") -> str:
 def login(client, name: str, password: str = PASSWORD, **kw):
     data = {"name": name, "password": password, "csrf": csrf_token(client), "next": "/workspace"}
     return client.post("/workspace/login", data=data, **kw)
+
+
+def add_wrong_split(catalog: Catalog, folder, *, agency: str = OFFICE) -> tuple[str, list[str]]:
+    """A three-page stack (a birth certificate of two pages, then a residence confirmation) cut wrongly by the
+    splitter into pages 1 | 2–3, both documents waiting for review; returns the batch id and the two keys."""
+    from pathlib import Path
+
+    pages = [
+        ["Họ và tên: NGUYỄN VĂN AN", "Ngày sinh: 01/02/2003", f"Số định danh: {GOOD_ID}"],
+        ["Nơi sinh: Hoa Lư, Ninh Bình", "Ngày cấp: 01/03/2003"],
+        ["Xác nhận thông tin về cư trú", f"Số định danh: {GOOD_ID}", "Nơi thường trú: Hoa Lư"],
+    ]
+    images = []
+    for lines in pages:
+        img = Image.new("RGB", (850, 1100), "white")
+        draw = ImageDraw.Draw(img)
+        try:
+            font = ImageFont.truetype(FONT, 28)
+        except OSError:
+            font = ImageFont.load_default()
+        for i, line in enumerate(lines):
+            draw.text((80, 120 + 70 * i), line, fill="black", font=font)
+        images.append(img)
+    path = Path(folder) / "xap.pdf"
+    images[0].save(path, format="PDF", resolution=100.0, save_all=True, append_images=images[1:])
+    b = catalog.begin_batch("clerk.a", agency, str(folder), batch_id="B-stack")
+    keys = []
+    for part, (name, zero) in enumerate((("xap.pdf#p1", [0]), ("xap.pdf#p2-3", [1, 2])), 1):
+        key = hashlib.sha256(f"stack-{part}".encode()).hexdigest()
+        catalog.claim(
+            key, holder="seed", batch_id=b, input_name=name, agency=agency, operator="clerk.a", kind="result",
+            procedure=None,
+        )  # fmt: skip
+        stack = {"input": "xap.pdf", "part": part, "parts": 2, "pages_total": 3, "dropped": [],
+                 "started_by": "start" if part == 1 else "blank_run", "receipt": False}  # fmt: skip
+        plan = {"files": [str(path)], "declared": {}, "problem": None, "pages_hint": len(zero), "pages": zero,
+                "stack": stack}  # fmt: skip
+        item = add_planned_item(catalog, b, part, name, plan)
+        finish_item(catalog, item, status=Status.NEEDS_REVIEW, doc_key=key, pages=len(zero))
+        catalog.update_document(
+            key,
+            status=Status.NEEDS_REVIEW,
+            doc_code=f"{agency}-261121-09{part:02d}.01",
+            type_code="GKS" if part == 1 else "XNCT",
+            type_name="Giấy khai sinh" if part == 1 else "Xác nhận cư trú",
+            type_confidence=0.6,
+            review_reasons=["split_uncertain: blank_run"],
+            fields={},
+            pages=len(zero),
+        )
+        keys.append(key)
+    return b, keys

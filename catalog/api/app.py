@@ -27,10 +27,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from catalog.api.audit_sink import open_sink
 from catalog.api.auth import ApiError, KeyCache, RateLimiter
 from catalog.api.config import ApiConfig
 from catalog.api.readers import open_reader
-from catalog.api.reuse import ReuseCheckFastPath
+from catalog.api.reuse import PATH, ReuseCheckFastPath
 from catalog.audit import AuditWriter
 from catalog.db import Catalog
 from catalog.errors import CatalogError
@@ -240,6 +241,20 @@ class MetricsMiddleware:
             self.metrics.latency.labels(name).observe(time.perf_counter() - start)
 
 
+class _Api(FastAPI):
+    """The API's application: ``POST /v1/reuse-check``, its hottest request, goes straight to ``fast_path``
+    (``catalog.api.reuse``), before the middleware stack; everything else, lifespan included, to FastAPI."""
+
+    fast_path: Any = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST":
+            await fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def build_app(ctx: ApiContext) -> FastAPI:
     """The lookup API over ``ctx``. Add other routers with ``Depends(require_scope(...))``."""
     ctx.audit = AuditWriter(ctx.catalog)
@@ -251,12 +266,17 @@ def build_app(ctx: ApiContext) -> FastAPI:
             ctx.audit = AuditWriter(ctx.catalog)
         # one reader per running application; a second lifespan of the same application (a test client
         # starting its own loop) leaves the first one's in place and reads through the catalog
-        reader = None
+        reader = sink = None
         if ctx.papers is None:
             reader = ctx.papers = await open_reader(ctx.catalog.url, ctx.catalog.dialect, ctx.catalog.read_pool_size)
+            sink = await open_sink(ctx.catalog.url, ctx.catalog.dialect, ctx.audit.write_via_thread)
+            ctx.audit.attach(sink)
         try:
             yield
         finally:
+            if sink is not None:
+                ctx.audit.attach(None)
+                await sink.close()
             if reader is not None:
                 ctx.papers = None
                 await reader.close()
@@ -266,7 +286,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         if ctx.owns_catalog:
             ctx.catalog.close()
 
-    app = FastAPI(
+    app = _Api(
         **_NO_NATIVE_TELEMETRY,
         lifespan=lifespan,
         docs_url=None,  # served below from the swagger-ui-bundle package: no CDN, no inline script
@@ -280,7 +300,7 @@ def build_app(ctx: ApiContext) -> FastAPI:
         ),
     )
     app.state.ctx = ctx
-    app.add_middleware(ReuseCheckFastPath, ctx=ctx)  # inside the metrics: counted and given security headers
+    app.fast_path = ReuseCheckFastPath(ctx, ctx.metrics, DEFAULT_SECURITY_HEADERS)
     app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
     install_access_log_masking()
 

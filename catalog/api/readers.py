@@ -152,6 +152,13 @@ class PostgresReader:
         self._open.clear()
 
 
+def pg_conninfo(url: str) -> str:
+    """A PostgreSQL catalog URL (SQLAlchemy form, ``postgresql+psycopg://…``) as libpq takes it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 async def open_reader(url: str, dialect: str, size: int) -> PapersReader | None:
     """The reader for a catalog URL (SQLAlchemy form), or None where there is none (an in-memory database)."""
     from sqlalchemy.engine import make_url
@@ -162,7 +169,7 @@ async def open_reader(url: str, dialect: str, size: int) -> PapersReader | None:
             return None
         return SqliteReader(u.database)
     if dialect == "postgresql":
-        reader = PostgresReader(u.set(drivername="postgresql").render_as_string(hide_password=False), size)
+        reader = PostgresReader(pg_conninfo(url), size)
         await reader.open()
         return reader
     return None

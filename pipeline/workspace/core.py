@@ -77,6 +77,7 @@ class Workspace:
     templates_cfg: Any = None  # catalog.codes.CodeTemplates of the installation
     quarantine_dir: Path | None = None
     retry: Callable[..., None] | None = None  # (batch id, item ids, account): pipeline.workspace.retry.Retrier
+    launcher: Any = None  # pipeline.workspace.batch_start.Launcher: starts batches (folder, upload, resplit)
     oidc: Any = None  # pipeline.workspace.oidc.OidcClient when single sign-on is configured
     session_hours: float = 10.0
     secret: bytes | None = None

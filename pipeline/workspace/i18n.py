@@ -48,8 +48,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "zoom_out": ("Thu nhỏ", "Zoom out"),
     "rotate": ("Xoay", "Rotate"),
     "keys_help": (
-        "Phím: Tab chuyển trường · Enter xác nhận · Alt+T đổi loại · Alt+N tài liệu tiếp · Alt+Q cách ly",
-        "Keys: Tab between fields · Enter accepts · Alt+T type · Alt+N next · Alt+Q quarantine",
+        "Phím: Tab chuyển trường · Enter xác nhận · Alt+T đổi loại · Alt+N tài liệu tiếp · Alt+Q cách ly"
+        " · Alt+S cách tách",
+        "Keys: Tab between fields · Enter accepts · Alt+T type · Alt+N next · Alt+Q quarantine · Alt+S split",
     ),
     "reasons": ("Lý do cần kiểm tra", "Why it needs review"),
     "status": ("Trạng thái", "Status"),
@@ -118,6 +119,39 @@ WORDS: dict[str, tuple[str, str]] = {
     "batch.running": ("đang chạy", "running"),
     "batch.done": ("xong", "done"),
     "batch.interrupted": ("bị gián đoạn", "interrupted"),
+    "resplit": (
+        "Đã sửa cách tách; các tài liệu mới đang được số hóa.",
+        "Split corrected; the new documents are being digitized.",
+    ),
+    "split": ("Tách từ xấp giấy", "Cut from the stack"),
+    "split_started_by": ("Bắt đầu bởi", "Started by"),
+    "split_help": (
+        "Gõ cho mỗi trang số tài liệu chứa nó: cùng số để gộp, số mới để tách, 0 để bỏ trang;"
+        " Tab chuyển trang, Enter lưu.",
+        "Type for each page the number of its document: the same number merges, a new number splits, 0 drops the"
+        " page; Tab moves on, Enter saves.",
+    ),
+    "split_submit": ("Sửa cách tách", "Correct the split"),
+    "split_done": (
+        "Xấp giấy này đã được tách lại; xem các tài liệu mới trong lô mới.",
+        "This stack was split again; see the new documents in the new batch.",
+    ),
+    "split_by.receipt": ("giấy tiếp nhận", "receipt"),
+    "split_by.separator": ("tờ phân cách", "separator sheet"),
+    "split_by.blank_run": ("dãy trang trắng", "blank pages"),
+    "split_by.bad_code": ("mã không đọc được", "unreadable code"),
+    "split_by.start": ("đầu xấp", "start of the stack"),
+    "split_by.review": ("người duyệt", "reviewer"),
+    "split_dropped.blank": ("trắng", "blank"),
+    "split_dropped.separator": ("tờ phân cách", "separator"),
+    "split_dropped.reviewer": ("người duyệt bỏ", "dropped by a reviewer"),
+    "batch.starting": ("đang bắt đầu", "starting"),
+    "batch.refused": ("không bắt đầu được", "could not start"),
+    "batch_started": ("Đã nhận yêu cầu; lô sẽ hiện trong danh sách.", "Asked; the batch shows in the list."),
+    "start_batch": ("Bắt đầu lô", "Start a batch"),
+    "start_folder": ("Thư mục quét của cơ quan", "Scan folder of the office"),
+    "start_upload": ("Hoặc tải tệp lên", "Or upload files"),
+    "no_folders": ("Chưa có thư mục quét nào cho cơ quan.", "No scan folder for the office yet."),
 }
 
 STATUS_EN = {

@@ -22,7 +22,9 @@ from catalog.types import FIELD_KEYS
 from pipeline.workspace.core import PREFIX, Denied, Workspace, agency_clause
 from pipeline.workspace.i18n import fmt_date
 from pipeline.workspace.page_images import PageImages
+from pipeline.workspace.split_pages import add_split_routes, stack_view
 
+OK_WORDS = ("accepted", "saved", "quarantined", "resplit")
 DATE_FIELDS = ("date_of_birth", "issue_date", "valid_until")
 DOUBT_BELOW = 0.9
 """A field read with less confidence than this is marked doubtful on the screen (besides those the reasons name)."""
@@ -123,7 +125,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
         from catalog.review import next_in_queue
 
         account = ws.require(request, "reviewer")
-        ok = ok if ok in ("accepted", "saved", "quarantined") else None
+        ok = ok if ok in OK_WORDS else None
         key = next_in_queue(catalog_of(request), agencies=agency_clause(account, Document.agency), after=after)
         if key is None:
             return RedirectResponse(f"{PREFIX}/review" + (f"?ok={ok}" if ok else ""), status_code=303)
@@ -149,6 +151,7 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
         typed_type: str | None = None,
         status: int = 200,
         ok: str | None = None,
+        split_typed: dict[str, str] | None = None,
     ) -> Response:
         from catalog.review import show
 
@@ -157,6 +160,8 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
         data = show(catalog, d.key, account.name, account.agency)  # the look is an event (it shows a person's data)
         doc_types = ws.get_ctx(request).doc_types
         t = doc_types.get(typed_type or data["type_code"] or "") if (typed_type or data["type_code"]) else None
+        stack = stack_view(catalog, d.batch_id, data.get("split"))
+        resplit = any(str(r).startswith("split_replaced") for r in data.get("reasons") or [])
         return ws.render(
             request,
             "review.html",
@@ -174,12 +179,16 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
             error=error,
             ok=ok,
             can_decide=account.at_least("reviewer") and d.status == "needs_review",
+            stack=stack,
+            split_typed=split_typed,
+            can_resplit=stack is not None and not resplit and ws.launcher is not None,
+            resplit_done=resplit,
         )
 
     @router.get("/review/{key}")
     def review_doc(request: Request, key: str, ok: str | None = Query(None, max_length=20)) -> Response:
         account = ws.require(request, "reviewer")
-        return review_page(request, account, key, ok=ok if ok in ("accepted", "saved", "quarantined") else None)
+        return review_page(request, account, key, ok=ok if ok in OK_WORDS else None)
 
     @router.get("/review/{key}/page/{n}")
     def page_image(request: Request, key: str, n: int) -> Response:
@@ -242,6 +251,8 @@ def add_review_routes(router: APIRouter, ws: Workspace) -> None:
             msg = str(e) if ws.lang(request) == "en" else getattr(e, "vi", str(e))
             return review_page(request, account, d.key, error=msg, status=422)
         return RedirectResponse(f"{PREFIX}/review/next?after={d.key}&ok=quarantined", status_code=303)
+
+    add_split_routes(router, ws, load, review_page, images)
 
 
 def _differs(key: str, typed: str, stored: Any) -> bool:

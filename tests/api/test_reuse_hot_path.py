@@ -62,13 +62,14 @@ def test_the_hot_path_answers_as_the_route_does(catalog_url, tmp_path):
     assert len(served) == 6  # every valid request read through the driver, none of the refused ones
 
     app = api.client.app  # the same application without the hot path: FastAPI's route, reads in a thread
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not ReuseCheckFastPath]
-    app.middleware_stack = None
+    fast_path, app.fast_path = app.fast_path, None
+    assert isinstance(fast_path, ReuseCheckFastPath)
     with TestClient(app) as plain:
         ctx = app.state.ctx
         reader, ctx.papers = ctx.papers, None  # and reads through Catalog.read in a worker thread
         slow = [_ask(api, plain, *case) for case in CASES]
         ctx.papers = reader
+    app.fast_path = fast_path
     for case, a, b in zip(CASES, fast, slow, strict=True):
         assert a == b, case
     assert [s for s, _ in fast] == [200] * 6 + [400, 404, 400, 422, 400, 422, 422, 403, 401, 401]
@@ -135,4 +136,140 @@ def test_postgres_reader_survives_dropped_connections(postgres_url, tmp_path):
 
     first, again = asyncio.run(scenario())
     assert first and sorted(first) == sorted(again)
+    api.catalog.close()
+
+
+def test_postgres_audit_rows_are_group_committed_in_the_loop(postgres_url, tmp_path):
+    """On PostgreSQL the event loop commits its own audit rows (``catalog.api.audit_sink``): rows that arrive
+    together share one statement, each written as the thread writer writes it, every write returns only once
+    its row is committed, and a connection the server dropped is made again without failing a check."""
+    import psycopg
+    from sqlalchemy import select
+
+    from catalog import audit
+    from catalog.api.audit_sink import open_sink
+    from catalog.db import Event
+
+    api = make_api(postgres_url, tmp_path)
+    conninfo = api.catalog.url.replace("postgresql+psycopg://", "postgresql://")
+    writer = audit.AuditWriter(api.catalog)
+
+    def row(i: int) -> dict:
+        return audit.access_row(
+            audit.REUSE_CHECK,
+            actor="key:sink",
+            agency="000.00.00.H42",
+            owner_id=CITIZEN,
+            purpose=f"HS-{i} «Hồ sơ»",
+            result="1/2 reusable",
+            via="api",
+            client="test",
+            extra={"types": ["GKS", "CCCD"], "found": ["GKS"]},
+        )
+
+    groups: list[int] = []
+
+    async def scenario():
+        sink = await open_sink(api.catalog.url, "postgresql", writer.write_via_thread)
+        writer.attach(sink)
+        insert = sink._insert
+
+        async def counting(rows):
+            groups.append(len(rows))
+            await insert(rows)
+
+        sink._insert = counting
+        try:
+            await asyncio.gather(*(writer.write_async(row(i)) for i in range(40)))
+            with psycopg.connect(conninfo, autocommit=True) as admin:  # the server drops every other session
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            await writer.write_async(row(40))  # made again, tried once more: no 503
+        finally:
+            writer.attach(None)
+            await sink.close()
+        await writer.write_async(row(41))  # detached: the writer thread commits it
+
+    asyncio.run(scenario())
+    writer.close()
+    assert sum(groups) == 41 and len(groups) < 10, groups  # 40 rows at once share a few statements
+    with api.catalog.session() as s:
+        got = list(s.scalars(select(Event).where(Event.actor == "key:sink").order_by(Event.id)))
+    assert sorted(int(e.detail["purpose"].split()[0][3:]) for e in got) == list(range(42))
+    by_thread, by_sink = got[-1], got[0]
+    assert by_sink.detail == {**by_thread.detail, "purpose": by_sink.detail["purpose"]}
+    assert by_sink.at.tzinfo is not None and by_sink.owner_id == by_thread.owner_id == CITIZEN
+    assert (by_sink.agency, by_sink.action, by_sink.batch_id) == (by_thread.agency, by_thread.action, None)
+    api.catalog.close()
+
+
+def test_sqlite_audit_rows_are_committed_in_the_loop_unless_another_writer_holds_the_lock(tmp_path):
+    """On SQLite the loop commits its rows itself, but never waits for the write lock: while a batch run (here
+    another connection) holds it, the rows go to the writer thread, which waits and commits them once the lock
+    is free. Every write returns only once its row is committed."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import func, select
+
+    from catalog import audit
+    from catalog.api.audit_sink import open_sink
+    from catalog.db import Event
+
+    api = make_api(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    writer = audit.AuditWriter(api.catalog)
+    via_thread: list[dict] = []
+    in_loop: list[int] = []
+
+    async def counting_thread(row):
+        via_thread.append(row)
+        await writer.write_via_thread(row)
+
+    def row(i: int) -> dict:
+        return audit.access_row(
+            audit.REUSE_CHECK, actor="key:sink", agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
+            result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
+        )  # fmt: skip
+
+    def count() -> int:
+        with api.catalog.session() as s:
+            return s.scalar(select(func.count()).select_from(Event).where(Event.actor == "key:sink"))
+
+    async def scenario():
+        sink = await open_sink(api.catalog.url, "sqlite", counting_thread)
+        sink.checkpoint_rows = 10
+        insert = sink._insert
+
+        async def counting(rows):
+            in_loop.append(len(rows))
+            await insert(rows)
+
+        sink._insert = counting
+        writer.attach(sink)
+        try:
+            await asyncio.gather(*(writer.write_async(row(i)) for i in range(30)))
+            assert count() == 30 and not via_thread
+            holder = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")  # a batch run holds the write lock
+            pending = asyncio.gather(*(writer.write_async(row(i)) for i in range(30, 35)))
+            await asyncio.sleep(0.5)
+            assert not pending.done() and len(via_thread) == 5  # waiting in the thread, not blocking the loop
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            assert time.perf_counter() - started < 0.2  # the loop runs on meanwhile
+            holder.execute("COMMIT")
+            holder.close()
+            await pending
+        finally:
+            writer.attach(None)
+            await sink.close()
+
+    asyncio.run(scenario())
+    writer.close()
+    assert count() == 35 and sum(in_loop) == 35 and len(in_loop) < 10
+    with api.catalog.session() as s:
+        e = s.scalars(select(Event).where(Event.actor == "key:sink").order_by(Event.id)).first()
+    assert e.detail["purpose"] == "HS-0" and e.at is not None and e.owner_id == CITIZEN
     api.catalog.close()

@@ -57,6 +57,9 @@ def test_stack_batch_then_watched_folder(config, home: Path, tmp_path: Path, sta
     try:
         receipt = catalog.get(docs[0]["sha256"])
         assert receipt.kind == "component"
+        # the receipt is archived as the catalogue's reception receipt, its code the one its QR code carries
+        assert docs[0]["type_code"] == "GTNHS" and docs[0]["status"] == "archived", docs[0]["review"]
+        assert receipt.fields["dossier_code"]["value"] == code
     finally:
         catalog.close()
     assert [r for d in docs for r in d["review"] if r.startswith("split")] == []  # nothing for a clerk to settle

@@ -1,8 +1,11 @@
-"""The clerk's workspace in real headless Chromium (Debian ``chromium`` + ``chromium-driver``, selenium): log in,
+"""The clerk's workspace in real headless Chromium (Debian ``chromium`` + ``chromium-driver``, selenium), on both
+catalog backends (PostgreSQL from the shared fixtures: skipped on a laptop without it, a failure with CI=true): log in,
 review documents by keyboard alone (correct a name, accept with one key, send one to quarantine with a reason),
 see the change in the history and in the lookup API, search without accents, the role matrix and a cross-site
 POST refused; and, over a real batch, retry a quarantined item after its file was fixed and watch the batch page
-update itself. Screenshots of the main screens are kept in test-artifacts/."""
+update itself; start a batch on a folder of the office and on uploaded files and watch the list follow it (and stop
+asking once nothing runs); correct a stack's wrong split on the review screen by keyboard. Screenshots of the main
+screens are kept in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -48,13 +51,13 @@ def active_id(driver) -> str:
     return driver.switch_to.active_element.get_attribute("id") or ""
 
 
-def test_review_by_keyboard_search_and_roles(chrome, artifacts: Path, tmp_path: Path):
+def test_review_by_keyboard_search_and_roles(chrome, artifacts: Path, tmp_path: Path, catalog_url: str):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     from tests.fixtures_dashboard import LiveServer
 
-    cfg = AppConfig(home=tmp_path / "home")
+    cfg = AppConfig(home=tmp_path / "home", catalog_url=catalog_url)
     catalog = Catalog(cfg.catalog_config.url)  # type: ignore[arg-type]
     store = open_store(cfg.store_config)
     add_accounts(catalog)
@@ -156,13 +159,16 @@ def test_review_by_keyboard_search_and_roles(chrome, artifacts: Path, tmp_path: 
 
 
 @pytest.mark.slow
-def test_retry_a_quarantined_item_after_its_file_was_fixed(chrome, artifacts: Path, config, samples, tmp_path):
+def test_retry_a_quarantined_item_after_its_file_was_fixed(
+    chrome, artifacts: Path, config, samples, tmp_path, catalog_url: str
+):
     from selenium.webdriver.common.by import By
 
     from catalog.accounts import add_account
     from tests.fixtures_dashboard import LiveServer
     from tests.integration.helpers import run_inprocess
 
+    config = config.model_copy(update={"catalog_url": catalog_url})
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     good = next((samples / "scans").glob("*GKS*.png"))
@@ -201,3 +207,95 @@ def test_retry_a_quarantined_item_after_its_file_was_fixed(chrome, artifacts: Pa
     assert boxed and all(b[0] == 1 and 0 <= b[1] < 1 and 0 <= b[2] < 1 for boxes in boxed.values() for b in boxes)
     retried = [e for e in catalog.events(action="quarantine_retry") if e.batch_id == batch_id]
     assert retried and retried[0].actor == "super.h42"
+
+
+@pytest.mark.slow
+def test_start_batches_on_a_folder_and_on_uploads(chrome, artifacts: Path, config, samples, tmp_path, catalog_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from catalog.accounts import add_account
+    from tests.fixtures_dashboard import LiveServer
+
+    config = config.model_copy(update={"catalog_url": catalog_url})
+    good = next((samples / "scans").glob("*GKS*.png"))
+    folder = config.home_dir / "intake" / config.agency / "quay-1"
+    folder.mkdir(parents=True)
+    (folder / good.name).write_bytes(good.read_bytes())
+    app = create_app(config, workspace_secret=b"b" * 32)
+    catalog = app.state.ctx.catalog
+    add_account(catalog, "clerk.x", role="clerk", agency=config.agency, password=PASSWORD, created_by="t")
+    add_account(catalog, "reviewer.x", role="reviewer", agency=config.agency, password=PASSWORD, created_by="t")
+    polls = "return performance.getEntriesByType('resource').filter(e => e.name.includes('batches.json')).length"
+    with LiveServer(app) as srv:
+        d = chrome
+        sign_in(d, srv.url, "reviewer.x", "/workspace/batches")
+        assert not d.find_elements(By.ID, "start-folder")  # a reviewer-only account starts no batch
+        sign_in(d, srv.url, "clerk.x", "/workspace/batches")
+        Select(d.find_element(By.ID, "folder")).select_by_value(f"{config.agency}/quay-1")
+        d.save_screenshot(str(artifacts / "workspace-start-batch.png"))
+        d.find_element(By.ID, "start-folder-submit").click()
+        wait_for(lambda: d.find_elements(By.ID, "flash"))
+        row = 'tr[data-batch][data-state="done"]'
+        wait_for(lambda: d.find_elements(By.CSS_SELECTOR, row), timeout=300, step=1)  # followed without a reload
+        assert "xong" in d.find_element(By.CSS_SELECTOR, row).text
+        # the same page uploaded: a second batch, a duplicate of the first
+        d.find_element(By.ID, "files").send_keys(str(good))
+        d.find_element(By.ID, "start-upload-submit").click()
+        wait_for(lambda: d.find_elements(By.ID, "flash"))
+        wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, row)) == 2, timeout=300, step=1)
+        d.save_screenshot(str(artifacts / "workspace-batches-started.png"))
+        asked = d.execute_script(polls)
+        time.sleep(7)
+        assert d.execute_script(polls) == asked  # nothing runs: the page stops asking
+        app.state.workspace.launcher.join(60)
+    batches = catalog.events(action="batch_requested")
+    assert {e.actor for e in batches} == {"clerk.x"} and len(batches) == 2
+    first, second = sorted((catalog.get_batch(e.batch_id) for e in batches), key=lambda b: b.created_at)
+    assert first.operator == second.operator == "clerk.x" and first.input_dir == str(folder.resolve())
+    (a,), (b,) = catalog.batch_items(first.id), catalog.batch_items(second.id)
+    assert a.status in ("archived", "needs_review") and b.status == "duplicate"
+
+
+@pytest.mark.slow
+def test_correct_a_wrong_split_by_keyboard(chrome, artifacts: Path, config, tmp_path, catalog_url: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from catalog.accounts import add_account
+    from catalog.status import FINAL_ITEM_STATUSES
+    from tests.fixtures_dashboard import LiveServer
+    from tests.workspace_data import add_wrong_split
+
+    config = config.model_copy(update={"catalog_url": catalog_url})
+    app = create_app(config, workspace_secret=b"p" * 32)
+    catalog = app.state.ctx.catalog
+    add_account(catalog, "reviewer.x", role="reviewer", agency=config.agency, password=PASSWORD, created_by="t")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _batch, (first, second) = add_wrong_split(catalog, inbox, agency=config.agency)
+    with LiveServer(app) as srv:
+        d = chrome
+        sign_in(d, srv.url, "reviewer.x", f"/workspace/review/{second}")
+        wait_for(lambda: d.find_elements(By.ID, "split-form"))
+        d.find_element(By.TAG_NAME, "body").send_keys(Keys.ALT, "s")  # to the split, then page 2 goes to document 1
+        wait_for(lambda: active_id(d) == "split-p1")
+        d.switch_to.active_element.send_keys(Keys.TAB)
+        assert active_id(d) == "split-p2"
+        d.switch_to.active_element.send_keys(Keys.BACKSPACE, "1")
+        thumbs = "return [...document.querySelectorAll('img.thumb')].filter(i => i.naturalWidth > 0).length"
+        wait_for(lambda: d.execute_script(thumbs) == 3)  # the stack's three pages beside their boxes
+        d.execute_script("document.getElementById('split-title').scrollIntoView()")
+        d.save_screenshot(str(artifacts / "workspace-split.png"))
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        wait_for(lambda: d.find_elements(By.ID, "split-done"))
+        assert d.find_element(By.ID, "flash").text
+        app.state.workspace.launcher.join(300)
+    (ev,) = catalog.events(action="split_corrected")
+    assert ev.actor == "reviewer.x" and ev.detail["old"] == [[1], [2, 3]]
+    items = catalog.batch_items(ev.batch_id)
+    assert [(it.input, it.plan["pages"]) for it in items] == [("xap.pdf#p1-2", [0, 1]), ("xap.pdf#p3", [2])]
+    assert all(it.status in FINAL_ITEM_STATUSES for it in items), [(it.status, it.reason) for it in items]
+    assert catalog.get_batch(ev.batch_id).operator == "reviewer.x"
+    for key in (first, second):
+        assert any(r.startswith("split_replaced") for r in catalog.get(key).review_reasons)

@@ -20,6 +20,39 @@ def test_migrations_match_the_models(catalog_url):
     c.close()
 
 
+def test_a_current_catalog_is_known_as_current_without_alembic(catalog_url):
+    """Every command opens the catalog: on a current schema it must not load or run Alembic (issue 16's
+    start-up). Alembic's version table omits a head that another revision ``depends_on`` (0007 under 0015),
+    which once made every start import Alembic and run a no-op upgrade."""
+    from alembic.script import ScriptDirectory
+
+    from catalog import migrate
+
+    c = Catalog(catalog_url)
+    stored = migrate.stored_revisions(c.engine)
+    assert migrate.is_current(stored)
+    with c.engine.connect() as conn:
+        assert stored == set(MigrationContext.configure(conn).get_current_heads())
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(c.engine))
+    assert set(migrate.script_heads()) == set(scripts.get_heads())
+    assert set(migrate.script_graph()) == {s.revision for s in scripts.walk_revisions()}
+    c.close()
+    assert not migrate.is_current(None) and not migrate.is_current(set())
+    assert not migrate.is_current(stored - {max(stored)})  # one feature's migration missing
+    assert not migrate.is_current(stored | {"9999"})  # a revision these files do not know
+
+
+def test_opening_a_current_catalog_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    Catalog(url).close()
+    probe = f"import sys; from catalog.db import Catalog; Catalog({url!r}).close(); print('alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_sequences_are_atomic_across_threads(catalog_url):
     c = Catalog(catalog_url)
     got: list[int] = []

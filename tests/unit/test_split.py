@@ -120,3 +120,14 @@ def test_every_page_is_in_one_document_or_dropped_with_a_reason(seq, blank_run, 
     for n, k in enumerate(seq):
         if k in ("page", "receipt", "bad", "unreadable"):
             assert any(n in p.pages for p in s.parts)  # content is never dropped
+
+
+def test_a_code_showing_through_to_the_back_of_its_sheet_is_no_second_document():
+    faint = PageSignal(1, False, (CODE,), faint=True)  # the receipt's back: blank but for its code, mirrored
+    sheet_back = PageSignal(4, False, (DOC,), faint=True)
+    s = split_stack([sig(0, CODE), faint, sig(2), sig(3, DOC), sheet_back, sig(5)])
+    assert pages(s) == [[0], [2], [5]]
+    assert (1, "blank") in s.dropped and (4, "blank") in s.dropped
+    # a faint page with a code of its own is not a back: a receipt printed pale still starts its dossier
+    s = split_stack([sig(0, CODE), sig(1), PageSignal(2, False, (OTHER,), faint=True), sig(3)])
+    assert pages(s) == [[0], [1], [2], [3]] and s.parts[2].dossier == OTHER

@@ -1,5 +1,6 @@
 // The review screen: page image with the words of the doubtful fields marked, zoom, pages, rotation, and the
-// keyboard — Tab between fields, Enter accepts, Alt+T type, Alt+N next, Alt+Q quarantine (with a reason).
+// keyboard — Tab between fields, Enter accepts, Alt+T type, Alt+N next, Alt+Q quarantine (with a reason), Alt+S
+// the stack's split (a page box; Tab between pages, Enter corrects).
 const root = document.getElementById("review");
 const key = root.dataset.key;
 const pages = Number(root.dataset.pages || 1);
@@ -84,6 +85,7 @@ document.addEventListener("keydown", (ev) => {
     if (k === "n") { ev.preventDefault(); document.getElementById("next")?.click(); }
     else if (k === "t") { ev.preventDefault(); document.getElementById("type")?.focus(); }
     else if (k === "q") { ev.preventDefault(); showQuarantine(); }
+    else if (k === "s") { ev.preventDefault(); document.querySelector("#split-form input[name^='p.']")?.focus(); }
     else if (k === "arrowright" || k === "pagedown") { ev.preventDefault(); showPage(state.page + 1); }
     else if (k === "arrowleft" || k === "pageup") { ev.preventDefault(); showPage(state.page - 1); }
     return;
