@@ -72,6 +72,7 @@ _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(
 _TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSBb][\dOoIlSBb ]{10,14}[\dOoIlSBb])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8", "b": "6"})
+_GUESSED_DIGITS = frozenset("SBb")
 _HONORIFIC = re.compile(
     r"^(?:"
     + "|".join(
@@ -487,7 +488,10 @@ def _read_party(
             number, raw, fixed, conf = found
             problem = "letters_read_as_digits" if fixed else None
             if fixed:
-                conf = min(conf, 0.7)
+                # O and I/l are a 0 and a 1 printed in a font that hides the difference; a B, b or S is a
+                # digit Tesseract could not make out (an 8 or a 3 with its right half under a card's edge,
+                # a 6 or a 5): a person looks
+                conf = min(conf, 0.5 if set(raw) & _GUESSED_DIGITS else 0.7)
             try:
                 pid = parse_personal_id(number)
                 if dob and not pid.matches_birth_date(dob):

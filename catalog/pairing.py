@@ -802,6 +802,12 @@ class Pairing:
             return None
         if r + 1 < len(rows) and rows[r + 1] and rows[r + 1][0].page == cell.page:
             first = rows[r + 1][0]
+            region = self.regions[r] if r < len(self.regions) else None
+            if region is not None and len(region.roles) > 1 and self._starts_with_label(cell):
+                # a column per person, labels in it: the line under the value is the one in its own column (the
+                # husband's next label on the left says nothing about the wife's name wrapping on the right; in
+                # a table the cell under a value is the next field's value, and the label cell says so)
+                first = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), first)
             near = first.y - cell.y <= self._next_row(cell)
             if near and not self._label_like(first) and not self.index.heading(first):
                 return "value_at_line_end"

@@ -115,6 +115,10 @@ class OcrConfig(BaseModel):
     denoise: bool = True
     """Remove sensor noise and isolated specks (dust, photocopier toner)."""
 
+    leaders: bool = True
+    """Take dotted ("......") and underscored ("____") blanks and thin horizontal rules out of the OCR copy
+    (``ocr.leaders``): Tesseract reads them as junk and doubts or drops the values printed over them."""
+
     binarize: bool = False
     """Give Tesseract a black-and-white page (adaptive threshold) instead of the flattened grey one.
     Off by default: after flattening, Tesseract's own thresholding keeps more of the thin diacritics."""

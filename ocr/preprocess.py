@@ -1,7 +1,7 @@
 """OpenCV preparation of a page for OCR, one switchable step after another.
 
     ink suppression (by colour; on a grey page, seals by their shape) → border crop → illumination → orientation
-    → deskew + scale → seals between lines (bi-level) → denoise → binarize → blank?
+    → deskew + scale → seals between lines (bi-level) → denoise → leaders → binarize → blank?
 
 Only the OCR copy is cleaned and turned grey; the archived image is the colour scan turned upright by a
 multiple of 90 degrees and, when the page was fed askew, straightened by the same angle as the OCR copy on a
@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from ocr.config import OcrConfig
+from ocr.leaders import remove_leaders
 from ocr.seal import Seal, blank_seals, clear_between_lines, find_seals, lift_seal_ink
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -467,6 +468,9 @@ def prepare(
     if cfg.denoise:
         gray = remove_specks(gray, ocr_dpi)
         done("denoise", gray)
+    if cfg.leaders:
+        gray = remove_leaders(gray, ocr_dpi)
+        done("leaders", gray)
     if cfg.binarize:
         gray = binarize(gray, ocr_dpi)
         done("binarize", gray)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ocr.config import OcrConfig
 from ocr.errors import OcrError
+from ocr.leaders import remove_leaders
 from ocr.model import OcrEngine, Word
 from ocr.preprocess import deskew_matrix, ocr_scale, suppress_colour_ink
 
@@ -72,6 +73,8 @@ def line_crop(image: np.ndarray, words: Sequence[Word], dpi: float, skew: float,
         gray = cv2.resize(
             gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         )
+    if cfg.leaders:
+        gray = remove_leaders(gray, dpi * scale)
     border = max(10, round(0.5 * line_h * scale))
     return cv2.copyMakeBorder(gray, border, border, border, border, cv2.BORDER_CONSTANT, value=255)
 

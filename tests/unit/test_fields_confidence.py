@@ -48,6 +48,17 @@ def test_id_cross_checked_with_birth_date_and_sex():
 def test_letters_read_as_digits_are_repaired_but_doubted():
     f = extract_fields(TEXT.replace("037303012345", "O37303O12345"), GKS)
     assert f["id_number"].value == "037303012345" and f["id_number"].confidence <= 0.7
+    assert f["id_number"].confidence >= CatalogConfig().review_threshold  # a 0 and a 1 in a font like O and l
+
+
+def test_a_letter_that_could_be_several_digits_sends_the_id_to_review():
+    # "037174098369" printed past a card's edge: the border through the "3" made it a "B"
+    text = TEXT.replace("037303012345", "037303012B45")
+    f = extract_fields(text, GKS)
+    assert f["id_number"].value == "037303012845" and f["id_number"].problem == "letters_read_as_digits"
+    assert f["id_number"].confidence < CatalogConfig().review_threshold
+    a = assess(text, CATALOGUE, CatalogConfig())
+    assert any(r.startswith("field_uncertain: id_number") for r in a.review)
 
 
 def test_enterprise_code_check_digit():

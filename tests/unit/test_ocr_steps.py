@@ -28,6 +28,7 @@ OFF = {
     "deskew": False,
     "illumination": False,
     "denoise": False,
+    "leaders": False,
     "binarize": False,
     "upscale": False,
     "blank_detection": False,
@@ -149,7 +150,7 @@ def test_every_step_can_be_switched_off_and_each_is_shown(sealed_page):
     page, _ = sealed_page
     seen: list[str] = []
     p = prepare(page, OcrConfig(binarize=True), 200, debug=lambda name, img: seen.append(name))
-    assert p.steps == ("ink", "crop", "illumination", "orientation", "denoise", "binarize")
+    assert p.steps == ("ink", "crop", "illumination", "orientation", "denoise", "leaders", "binarize")
     assert seen[0] == "00-input" and seen[1:] == [f"{i:02d}-{s}" for i, s in enumerate(p.steps, 1)]
     bare = prepare(page, OcrConfig(**OFF), 200)
     assert bare.steps == ()
