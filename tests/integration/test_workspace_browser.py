@@ -159,16 +159,15 @@ def test_review_by_keyboard_search_and_roles(chrome, artifacts: Path, tmp_path: 
 
 
 @pytest.mark.slow
-def test_retry_a_quarantined_item_after_its_file_was_fixed(
-    chrome, artifacts: Path, config, samples, tmp_path, catalog_url: str
-):
+def test_retry_a_quarantined_item_after_its_file_was_fixed(chrome, artifacts: Path, config, samples, tmp_path):
+    # embedded catalog only: these screens' PostgreSQL path is the same code, tested without a browser in
+    # test_workspace.py / test_workspace_batches.py, and each run here digitizes a page (suite time)
     from selenium.webdriver.common.by import By
 
     from catalog.accounts import add_account
     from tests.fixtures_dashboard import LiveServer
     from tests.integration.helpers import run_inprocess
 
-    config = config.model_copy(update={"catalog_url": catalog_url})
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     good = next((samples / "scans").glob("*GKS*.png"))
@@ -210,14 +209,14 @@ def test_retry_a_quarantined_item_after_its_file_was_fixed(
 
 
 @pytest.mark.slow
-def test_start_batches_on_a_folder_and_on_uploads(chrome, artifacts: Path, config, samples, tmp_path, catalog_url):
+def test_start_batches_on_a_folder_and_on_uploads(chrome, artifacts: Path, config, samples, tmp_path):
+    # embedded catalog only, as the retry test above (test_workspace_batches.py starts batches on both backends)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     from catalog.accounts import add_account
     from tests.fixtures_dashboard import LiveServer
 
-    config = config.model_copy(update={"catalog_url": catalog_url})
     good = next((samples / "scans").glob("*GKS*.png"))
     folder = config.home_dir / "intake" / config.agency / "quay-1"
     folder.mkdir(parents=True)
