@@ -93,9 +93,12 @@ def snapshot(d: Document, owners: list[dict[str, str]] | None = None) -> dict[st
     }
 
 
-def add(session: Session, doc_key: str, change: Change, reason: str) -> OutboxRow:
+def add(session: Session, doc_key: str, change: Change, reason: str) -> OutboxRow | None:
     """Add the outbox row of a change, inside the caller's transaction (the change and its row commit together
-    or not at all). The payload is the paper as this transaction leaves it."""
+    or not at all). The payload is the paper as this transaction leaves it. A paper that belongs to nobody (a
+    dossier's reception receipt, ``GTNHS``: filed by its dossier, ``owner_required = false``) is nobody's
+    reusable paper: the national warehouse, which keeps papers by their owners, is told nothing of it (None), unless
+    it was told of the paper before (its owner removed in review: the change still goes, and shows if refused)."""
     d = session.get(Document, doc_key)
     if d is None:
         raise ValueError(f"no document {doc_key[:12]}…")
@@ -110,6 +113,8 @@ def add(session: Session, doc_key: str, change: Change, reason: str) -> OutboxRo
             .order_by(DocumentOwner.role)
         )
     ]
+    if not owners and not d.owner_id and not known(session, doc_key):
+        return None  # never sent and nobody's: nothing to tell (a paper sent before is still told of its change)
     from catalog.originals import ElectronicOriginalRow
 
     eo = session.get(ElectronicOriginalRow, doc_key)

@@ -35,6 +35,17 @@ def test_archiving_writes_its_row_with_the_change(catalog_url):
     c.close()
 
 
+def test_a_paper_of_nobody_is_archived_without_a_row(catalog_url):
+    """A dossier's reception receipt (GTNHS) is filed by its dossier and names no owner: the national warehouse,
+    which keeps papers by owner, is told nothing (it would refuse the change: the demo's sync once went dead)."""
+    c = Catalog(catalog_url)
+    key = archived_paper(c, 7, owner=None, type_code="GTNHS")
+    assert c.get(key).status == "archived" and rows(c) == []
+    archived_paper(c, 8)
+    assert [r.payload["owner_id"] for r in rows(c)] == ["037096014589"]
+    c.close()
+
+
 def test_no_row_without_the_change_and_no_change_without_the_row(catalog_url, monkeypatch):
     c = Catalog(catalog_url)
     key = archived_paper(c, 2)
