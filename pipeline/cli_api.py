@@ -13,10 +13,17 @@ from pipeline.clikit import cli_config, guarded, new_table, operator_name, out, 
 
 def app_factory():
     """uvicorn factory (``--workers`` > 1 imports this by name in each worker process)."""
+    import gc
+
     from pipeline.config import load_config
     from pipeline.web import create_app
 
-    return create_app(load_config())
+    app = create_app(load_config())
+    # What is loaded by now (modules, the application, its schemas) lives as long as the process: kept out of
+    # the collector's full passes, which would otherwise walk it again and again under load.
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 @guarded
@@ -29,6 +36,7 @@ def serve(
     import uvicorn
 
     from catalog.api.app import install_access_log_masking
+    from catalog.api.http_protocol import PROTOCOL
 
     cfg = cli_config()
     install_access_log_masking()
@@ -47,6 +55,7 @@ def serve(
         workers=n,
         log_level=cfg.log_level.lower() if cfg.log_level.upper() != "WARNING" else "info",
         server_header=False,
+        http=PROTOCOL,
     )
 
 

@@ -299,6 +299,8 @@ def server(
     ]
     if not access_log:
         cmd.append("--no-access-log")
+    if (code / "catalog/api/http_protocol.py").exists():  # as ``sohoa serve`` runs it (older revisions: uvicorn's)
+        cmd += ["--http", "catalog.api.http_protocol:CoalescingHttpToolsProtocol"]
     proc = subprocess.Popen(cmd, cwd=code, env=env)  # ``python -m`` imports the code of its working folder first
     try:
         deadline = time.monotonic() + 60
