@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from catalog import audit
+from catalog.api.http_protocol import PROTOCOL
 from catalog.db import Catalog, Event
 from tests.api_data import CITIZEN, NOBODY, make_api
 
@@ -49,6 +50,8 @@ def _start(url: str, home: Path, port: int) -> subprocess.Popen:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--http",  # as ``sohoa serve`` runs it
+            PROTOCOL,
         ],
         cwd=ROOT,
         env=env,
