@@ -70,8 +70,11 @@ def _owned(dialect: str, *, types: bool, named: str) -> str:
 
 def owned_sql(dialect: str, *, types: bool, paramstyle: str = "named") -> str:
     """The query for ``dialect`` (``sqlite`` | ``postgresql``), with parameters ``owner`` and, with ``types``,
-    ``types`` (see ``types_param``). ``paramstyle``: ``named`` (``:owner``: SQLAlchemy ``text()``, sqlite3) or
-    ``pyformat`` (``%(owner)s``: psycopg)."""
+    ``types`` (see ``types_param``). ``paramstyle``: ``named`` (``:owner``: SQLAlchemy ``text()``, sqlite3),
+    ``pyformat`` (``%(owner)s``: psycopg) or ``numeric`` (``$1`` the owner, ``$2`` the types: asyncpg)."""
+    if paramstyle == "numeric":
+        sql = _owned(dialect, types=types, named="\x00{}\x00")
+        return sql.replace("\x00owner\x00", "$1").replace("\x00types\x00", "$2")
     return _owned(dialect, types=types, named=":{}" if paramstyle == "named" else "%({})s")
 
 

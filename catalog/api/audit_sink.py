@@ -10,7 +10,7 @@ wake-up of the loop alone. The loop can commit its own rows:
 - a flush takes every pending row (up to ``max_batch``), commits them together, then settles their futures;
   rows that arrived meanwhile form the next group. The group commit is the same as the thread's — rows that
   arrive together share one commit and one WAL flush — without the thread.
-- **PostgreSQL** (async driver): one statement per group (``INSERT … SELECT * FROM unnest(arrays)``, or plain
+- **PostgreSQL** (asyncpg): one statement per group (``INSERT … SELECT * FROM unnest(arrays)``, or plain
   values for a group of one), prepared once, one round trip, committed by itself in autocommit.
 - **SQLite**: the insert and commit run in the loop itself on a connection of its own (WAL, ``synchronous=
   NORMAL``: a commit appends to the log without an fsync, tens of microseconds). It never waits for the write
@@ -39,10 +39,13 @@ from catalog.errors import CatalogUnavailable
 
 _CASTS = ("timestamptz", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "json")
 SQL = (
-    f"INSERT INTO events ({', '.join(COLUMNS)}) SELECT * FROM unnest({', '.join(f'%s::{c}[]' for c in _CASTS)})"
-).encode()
-SQL_ONE = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(f'%s::{c}' for c in _CASTS)})".encode()
-"""A group of one (most groups at a light load) as plain values: dumping nine arrays costs more than the
+    f"INSERT INTO events ({', '.join(COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'${i}::{c}[]' for i, c in enumerate(_CASTS, 1))})"
+)
+SQL_ONE = (
+    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}::{c}' for i, c in enumerate(_CASTS, 1))})"
+)
+"""A group of one (most groups at a light load) as plain values: encoding nine arrays costs more than the
 statement's round trip."""
 
 
@@ -121,41 +124,45 @@ class LoopAuditSink:
 
 
 class PostgresAuditSink(LoopAuditSink):
+    """Groups inserted on one asyncpg connection (``catalog.api.readers.pg_connect``), in autocommit: each
+    statement commits by itself; both statements are prepared once, by asyncpg's statement cache."""
+
     def __init__(self, conninfo: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.conninfo = conninfo
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
-        import psycopg
+        from catalog.api.readers import connection_lost, pg_connect
 
         if len(rows) == 1:
             sql, params = SQL_ONE, row_values(rows[0], sqlite=False)
         else:
-            sql, params = SQL, [list(c) for c in zip(*(row_values(r, sqlite=False) for r in rows), strict=True)]
+            sql, params = SQL, tuple(list(c) for c in zip(*(row_values(r, sqlite=False) for r in rows), strict=True))
         for attempt in (1, 2):
             fresh = self._conn is None
             try:
                 if self._conn is None:
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self.conninfo, autocommit=True, prepare_threshold=0
-                    )
-                await self._conn.execute(sql, params)
+                    self._conn = await pg_connect(self.conninfo)
+                await self._conn.execute(sql, *params)
                 return
-            except psycopg.Error as e:
+            except Exception as e:
                 self._drop()
-                if fresh or attempt == 2 or not isinstance(e, psycopg.OperationalError):
+                if fresh or attempt == 2 or not connection_lost(e):
                     raise _unavailable(e) from None
+            except BaseException:  # cancelled (the flush's time ran out): the statement's fate is unknown
+                self._drop()
+                raise
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
-                conn.pgconn.finish()
+                conn.terminate()
 
     async def _close_connection(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            await conn.close()
+            await conn.close(timeout=2)
 
 
 class SqliteAuditSink(LoopAuditSink):
