@@ -10,12 +10,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr.config import OcrConfig
 from ocr.photo import find_page, whiten
 from ocr.tesseract import image_file
 from scripts.bench_ocr import drop_leaders, line_errors
 from scripts.samplegen import captures
 
 pytest_plugins = ["tests.fixtures_ocr"]
+
+CFG = OcrConfig()
 
 
 def test_the_page_goes_to_tesseract_as_the_same_pixels_in_a_file_removed_after():
@@ -98,3 +101,25 @@ def test_leaders_are_not_scored_as_content_on_either_side():
     # an ellipsis, a date and a sum keep their dots
     for text in ("Còn nữa...", "ngày 01.02.2003", "1.000.000 đồng"):
         assert drop_leaders(text) == text
+
+
+def test_a_photos_sheet_keeps_its_size_against_a_scale_that_would_make_it_a_poster(sealed_page, monkeypatch):
+    """On a page found in a photo the sheet's A4 size gives the resolution; a measured text scale replaces it
+    (a card, an A5 slip) unless it would make the sheet larger than any paper (a mis-measure: on a photographed
+    birth certificate small marks were taken for body text, 56 dpi for 188, and the OCR copy was blown up 3x)."""
+    import ocr.page as page_mod
+    from ocr.scale import BODY_CAP_HEIGHT_IN, TextScale
+
+    page, _ = sealed_page  # 200 dpi, A4
+    h, w = page.shape[:2]
+    by_size = min(h, w) / 8.27
+    too_coarse = TextScale(cap_height=56 * BODY_CAP_HEIGHT_IN, marks=400)
+    monkeypatch.setattr(page_mod, "measure_text_scale", lambda image: too_coarse)
+    assert page_mod.resolve_dpi(page, by_size, "page_size", CFG) == (by_size, "page_size")
+    # anything else without a resolution of its own still takes the text's word
+    assert page_mod.resolve_dpi(page, 300.0, "default", CFG) == (56.0, "content")
+    # a card photographed alone: taken for A4 by its size (about 50 dpi), its text says 200: the text wins
+    card = page[: round(2.13 * 200), : round(3.37 * 200)]
+    fine = TextScale(cap_height=200 * BODY_CAP_HEIGHT_IN, marks=80)
+    monkeypatch.setattr(page_mod, "measure_text_scale", lambda image: fine)
+    assert page_mod.resolve_dpi(card, min(card.shape[:2]) / 8.27, "page_size", CFG) == (200.0, "content")
