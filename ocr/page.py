@@ -49,11 +49,17 @@ class PageResult:
     """Skew measured on the page (degrees, counter-clockwise positive), whether or not ``image`` keeps it."""
 
 
+MAX_PAPER_IN = 17.0
+"""Longest side of any paper a counter receives, in inches (A3's is 16.5)."""
+
+
 def resolve_dpi(image: np.ndarray, dpi: float, source: str, cfg: OcrConfig) -> tuple[float, str]:
     """The page's resolution and where it comes from.
 
     A file's usable resolution stands unless the text contradicts it by more than ``dpi_contradiction``;
-    otherwise the text's measured scale wins over any guess from the page's size.
+    otherwise the text's measured scale wins over any guess from the page's size — except on a page found in
+    a photo (``page_size``: the image is the sheet itself), where a scale that would make the sheet larger
+    than ``MAX_PAPER_IN`` is a mis-measure (small print or specks taken for body text), not a poster.
     """
     if not cfg.content_dpi:
         return dpi, source
@@ -62,6 +68,8 @@ def resolve_dpi(image: np.ndarray, dpi: float, source: str, cfg: OcrConfig) -> t
         return dpi, source
     agrees = 1 / cfg.dpi_contradiction <= dpi / measured.dpi <= cfg.dpi_contradiction
     if source == "file" and (agrees or not measured.trusted):
+        return dpi, source
+    if source == "page_size" and max(image.shape[:2]) / measured.dpi > MAX_PAPER_IN:
         return dpi, source
     return round(measured.dpi, 1), "content"
 

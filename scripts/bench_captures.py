@@ -11,9 +11,15 @@ looked at while tuning (a dark, warm-lit photo held sideways with an EXIF tag, a
 TIFF on greyish paper, a G4 page in a PDF; the papers' held-out layouts). Both OCRs read the same files in
 the same run. Printed per kind and per group:
 
-- line error (order-insensitive, as ``bench_ocr.py``) of bare Tesseract and of the project;
+- line error (order-insensitive, as ``bench_ocr.py``) of bare Tesseract and of the project. The dotted and
+  underscored leaders of a form ("Họ, chữ đệm, tên: ....... NGUYỄN VĂN A .......") are not content: they are
+  taken out of the truth and of both readers' text alike before scoring (``bench_ocr.drop_leaders``: two or
+  more underscores, four or more dots in a row). The figure with leaders scored as characters is
+  printed beside it ("with leaders");
 - empty pages: captures whose text comes back with less than a fifth of the truth's characters;
-- seconds per capture for each and the ratio (wall clock; meaningless on a loaded machine).
+- seconds per capture for each and the ratio (wall clock; meaningless on a loaded machine), and the ratio of
+  CPU seconds (bare: the ``tesseract`` process with its default threads; the project: this process and its
+  Tesseract children), which a busy machine disturbs much less.
 
 ``--text-layer N`` also builds the signed PDF/A's two layers (``signing.pdfa``) for N papers per level of
 ``bench_ocr.py`` (clean, mild, harsh) and prints the line error of the text ``pdftotext FILE -`` reads back in
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,11 +55,19 @@ TARGET_LINE_ERROR = 0.02
 TARGET_TEXT_LAYER_GAP = 0.005
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process and by its finished children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def _empty(text: str, total: int) -> bool:
     return len(norm_text(text)) < 0.2 * total
 
 
 def read_captures(paths: list[Path], root: Path, work: Path) -> list[dict]:
+    texts = root / "texts"
+    texts.mkdir(exist_ok=True)
     from ocr.config import OcrConfig
     from ocr.document import read_document
     from ocr.tesseract import TesseractEngine
@@ -63,14 +78,18 @@ def read_captures(paths: list[Path], root: Path, work: Path) -> list[dict]:
     rows = []
     for p in paths:
         truth = json.loads((root / "truth" / (p.stem + ".json")).read_text())
-        t0 = time.perf_counter()
+        c0, t0 = _cpu(), time.perf_counter()
         inputs = pdf_to_pngs(p, 300, work) if p.suffix == ".pdf" else [p]
         bare = "\n".join(bare_tesseract(x) for x in inputs)
-        t1 = time.perf_counter()
+        c1, t1 = _cpu(), time.perf_counter()
         doc = read_document(p, cfg, engine=engine)
-        t2 = time.perf_counter()
-        eb, total = line_errors(truth["lines"], bare)
-        eo, _ = line_errors(truth["lines"], doc.text)
+        c2, t2 = _cpu(), time.perf_counter()
+        (texts / (p.stem + ".bare.txt")).write_text(bare)
+        (texts / (p.stem + ".ours.txt")).write_text(doc.text)
+        eb, total = line_errors(truth["lines"], bare, leaders=False)
+        eo, _ = line_errors(truth["lines"], doc.text, leaders=False)
+        ebl, total_l = line_errors(truth["lines"], bare)
+        eol, _ = line_errors(truth["lines"], doc.text)
         page = doc.pages[0]
         rows.append(
             {
@@ -80,10 +99,15 @@ def read_captures(paths: list[Path], root: Path, work: Path) -> list[dict]:
                 "total": total,
                 "bare_errors": eb,
                 "ours_errors": eo,
+                "total_with_leaders": total_l,
+                "bare_errors_with_leaders": ebl,
+                "ours_errors_with_leaders": eol,
                 "bare_empty": _empty(bare, total),
                 "ours_empty": _empty(doc.text, total),
                 "bare_s": t1 - t0,
                 "ours_s": t2 - t1,
+                "bare_cpu_s": (c1[0] - c0[0]) + (c1[1] - c0[1]),
+                "ours_cpu_s": (c2[0] - c1[0]) + (c2[1] - c1[1]),
                 "dpi": page["dpi"],
                 "dpi_source": page["dpi_source"],
                 "steps": page["steps"],
@@ -92,7 +116,8 @@ def read_captures(paths: list[Path], root: Path, work: Path) -> list[dict]:
         r = rows[-1]
         print(
             f"  {p.name:48s} bare {eb / total:6.2%}  ours {eo / total:6.2%}  {page['dpi']:6.1f} dpi "
-            f"({page['dpi_source']})",
+            f"({page['dpi_source']})  with leaders: bare {ebl / total_l:6.2%} ours {eol / total_l:6.2%}  "
+            f"s bare {t1 - t0:5.2f} ours {t2 - t1:5.2f}  cpu s bare {r['bare_cpu_s']:5.2f} ours {r['ours_cpu_s']:5.2f}",
             flush=True,
         )
         del r
@@ -101,16 +126,32 @@ def read_captures(paths: list[Path], root: Path, work: Path) -> list[dict]:
 
 def summarize(rows: list[dict], label: str) -> dict:
     out = {"captures": len(rows)}
-    for k in ("total", "bare_errors", "ours_errors", "bare_s", "ours_s"):
+    for k in (
+        "total",
+        "bare_errors",
+        "ours_errors",
+        "total_with_leaders",
+        "bare_errors_with_leaders",
+        "ours_errors_with_leaders",
+        "bare_s",
+        "ours_s",
+        "bare_cpu_s",
+        "ours_cpu_s",
+    ):
         out[k] = sum(r[k] for r in rows)
     out["bare_empty"] = sum(r["bare_empty"] for r in rows)
     out["ours_empty"] = sum(r["ours_empty"] for r in rows)
     out["worse_than_bare"] = sum(r["ours_errors"] > r["bare_errors"] for r in rows)
+    out["worse_with_leaders"] = sum(r["ours_errors_with_leaders"] > r["bare_errors_with_leaders"] for r in rows)
     n = max(out["total"], 1)
+    nl = max(out["total_with_leaders"], 1)
     print(
         f"{label:22s} {out['captures']:3d} captures  line error bare {out['bare_errors'] / n:6.2%}  "
         f"ours {out['ours_errors'] / n:6.2%}  empty bare {out['bare_empty']} ours {out['ours_empty']}  "
         f"worse than bare {out['worse_than_bare']}  time ratio {out['ours_s'] / max(out['bare_s'], 1e-9):.2f}"
+        f"  cpu ratio {out['ours_cpu_s'] / max(out['bare_cpu_s'], 1e-9):.2f}"
+        f"  (with leaders: bare {out['bare_errors_with_leaders'] / nl:6.2%} ours "
+        f"{out['ours_errors_with_leaders'] / nl:6.2%}, worse {out['worse_with_leaders']})"
     )
     return out
 

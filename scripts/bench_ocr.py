@@ -83,6 +83,18 @@ def norm_text(s: str) -> str:
     return "\n".join(x for x in (norm_line(line) for line in s.splitlines()) if x)
 
 
+_LEADER = re.compile(r"_{2,}|[.\u2026]{4,}|\u2026{2,}")
+"""A leader: two or more underscores, or four or more dots (ellipsis characters counting) in a row; an
+ellipsis "..." stays."""
+
+
+def drop_leaders(s: str) -> str:
+    """The text without its leaders: the dotted ("......") and underscored ("____") blanks a form prints values
+    over are not content. Applied alike to the truth and to every reader's output when asked
+    (``line_errors(..., leaders=False)``)."""
+    return _LEADER.sub(" ", s)
+
+
 def substring_distance(needle: str, hay: str) -> int:
     """Smallest edit distance between ``needle`` and any substring of ``hay`` (semi-global alignment)."""
     if not needle:
@@ -103,7 +115,12 @@ def substring_distance(needle: str, hay: str) -> int:
     return int(prev.min())
 
 
-def line_errors(truth_lines: list[str], output: str) -> tuple[int, int]:
+def line_errors(truth_lines: list[str], output: str, leaders: bool = True) -> tuple[int, int]:
+    """Edit errors of the truth's lines against the output and the truth's characters; ``leaders=False``
+    scores neither the truth's nor the output's leaders (``drop_leaders``)."""
+    if not leaders:
+        output = drop_leaders(output)
+        truth_lines = [drop_leaders(line) for line in truth_lines]
     hay = norm_text(output)
     errs = total = 0
     for line in truth_lines:
