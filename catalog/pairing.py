@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from catalog.labels import Vocabulary, default_vocabulary
 from catalog.types import PERSON_FIELDS, DocumentType
@@ -50,6 +51,10 @@ SEX_LABELS = ("Giới tính / Sex", "Giới tính")
 """Read as the pseudo-field ``_sex`` (to cross-check an ID number's sex digit)."""
 _JUNK_START = re.compile(r"^\s*\S{1,2}\s+")
 """A number or mark of one or two characters before a label ("1." read as "ÁÌ")."""
+_COLON_NEXT = re.compile(r"[ \t]*[:;]")
+"""A colon (or the semicolon OCR reads for one) next: a role suffix read with another diacritic ("người chông:")
+still ends its label there — the colon says it is no name ("Võ" is read as "vợ" only as printed)."""
+_SUFFIX_BEFORE_COLON = re.compile(r"[^a-z0-9\n:;]{0,3}([a-z0-9]+(?:[ \t]{1,2}[a-z0-9]+){1,3})[ \t]*[:;]")
 CELL_GAP = 1.6
 """A gap wider than this many word heights between two words of a line starts a new cell."""
 ROW_TOLERANCE = 0.55
@@ -401,10 +406,15 @@ class LabelIndex:
                 if (
                     s
                     and self._suffix_ends_label(cell.text, s.end())
-                    and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
+                    and (
+                        self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
+                        or _COLON_NEXT.match(f, s.end())
+                    )
                 ):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
                     end = s.end()
+                elif (near := self._suffix_misread(f, end)) is not None:
+                    role, end = near
             after = self._english_half(f, end)
             sep = self._sep.match(f, after)
             rest = cell.text[after:].strip(_EDGE_JUNK)
@@ -426,6 +436,26 @@ class LabelIndex:
                 continue
             pos = m.end()
         return out
+
+    def _suffix_misread(self, f: str, end: int) -> tuple[str, int] | None:
+        """A role suffix of two words or more with one letter misread ("người chế:" for "người chết:"), right
+        after a label and right before a colon: (its role, where it ends). The colon is required — a name is
+        not followed by one — and the words must be one letter from the suffix of exactly one of the roles the type
+        prints ("người chế" is as near "người cha", but a death extract names no father)."""
+        m = _SUFFIX_BEFORE_COLON.match(f, end)
+        if not m:
+            return None
+        read = " ".join(re.findall(r"[a-z0-9]+", m.group(1)))
+        printed = set(self.doc_type.roles) if self.doc_type is not None and self.doc_type.roles else None
+        roles = {
+            role
+            for suffix, role in self.suffix_role.items()
+            if (printed is None or role in printed)
+            and len(suffix.split()) >= 2
+            and len(suffix) >= 8
+            and Levenshtein.distance(read, suffix) == 1
+        }
+        return (roles.pop(), m.end(1)) if len(roles) == 1 else None
 
     def _english_half(self, f: str, end: int) -> int:
         """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, the words

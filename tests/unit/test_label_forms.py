@@ -325,3 +325,42 @@ def test_a_name_wrapped_in_the_right_column_is_not_stored_cut_short():
     ]
     got = read(rows, "GCNKH", True)["wife.full_name"]
     assert got.value == "Nguyễn Thu Tuyết" or (got.problem == "value_at_line_end" and got.confidence < 0.6), got
+
+
+@BOTH
+def test_a_role_suffix_misread_by_a_letter_or_a_diacritic_before_its_colon(boxes):
+    rows = [  # "chông" for "chồng" (a diacritic), "người chế" for "người chết" (a letter) — both before a colon
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(100, "Họ, chữ đệm, tên người chông: TRẦN VĂN AN")],
+        [(100, "Ngày, tháng, năm sinh: 01/02/1990")],
+        [(100, "Số định danh cá nhân: 037090012345")],
+        [(100, "Họ, chữ đệm, tên người vọ: LÊ THỊ BÌNH")],
+        [(100, "Ngày, tháng, năm sinh: 03/04/1992")],
+        [(100, "Số định danh cá nhân: 037192012345")],
+    ]
+    f = values(read(rows, "GCNKH", boxes))
+    assert EXPECTED_COUPLE.items() <= f.items()
+    death = [
+        [(420, "TRÍCH LỤC KHAI TỬ")],
+        [(100, "Họ và tên người chế: TRẦN VĂN AN")],
+        [(100, "Số định danh cá nhân: 037090012345")],
+    ]
+    f = values(read(death, "TLKT", boxes))  # one letter from "người chết" and from "người cha": no father here
+    assert f["full_name"] == "Trần Văn An" and f["id_number"] == HUSBAND
+
+
+@BOTH
+def test_a_misread_suffix_needs_its_colon_and_one_role_only(boxes):
+    # without a colon a word that folds like a suffix is a name ("Võ" is not "vợ"); two letters off is no suffix
+    rows = [
+        [(420, "GIẤY KHAI SINH")],
+        [(100, "Họ, chữ đệm, tên Võ Thị Bình")],
+        [(100, "Ngày, tháng, năm sinh: 03/04/1992")],
+    ]
+    f = values(read(rows, "GKS", boxes))
+    assert f["full_name"] == "Võ Thị Bình"
+    far = [
+        [(420, "TRÍCH LỤC KHAI TỬ")],
+        [(100, "Họ và tên người chứa: TRẦN VĂN AN")],  # "chứa" is two letters from "chết": not taken for it
+    ]
+    assert "full_name" not in values(read(far, "TLKT", boxes))
