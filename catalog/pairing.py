@@ -54,7 +54,11 @@ _JUNK_START = re.compile(r"^\s*\S{1,2}\s+")
 _COLON_NEXT = re.compile(r"[ \t]*[:;]")
 """A colon (or the semicolon OCR reads for one) next: a role suffix read with another diacritic ("người chông:")
 still ends its label there — the colon says it is no name ("Võ" is read as "vợ" only as printed)."""
-_SUFFIX_BEFORE_COLON = re.compile(r"[^a-z0-9\n:;]{0,3}([a-z0-9]+(?:[ \t]{1,2}[a-z0-9]+){1,3})[ \t]*[:;]")
+_SUFFIX_WORDS = {
+    n: re.compile(r"[^a-z0-9\n:;]{0,3}([a-z0-9]+(?:[ \t]{1,2}[a-z0-9]+){" + str(n - 1) + r"})(?![a-z0-9])")
+    for n in range(2, 6)
+}
+"""The next ``n`` words after a label (a role suffix OCR may have misread)."""
 CELL_GAP = 1.6
 """A gap wider than this many word heights between two words of a line starts a new cell."""
 ROW_TOLERANCE = 0.55
@@ -408,7 +412,7 @@ class LabelIndex:
                     and self._suffix_ends_label(cell.text, s.end())
                     and (
                         self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
-                        or _COLON_NEXT.match(f, s.end())
+                        or self._suffix_closed(f, s.end(), s.group(1))
                     )
                 ):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
@@ -437,25 +441,41 @@ class LabelIndex:
             pos = m.end()
         return out
 
+    @staticmethod
+    def _suffix_closed(f: str, end: int, suffix: str) -> bool:
+        """A suffix read with other diacritics than printed ("người chông" for "người chồng") still ends its label
+        where a colon follows it, or — a suffix of two words or more, which no name starts like ("người", "bên",
+        "của") — where its cell ends (the colon stands apart, or OCR dropped it). A one-word suffix at a cell's
+        end stays a name ("Võ" is "vợ" only as printed)."""
+        if _COLON_NEXT.match(f, end):
+            return True
+        return len(suffix.split()) >= 2 and not f[end:].strip(_EDGE_JUNK)
+
     def _suffix_misread(self, f: str, end: int) -> tuple[str, int] | None:
-        """A role suffix of two words or more with one letter misread ("người chế:" for "người chết:"), right
-        after a label and right before a colon: (its role, where it ends). The colon is required — a name is
-        not followed by one — and the words must be one letter from the suffix of exactly one of the roles the type
-        prints ("người chế" is as near "người cha", but a death extract names no father)."""
-        m = _SUFFIX_BEFORE_COLON.match(f, end)
-        if not m:
-            return None
-        read = " ".join(re.findall(r"[a-z0-9]+", m.group(1)))
+        """A role suffix of two words or more with one letter misread ("người chế" for "người chết"), right after
+        a label and closed like ``_suffix_closed`` (a colon, or the cell's end): (its role, where it ends). Its
+        first word must be read right (a name never starts "người", "bên", "của"), the rest one letter from the
+        suffix of exactly one of the roles the type prints ("người chế" is as near "người cha", but a death
+        extract names no father)."""
         printed = set(self.doc_type.roles) if self.doc_type is not None and self.doc_type.roles else None
-        roles = {
-            role
-            for suffix, role in self.suffix_role.items()
-            if (printed is None or role in printed)
-            and len(suffix.split()) >= 2
-            and len(suffix) >= 8
-            and Levenshtein.distance(read, suffix) == 1
-        }
-        return (roles.pop(), m.end(1)) if len(roles) == 1 else None
+        for n in range(2, 6):
+            m = _SUFFIX_WORDS[n].match(f, end)
+            if not m:
+                return None
+            if not self._suffix_closed(f, m.end(1), m.group(1)):
+                continue
+            read = " ".join(re.findall(r"[a-z0-9]+", m.group(1)))
+            roles = {
+                role
+                for suffix, role in self.suffix_role.items()
+                if (printed is None or role in printed)
+                and len(suffix.split()) == n
+                and len(suffix) >= 8
+                and suffix.split()[0] == read.split()[0]
+                and Levenshtein.distance(read, suffix) == 1
+            }
+            return (roles.pop(), m.end(1)) if len(roles) == 1 else None
+        return None
 
     def _english_half(self, f: str, end: int) -> int:
         """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, the words

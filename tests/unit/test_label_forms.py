@@ -350,6 +350,27 @@ def test_a_role_suffix_misread_by_a_letter_or_a_diacritic_before_its_colon(boxes
 
 
 @BOTH
+def test_a_misread_suffix_whose_colon_stands_apart_or_is_lost(boxes):
+    # a dotted blank taken out leaves a gap: the suffix ends its cell, the colon and the name stand apart (or the
+    # colon is lost); a suffix of two words or more, which no name starts like, still ends the label there
+    death = [
+        [(420, "TRÍCH LỤC KHAI TỬ")],
+        [(100, "Họ và tên người chế"), (500, ": NGUYỄN HỒNG HOA")],
+        [(100, "Số định danh cá nhân: 037163647387")],
+    ]
+    assert values(read(death, "TLKT", boxes))["full_name"] == "Nguyễn Hồng Hoa"
+    above = [
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(100, "Họ, chữ đệm, tên người chông")],
+        [(100, "TRẦN VĂN AN")],
+        [(100, "Họ, chữ đệm, tên người vợ")],
+        [(100, "LÊ THỊ BÌNH")],
+    ]
+    f = values(read(above, "GCNKH", boxes))
+    assert f["full_name"] == "Trần Văn An" and f["wife.full_name"] == "Lê Thị Bình"
+
+
+@BOTH
 def test_a_misread_suffix_needs_its_colon_and_one_role_only(boxes):
     # without a colon a word that folds like a suffix is a name ("Võ" is not "vợ"); two letters off is no suffix
     rows = [
@@ -364,3 +385,9 @@ def test_a_misread_suffix_needs_its_colon_and_one_role_only(boxes):
         [(100, "Họ và tên người chứa: TRẦN VĂN AN")],  # "chứa" is two letters from "chết": not taken for it
     ]
     assert "full_name" not in values(read(far, "TLKT", boxes))
+    alone = [  # a one-word suffix with other marks at a cell's end is a name's first word, not a role
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(100, "Họ, chữ đệm, tên Võ")],
+        [(100, "Ngày, tháng, năm sinh: 03/04/1992")],
+    ]
+    assert not any(k.startswith("wife.") for k in values(read(alone, "GCNKH", boxes)))
