@@ -858,6 +858,13 @@ class Pairing:
                 # husband's next label on the left says nothing about the wife's name wrapping on the right; in
                 # a table the cell under a value is the next field's value, and the label cell says so)
                 first = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), first)
+            elif region is not None and len(region.roles) > 1 and cell is not row[0]:
+                # a value in a person's column of a table (labels in the first column): the line under it is in
+                # its own column; nothing there (the husband's name wrapping in his column) — it ends where it is
+                under = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), None)
+                if under is None:
+                    return None
+                first = under
             near = first.y - cell.y <= self._next_row(cell)
             if near and not self._label_like(first) and not self.index.heading(first):
                 return "value_at_line_end"

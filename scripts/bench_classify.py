@@ -274,7 +274,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         lv["wrong"] += wrong
         if wrong and not flagged:
             lv["wrong_not_flagged"] += 1
-        if wrong or flagged:
+        if wrong or flagged or wrong_fields:  # a field not read counts as missed even on a flagless paper
             misses.append(
                 {
                     "sample": name,

@@ -391,3 +391,23 @@ def test_a_misread_suffix_needs_its_colon_and_one_role_only(boxes):
         [(100, "Ngày, tháng, năm sinh: 03/04/1992")],
     ]
     assert not any(k.startswith("wife.") for k in values(read(alone, "GCNKH", boxes)))
+
+
+def test_a_name_ending_its_column_is_not_doubted_for_the_neighbour_column_wrapping():
+    # held-out "old-grid" marriage certificate: the husband's name wraps in his column ("CƯỜNG" under "TRẦN
+    # THANH"); the wife's, complete, ends at the margin — the line under it in her own column is empty, so it is
+    # not cut short (it was sent to review as value_at_line_end, read from the husband's wrapped word)
+    rows = [
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(600, "Chồng"), (1000, "Vợ")],
+        [(100, "Họ và tên"), (600, "TRẦN THANH"), (1000, "ĐỖ PHƯƠNG CHÂU")],
+        [(600, "CƯỜNG")],
+        [(100, "Ngày, tháng, năm sinh"), (600, "08/05/1988"), (1000, "13/03/1990")],
+        [(100, "Dân tộc"), (600, "Kinh"), (1000, "Tày")],
+    ]
+    f = read(rows, "GCNKH", True)
+    assert f["full_name"].value == "Trần Thanh Cường"
+    assert f["wife.full_name"].value == "Đỗ Phương Châu" and f["wife.full_name"].problem is None
+    rows[3] = [(600, "CƯỜNG"), (1000, "KIM")]  # something under her name in her column: it may go on
+    got = read(rows, "GCNKH", True)["wife.full_name"]
+    assert got.value == "Đỗ Phương Châu Kim" or got.problem == "value_at_line_end"
