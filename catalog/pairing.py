@@ -858,9 +858,16 @@ class Pairing:
                 # husband's next label on the left says nothing about the wife's name wrapping on the right; in
                 # a table the cell under a value is the next field's value, and the label cell says so)
                 first = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), first)
-            elif region is not None and len(region.roles) > 1 and cell is not row[0]:
-                # a value in a person's column of a table (labels in the first column): the line under it is in
-                # its own column; nothing there (the husband's name wrapping in his column) — it ends where it is
+            elif (
+                region is not None
+                and len(region.roles) > 1
+                and cell is not row[0]
+                and not self._label_like(first)
+                and not self.index.heading(first)
+            ):
+                # a value in a person's column of a table (labels in the first column): a next row without its
+                # label goes on in the columns, and the line under the value is in its own column; nothing there
+                # (the husband's name wrapping in his column) — it ends where it is
                 under = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), None)
                 if under is None:
                     return None
