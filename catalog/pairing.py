@@ -756,7 +756,9 @@ class Pairing:
                     return None
             elif self._long_line(rows[r], cell) and (back := [c for c in nxt if abs(c.x0 - cell.x0) <= 1.5 * cell.h]):
                 candidate = back[0]  # wrapped back to where the line (or its column) starts
-                if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
+                # a label before it in another person's column (the husband's next field, left of the wife's
+                # column) says nothing about this column; one inside the column does
+                if any(self._starts_with_label(c) and c.x1 > cell.x0 - cell.h for c in nxt[: nxt.index(candidate)]):
                     return None
             else:
                 return None
