@@ -414,3 +414,29 @@ def test_a_name_ending_its_column_is_not_doubted_for_the_neighbour_column_wrappi
     rows[3] = [(600, "CƯỜNG"), (1000, "KIM")]  # something under her name in her column: it may go on
     got = read(rows, "GCNKH", True)["wife.full_name"]
     assert got.value == "Đỗ Phương Châu Kim" or got.problem == "value_at_line_end"
+
+
+def test_a_tone_mark_read_as_a_vowel_of_its_own_is_merged():
+    from catalog.names import merge_doubled_vowel
+
+    assert merge_doubled_vowel("PHAẠM NGỌC ANH") == ("PHẠM NGỌC ANH", True)  # seen on a held-out diploma
+    assert merge_doubled_vowel("Xoong Hoàng") == ("Xoong Hoàng", False)  # a real double vowel, no mark
+    assert merge_doubled_vowel("NGUYỄN VĂN AN") == ("NGUYỄN VĂN AN", False)
+    rows = [[(420, "BẰNG TỐT NGHIỆP PHỔ THÔNG TRUNG HỌC")], [(100, "Họ và tên: PHAẠM NGỌC ANH")]]
+    got = read(rows, "BTNTHPT", True)["full_name"]
+    assert got.value == "Phạm Ngọc Anh" and got.confidence < 0.9  # a repair costs a little
+
+
+@BOTH
+def test_the_issue_date_under_its_place(boxes):
+    # OCR splits "Ninh Bình, ngày 20 tháng 07 năm 1998" where its words stand apart: the date is still the day
+    rows = [
+        [(420, "BẰNG TỐT NGHIỆP PHỔ THÔNG TRUNG HỌC")],
+        [(100, "Họ và tên: PHẠM NGỌC ANH")],
+        [(100, "Sinh ngày: 17/06/1980")],
+        [(700, "Ninh Bình,")],
+        [(700, "ngày 20 tháng 07 năm 1998")],
+    ]
+    assert values(read(rows, "BTNTHPT", boxes))["issue_date"] == "1998-07-20"
+    rows[3] = [(700, "Ninh Bình: hồ sơ số 12")]  # not a place and its comma: no date taken from the next line
+    assert "issue_date" not in values(read(rows, "BTNTHPT", boxes))
