@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
@@ -501,7 +502,11 @@ class LabelIndex:
         """Without a colon after it, a label counts only as printed ("Hạng"), not as a name that folds alike
         ("HẰNG"); words OCR read without their marks are taken as the label."""
         w = _written(text)
-        return w in self.written.get(key, {w}) or w == key
+        if w in self.written.get(key, {w}) or w == key:
+            return True
+        # a consonant with a mark, which no Vietnamese word has ("Ñgày" for "Ngày"), is OCR's, not a name's
+        plain = "".join(_plain_consonant(ch) for ch in w)
+        return plain != w and (plain in self.written.get(key, {plain}) or plain == key)
 
     @staticmethod
     def _suffix_ends_label(text: str, end: int) -> bool:
@@ -521,6 +526,14 @@ class LabelIndex:
         f = _NUMBERING.sub("", cell.folded).strip(" :.-")
         key = " ".join(re.findall(r"[a-z0-9]+", f))
         return self.headings.get(key)
+
+
+def _plain_consonant(ch: str) -> str:
+    """A consonant without the mark OCR put on it ("ñ" → "n"); any other character as it is."""
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) > 1 and parts[0].isalpha() and parts[0].lower() not in "aeiouy":
+        return parts[0]
+    return ch
 
 
 def _speck(cell: Cell) -> bool:

@@ -440,3 +440,17 @@ def test_the_issue_date_under_its_place(boxes):
     assert values(read(rows, "BTNTHPT", boxes))["issue_date"] == "1998-07-20"
     rows[3] = [(700, "Ninh Bình: hồ sơ số 12")]  # not a place and its comma: no date taken from the next line
     assert "issue_date" not in values(read(rows, "BTNTHPT", boxes))
+
+
+@BOTH
+def test_a_label_without_its_colon_read_with_a_marked_consonant(boxes):
+    # "Ñgày, tháng, năm sinh" (held-out criminal record table): no Vietnamese word puts a mark on a consonant,
+    # so the label counts as printed; a vowel's other mark still does not ("HẰNG" is not the label "Hạng")
+    rows = [
+        [(420, "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1")],
+        [(100, "Họ, chữ đệm, tên"), (700, "LÊ XUÂN HOÀNG")],
+        [(100, "Ñgày, tháng, năm sinh"), (700, "23/03/1971")],
+    ]
+    assert values(read(rows, "LLTP", boxes))["date_of_birth"] == "1971-03-23"
+    rows[2] = [(100, "Ngáy, tháng, năm sinh"), (700, "23/03/1971")]  # a vowel read with another mark: not taken
+    assert "date_of_birth" not in values(read(rows, "LLTP", boxes))
