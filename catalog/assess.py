@@ -108,7 +108,12 @@ def assess(
     keys = [k for k in _reviewed(first.fields) if _doubted_by_ocr(first.fields.get(k), cfg)] + [
         k for k in _verified(first.fields, cfg) if _verifiable(first.fields.get(k), cfg)
     ]
-    reread.prefetch([span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))])
+    spans = [span for k in dict.fromkeys(keys) if (span := index.span(first.fields[k].source or ""))]
+    names = [
+        k for k in _verified(first.fields, cfg) if base_key(k) == "full_name" and _verifiable(first.fields[k], cfg)
+    ]
+    spans += [line for k in names if (line := whole_line(index.span(first.fields[k].source or ""), words))]
+    reread.prefetch(spans)
     t = doc_types.get(first.type_code) if first.type_code else None
     business = t is not None and t.owner_field == "enterprise_code"
     return _verify(_lift_doubts(first, once, cfg, words, reread), cfg, words, reread, business)
@@ -154,16 +159,18 @@ def _verify(
         span = index.span(fv.source)
         if not span:
             continue
-        again = reread(span)
-        if not again:
-            continue  # nothing to compare with (the line could not be cut out or read): the first read stands
         readings = _readings(fv, base_key(key), [words[i].text for i in span])
         plausible = None
         if (
             base_key(key) == "full_name"
         ):  # a word that could stand in the name: a name syllable, or any word of a firm's
             plausible = _business_word if business else is_name_syllable
-        if not all(contradicts(r, again, plausible) for r in readings):
+        # a name is also read with its whole line: Tesseract alone on the name's words can repeat the first
+        # read's slip ("QUYỀN" for "QUYÊN", a word of the certificate's title) where the line in context does not
+        agains = [reread(span)] + (
+            [reread(line)] if base_key(key) == "full_name" and (line := whole_line(span, words)) else []
+        )
+        if not any(again and all(contradicts(r, again, plausible) for r in readings) for again in agains):
             continue  # the same words, or nothing comparable (a clipped letter, a stray mark): no news
         fields[key] = replace(fv, confidence=min(fv.confidence, 0.5), problem="second_read_disagrees")
         review.append(f"field_uncertain: {key} (second_read_disagrees)")
@@ -172,6 +179,25 @@ def _verify(
     if len(review) == len(a.review):
         return a
     return replace(a, fields=fields, review=tuple(dict.fromkeys(review)))
+
+
+def whole_line(span: Sequence[int], words: Sequence[Word]) -> list[int]:
+    """The positions of the whole OCR line the words at ``span`` stand on (same block and line, in order; a line
+    that holds nothing else gives []): what a name is read again with."""
+    if (
+        not span
+        or not words[span[0]].line
+        or any((words[i].block, words[i].line) != (words[span[0]].block, words[span[0]].line) for i in span)
+    ):
+        return []
+    key = (words[span[0]].block, words[span[0]].line)
+    lo, hi = span[0], span[-1]
+    while lo > 0 and (words[lo - 1].block, words[lo - 1].line) == key:
+        lo -= 1
+    while hi + 1 < len(words) and (words[hi + 1].block, words[hi + 1].line) == key:
+        hi += 1
+    line = list(range(lo, hi + 1))
+    return line if len(line) > len(span) else []
 
 
 def _verified(fields: dict[str, FieldValue], cfg: CatalogConfig) -> list[str]:

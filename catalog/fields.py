@@ -33,6 +33,7 @@ from catalog.names import (
     has_vowel,
     is_syllable,
     is_vietnamese_name,
+    merge_doubled_vowel,
     norm_token,
     repair_surname,
     split_run_together_guessing,
@@ -69,6 +70,18 @@ class FieldValue:
 
 
 _PLACE_DATE = re.compile(r"[,.]\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_DATE_AFTER_PLACE = re.compile(r"\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_PLACE_LINE = re.compile(r"^[a-z ]{2,40},$")
+
+
+def _placed_before(folded: Sequence[str], n: int) -> bool:
+    """The last line with text before line ``n`` is a place and its comma alone ("Ninh Bình,")."""
+    for k in range(n - 1, max(-1, n - 4), -1):
+        if folded[k].strip():
+            return bool(_PLACE_LINE.match(folded[k].strip()))
+    return False
+
+
 _TWELVE = re.compile(r"(?<![\dA-Za-z])([\dOoIlSBb][\dOoIlSBb ]{10,14}[\dOoIlSBb])(?![\dA-Za-z])")
 _ENTERPRISE = re.compile(r"(?<![\d])(\d{10}(?:-\d{3})?)(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "B": "8", "b": "6"})
@@ -377,8 +390,13 @@ def extract_fields(
                 out["issue_date"] = r.value("issue_date", issued.isoformat(), raw, 0.93)
                 break
         if issued is None:
-            for line, fl in zip(reversed(r.lines), reversed(r.folded), strict=True):
+            for n in range(len(r.lines) - 1, -1, -1):
+                line, fl = r.lines[n], r.folded[n]
                 m = _PLACE_DATE.search(fl)
+                if m is None and _placed_before(r.folded, n):
+                    # the place and the date on two lines ("Ninh Bình," / "ngày 20 tháng 07 năm 1998"), as OCR
+                    # splits the line where its words stand far apart
+                    m = _DATE_AFTER_PLACE.match(fl)
                 if m:
                     try:
                         d, mth, y = (int(g) for g in m.groups())
@@ -391,7 +409,11 @@ def extract_fields(
                         # the place-and-date line may be another day (an extract issued years later)
                         conf, problem = 0.5, "issue_date_from_place_date"
                     out["issue_date"] = r.value(
-                        "issue_date", issued.isoformat(), line[m.start() + 1 : m.end()], conf, problem
+                        "issue_date",
+                        issued.isoformat(),
+                        line[m.start() + (m.re is _PLACE_DATE) : m.end()].strip(),
+                        conf,
+                        problem,
                     )
                     break
         if issued is not None:
@@ -521,7 +543,9 @@ def _person_name(r: _Reader, key: str, f: Found) -> FieldValue | None:
         return None  # not a name ("… chủ sở hữu nhà ở …" after a heading's comma)
     capitals = _printed_in_capitals(name)
     raw_name = name
+    name, merged = merge_doubled_vowel(name)
     name, repaired = repair_surname(name)
+    repaired = repaired or merged
     name, split, guessed = split_run_together_guessing(name)
     repaired = repaired or split
     ok = is_vietnamese_name(name)

@@ -104,6 +104,29 @@ def repair_surname(name: str) -> tuple[str, bool]:
     return " ".join([fixed, *tokens[1:]]), True
 
 
+def merge_doubled_vowel(name: str) -> tuple[str, bool]:
+    """``PHAẠM`` → (``PHẠM``, True): Tesseract read a vowel's tone mark as a vowel of its own, the bare letter
+    first and the marked one after it. Only a word that is no syllable and becomes one; Vietnamese writes no bare
+    vowel before the same vowel with a mark ("xoong" keeps both: neither is marked)."""
+    out, changed = [], False
+    for tok in name.split():
+        fixed = tok
+        if not is_syllable(tok):
+            for i in range(len(tok) - 1):
+                a, b = tok[i], tok[i + 1]
+                if (
+                    a.lower() in "aeiouy"
+                    and unaccent(b).lower() == a.lower()
+                    and b.lower() != a.lower()
+                    and is_syllable(cand := tok[:i] + tok[i + 1 :])
+                ):
+                    fixed = cand
+                    break
+        out.append(fixed)
+        changed = changed or fixed != tok
+    return " ".join(out), changed
+
+
 def split_run_together(name: str) -> tuple[str, bool]:
     """``Xuânan`` → ``Xuân An`` when OCR lost the space between two syllables and only one split reads."""
     out, changed, _ = _split_syllables(name, guess=False)

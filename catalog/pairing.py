@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from catalog.labels import Vocabulary, default_vocabulary
 from catalog.types import PERSON_FIELDS, DocumentType
@@ -50,6 +52,14 @@ SEX_LABELS = ("Giới tính / Sex", "Giới tính")
 """Read as the pseudo-field ``_sex`` (to cross-check an ID number's sex digit)."""
 _JUNK_START = re.compile(r"^\s*\S{1,2}\s+")
 """A number or mark of one or two characters before a label ("1." read as "ÁÌ")."""
+_COLON_NEXT = re.compile(r"[ \t]*[:;]")
+"""A colon (or the semicolon OCR reads for one) next: a role suffix read with another diacritic ("người chông:")
+still ends its label there — the colon says it is no name ("Võ" is read as "vợ" only as printed)."""
+_SUFFIX_WORDS = {
+    n: re.compile(r"[^a-z0-9\n:;]{0,3}([a-z0-9]+(?:[ \t]{1,2}[a-z0-9]+){" + str(n - 1) + r"})(?![a-z0-9])")
+    for n in range(2, 6)
+}
+"""The next ``n`` words after a label (a role suffix OCR may have misread)."""
 CELL_GAP = 1.6
 """A gap wider than this many word heights between two words of a line starts a new cell."""
 ROW_TOLERANCE = 0.55
@@ -401,10 +411,15 @@ class LabelIndex:
                 if (
                     s
                     and self._suffix_ends_label(cell.text, s.end())
-                    and self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
+                    and (
+                        self._suffix_as_written(cell.text[s.start(1) : s.end(1)], s.group(1))
+                        or self._suffix_closed(f, s.end(), s.group(1))
+                    )
                 ):
                     role = self.suffix_role[" ".join(_tokens(s.group(1)))]
                     end = s.end()
+                elif (near := self._suffix_misread(f, end)) is not None:
+                    role, end = near
             after = self._english_half(f, end)
             sep = self._sep.match(f, after)
             rest = cell.text[after:].strip(_EDGE_JUNK)
@@ -426,6 +441,42 @@ class LabelIndex:
                 continue
             pos = m.end()
         return out
+
+    @staticmethod
+    def _suffix_closed(f: str, end: int, suffix: str) -> bool:
+        """A suffix read with other diacritics than printed ("người chông" for "người chồng") still ends its label
+        where a colon follows it, or — a suffix of two words or more, which no name starts like ("người", "bên",
+        "của") — where its cell ends (the colon stands apart, or OCR dropped it). A one-word suffix at a cell's
+        end stays a name ("Võ" is "vợ" only as printed)."""
+        if _COLON_NEXT.match(f, end):
+            return True
+        return len(suffix.split()) >= 2 and not f[end:].strip(_EDGE_JUNK)
+
+    def _suffix_misread(self, f: str, end: int) -> tuple[str, int] | None:
+        """A role suffix of two words or more with one letter misread ("người chế" for "người chết"), right after
+        a label and closed like ``_suffix_closed`` (a colon, or the cell's end): (its role, where it ends). Its
+        first word must be read right (a name never starts "người", "bên", "của"), the rest one letter from the
+        suffix of exactly one of the roles the type prints ("người chế" is as near "người cha", but a death
+        extract names no father)."""
+        printed = set(self.doc_type.roles) if self.doc_type is not None and self.doc_type.roles else None
+        for n in range(2, 6):
+            m = _SUFFIX_WORDS[n].match(f, end)
+            if not m:
+                return None
+            if not self._suffix_closed(f, m.end(1), m.group(1)):
+                continue
+            read = " ".join(re.findall(r"[a-z0-9]+", m.group(1)))
+            roles = {
+                role
+                for suffix, role in self.suffix_role.items()
+                if (printed is None or role in printed)
+                and len(suffix.split()) == n
+                and len(suffix) >= 8
+                and suffix.split()[0] == read.split()[0]
+                and Levenshtein.distance(read, suffix) == 1
+            }
+            return (roles.pop(), m.end(1)) if len(roles) == 1 else None
+        return None
 
     def _english_half(self, f: str, end: int) -> int:
         """Where the English half of a bilingual label ends ("Họ và tên / Full name"): after the slash, the words
@@ -451,7 +502,11 @@ class LabelIndex:
         """Without a colon after it, a label counts only as printed ("Hạng"), not as a name that folds alike
         ("HẰNG"); words OCR read without their marks are taken as the label."""
         w = _written(text)
-        return w in self.written.get(key, {w}) or w == key
+        if w in self.written.get(key, {w}) or w == key:
+            return True
+        # a consonant with a mark, which no Vietnamese word has ("Ñgày" for "Ngày"), is OCR's, not a name's
+        plain = "".join(_plain_consonant(ch) for ch in w)
+        return plain != w and (plain in self.written.get(key, {plain}) or plain == key)
 
     @staticmethod
     def _suffix_ends_label(text: str, end: int) -> bool:
@@ -471,6 +526,14 @@ class LabelIndex:
         f = _NUMBERING.sub("", cell.folded).strip(" :.-")
         key = " ".join(re.findall(r"[a-z0-9]+", f))
         return self.headings.get(key)
+
+
+def _plain_consonant(ch: str) -> str:
+    """A consonant without the mark OCR put on it ("ñ" → "n"); any other character as it is."""
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) > 1 and parts[0].isalpha() and parts[0].lower() not in "aeiouy":
+        return parts[0]
+    return ch
 
 
 def _speck(cell: Cell) -> bool:
@@ -706,7 +769,9 @@ class Pairing:
                     return None
             elif self._long_line(rows[r], cell) and (back := [c for c in nxt if abs(c.x0 - cell.x0) <= 1.5 * cell.h]):
                 candidate = back[0]  # wrapped back to where the line (or its column) starts
-                if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
+                # a label before it in another person's column (the husband's next field, left of the wife's
+                # column) says nothing about this column; one inside the column does
+                if any(self._starts_with_label(c) and c.x1 > cell.x0 - cell.h for c in nxt[: nxt.index(candidate)]):
                     return None
             else:
                 return None
@@ -808,6 +873,20 @@ class Pairing:
                 # husband's next label on the left says nothing about the wife's name wrapping on the right; in
                 # a table the cell under a value is the next field's value, and the label cell says so)
                 first = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), first)
+            elif (
+                region is not None
+                and len(region.roles) > 1
+                and cell is not row[0]
+                and not self._label_like(first)
+                and not self.index.heading(first)
+            ):
+                # a value in a person's column of a table (labels in the first column): a next row without its
+                # label goes on in the columns, and the line under the value is in its own column; nothing there
+                # (the husband's name wrapping in his column) — it ends where it is
+                under = next((c for c in rows[r + 1] if c.x1 > cell.x0 + cell.h), None)
+                if under is None:
+                    return None
+                first = under
             near = first.y - cell.y <= self._next_row(cell)
             if near and not self._label_like(first) and not self.index.heading(first):
                 return "value_at_line_end"

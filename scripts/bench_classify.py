@@ -220,6 +220,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
             "wrong_not_flagged": 0,
             "fields": defaultdict(lambda: [0, 0]),
             "ocr_seconds": 0.0,
+            "assess_seconds": 0.0,
             "readable": 0,
             "readable_type_correct": 0,
         }
@@ -231,13 +232,16 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         truth = json.loads(truth_path.read_text())
         text, words, ocr_conf, images = _load_ocr(cache)
         reread = Rereader(engine, ocr_cfg, images, words)
+        t0 = time.perf_counter()
         a = assess(text, doc_types, cfg, words=words, ocr_confidence=ocr_conf, reread=reread, directory=known)
+        assess_seconds = time.perf_counter() - t0
         second_reads += reread.reads
         group = truth.get("held_out")
         split = f"held-out-{group}" if isinstance(group, str) and group else "held-out-A" if group else "tuned"
         lv = per_level[f"{split}/{truth['level']}"]
         lv["documents"] += 1
         lv["ocr_seconds"] += json.loads(cache.read_text())["seconds"]
+        lv["assess_seconds"] += assess_seconds  # classification, fields and the second reads (not the OCR)
         type_ok = a.type_code == truth["type"]
         lv["type_correct"] += type_ok
         if ocr_conf >= cfg.ocr_review_threshold:  # pages the OCR stage returned readable text for
@@ -270,7 +274,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         lv["wrong"] += wrong
         if wrong and not flagged:
             lv["wrong_not_flagged"] += 1
-        if wrong or flagged:
+        if wrong or flagged or wrong_fields:  # a field not read counts as missed even on a flagless paper
             misses.append(
                 {
                     "sample": name,
@@ -303,6 +307,7 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
             "field_exact_match": {k: round(v[1] / v[0], 4) for k, v in sorted(lv["fields"].items())},
             "field_counts": {k: v[0] for k, v in sorted(lv["fields"].items())},
             "ocr_seconds_per_doc": round(lv["ocr_seconds"] / n, 2),
+            "assess_seconds_per_doc": round(lv["assess_seconds"] / n, 3),
         }
     total = sum(b[0] for b in calibration.values())
     ece = 0.0
@@ -315,6 +320,23 @@ def evaluate(wanted, threshold: float | None = None, second_read: bool = True) -
         ece += n / total * abs(ok / n - conf_sum / n)
     report["expected_calibration_error"] = round(ece, 4)
     return report
+
+
+def _pooled(report: dict, split: str, levels: tuple[str, ...]) -> str:
+    """Fields exact, review and wrong-not-flagged over the groups whose name starts with ``split`` at these
+    levels, pooled."""
+    rows = [r for k, r in report["levels"].items() if k.startswith(split) and k.split("/")[1] in levels]
+    counted = sum(sum(r["field_counts"].values()) for r in rows)
+    if not counted:
+        return "none"
+    exact = sum(r["fields_exact"] * sum(r["field_counts"].values()) for r in rows if r["fields_exact"] is not None)
+    docs = sum(r["documents"] for r in rows)
+    review = sum(r["sent_to_review"] * r["documents"] for r in rows)
+    wnf = sum(r["wrong_not_flagged"] for r in rows)
+    return (
+        f"n={docs}  fields exact {exact / counted:.3f} of {counted}  review {review / docs:.3f}  "
+        f"wrong-not-flagged {wnf}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(on the {r['ocr_readable']} with OCR confidence >= threshold: {r['type_accuracy_readable'] or 0:.3f})  "
             f"review {r['sent_to_review']:.3f}  "
             f"wrong {r['wrong']}  wrong-not-flagged {r['wrong_not_flagged']} ({r['wrong_not_flagged_rate']:.3f})  "
-            f"OCR {r['ocr_seconds_per_doc']:.1f} s/doc"
+            f"OCR {r['ocr_seconds_per_doc']:.1f} s/doc, assess {r['assess_seconds_per_doc']:.2f} s/doc"
         )
         print(
             f"                fields exact {r['fields_exact'] or 0:.3f}: "
@@ -372,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"top-1 type calibration (bin: n, mean confidence → share correct): {bins}")
     print(f"expected calibration error {report['expected_calibration_error']:.3f}")
     print(f"second reads of doubtful key-field words: {report['second_reads']}")
+    for lv in args.levels.split(","):
+        print(f"held-out A + B, {lv}: {_pooled(report, 'held-out', (lv,))}")
     if args.misses:
         for m in report["misses"]:
             print(json.dumps(m, ensure_ascii=False))

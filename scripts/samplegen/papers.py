@@ -611,9 +611,9 @@ def id_card(rng: random.Random, lay: LayoutSpec) -> Paper:
             if isinstance(item, F) and not item.label.startswith(("Số", "Ngày", "Có")):
                 body += [f"{item.label}:", item.value]
             else:
-                body += lay_out([item], "inline")
+                body += card_lines([item])
     else:
-        body = lay_out(items, "inline")
+        body = card_lines(items)
     return Paper(
         "CCCD",
         [],
@@ -761,6 +761,64 @@ LAYOUTS: dict[str, tuple[LayoutSpec, ...]] = {
 }
 
 
+# A card's text column (``render._render_card``): from 76 pt of the card's left edge to 6 pt short of its right
+# one (card 242.6 pt wide), in 6.2 pt type — both enlarged alike when photocopied, so the ratio is what counts.
+CARD_TEXT_PT, CARD_TYPE_PT = 242.6 - 76 - 6, 6.2
+
+
+def card_line_width(line: str, font: str) -> float:
+    """The printed width of a card's body line in points (bold serif for a line in capitals, as rendered)."""
+    from PIL import ImageFont
+
+    from scripts.samplegen import render
+
+    path = render.BOLD if line.isupper() else (render.SANS if font == "sans" else render.REGULAR)
+    return ImageFont.truetype(str(path), 100).getlength(line) * CARD_TYPE_PT / 100
+
+
+def card_lines(items: list[object]) -> list[Line]:
+    """A card's lines, one a field ("Label: value"; two sharing a line as printed): how long they may be is the
+    card's business (``fit_card_lines``), not the A4 body's measure ``lay_out`` wraps at."""
+    out: list[Line] = []
+    for item in items:
+        if isinstance(item, Share):
+            out.append("    ".join(f"{f.label}: {f.value}" for f in item.items))
+        elif isinstance(item, F):
+            out.append(f"{item.label}: {item.value}")
+        else:
+            raise TypeError(f"no such item on a card: {item!r}")
+    return out
+
+
+def fit_card_lines(body: list[Line], font: str) -> list[Line]:
+    """A card prints nothing past its edge: a line too long for the text column has its value on the line under
+    its label (as the 2024 card prints the name and the number), and a value still too long wraps at a space
+    (an address over two lines). A label alone too long is set smaller by the renderer."""
+    out: list[Line] = []
+    for line in body:
+        if isinstance(line, Row) or card_line_width(line, font) <= CARD_TEXT_PT:
+            out.append(line)
+            continue
+        if "    " in line:  # two fields sharing a line: each on its own
+            out += fit_card_lines(line.split("    "), font)
+            continue
+        if ": " not in line:
+            out.append(line)
+            continue
+        label, value = line.split(": ", 1)
+        out.append(label + ":")
+        words, cur = value.split(), ""
+        for w in words:
+            if cur and card_line_width(f"{cur} {w}", font) > CARD_TEXT_PT:
+                out.append(cur)
+                cur = w
+            else:
+                cur = f"{cur} {w}".strip()
+        if cur:
+            out.append(cur)
+    return out
+
+
 def make_paper(type_code: str, rng: random.Random, layout: str | None = None) -> Paper:
     """A paper of ``type_code`` printed in ``layout`` (a name of ``LAYOUTS``; None: the type's first layout;
     ``"random"``: one drawn by ``rng``)."""
@@ -775,6 +833,8 @@ def make_paper(type_code: str, rng: random.Random, layout: str | None = None) ->
             raise ValueError(f"{type_code} has no layout {layout!r} (known: {', '.join(x.name for x in layouts)})")
     paper = BUILDERS[type_code](rng, lay)
     paper.layout, paper.held_out, paper.font = lay.name, lay.held_out, lay.font
+    if paper.card:
+        paper.body = fit_card_lines(paper.body, paper.font)
     if not paper.owners:
         paper.owners = [{"role": "person", "owner_id": paper.owner_id}]
     return paper

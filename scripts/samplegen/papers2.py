@@ -10,7 +10,18 @@ import random
 from datetime import date, timedelta
 
 from scripts.samplegen.layouts import F, Share, T, lay_out
-from scripts.samplegen.papers import LayoutSpec, Paper, _commune_header, _issue, _known, _name, _owner, _place, _signer
+from scripts.samplegen.papers import (
+    LayoutSpec,
+    Paper,
+    _commune_header,
+    _issue,
+    _known,
+    _name,
+    _owner,
+    _place,
+    _signer,
+    card_lines,
+)
 from scripts.samplegen.people import HOSPITALS, STREETS, dmy, person, words_date
 
 CARD_MOTTO = (
@@ -178,9 +189,9 @@ def driving_licence(rng: random.Random, lay: LayoutSpec) -> Paper:
             if isinstance(item, F) and item.label.startswith(("Họ", "Nơi")):
                 body += [f"{item.label}:", item.value]
             else:
-                body += lay_out([item], "inline")
+                body += card_lines([item])
     else:
-        body = lay_out(items, "inline")
+        body = card_lines(items)
     fields = {
         "id_number": p.id_number,
         "full_name": p.full_name,

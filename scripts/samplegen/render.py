@@ -219,9 +219,18 @@ def _render_card(paper: Paper, dpi: int, rng: random.Random) -> Image.Image:
     )
     tx = x0 + c.pt(76 * scale)
     y += c.pt(13 * scale)
+    # nothing past the card's edge (``papers.fit_card_lines`` put long values under their labels): the lines
+    # close up to stay on the card, and a line still too wide (a long bilingual label) is set smaller
+    step = min(c.pt(8.4 * scale), (y0 + ch - c.pt(9 * scale) - y) / max(1, len(paper.body) - 1))
+    right = x0 + cw - c.pt(6 * scale)
     for line in paper.body:
         if isinstance(line, Row):
             line = "  " + line.text
-        c.text(tx, y, line, smallb if line.isupper() else small)
-        y += c.pt(8.4 * scale)
+        f = smallb if line.isupper() else small
+        width = c.draw.textlength(line, font=f)
+        if tx + width > right:
+            path = BOLD if line.isupper() else (SANS if paper.font == "sans" else REGULAR)
+            f = c.font(path, 6.2 * scale * (right - tx) / width)
+        c.text(tx, y, line, f)
+        y += step
     return c.img

@@ -131,3 +131,36 @@ def test_only_a_plausible_confident_other_reading_contradicts():
     assert not contradicts(first, w(("ĐẶNG", 91), ("THỊ", 93), ("YÊN", 90)), is_name_syllable)  # the same
     assert contradicts(["037303012345"], w(("037303012346", 95)))  # a digit read two ways
     assert not contradicts(["037303012345"], w(("03730301234", 95)))  # a digit lost: not comparable
+
+
+def test_a_name_is_also_read_again_with_its_whole_line():
+    """Tesseract alone on a name's words can repeat the first read's slip ("MY" for "MỸ") where the whole line
+    read in context does not: a sure name is read both ways, and either disagreeing sends it to review."""
+    from dataclasses import replace
+
+    from catalog.assess import whole_line
+
+    lines = [ln.split() for ln in TEXT.splitlines() if ln.strip()]
+    first = [replace(w, block=1, line=n) for n, ws in enumerate(lines, 1) for w in words(" ".join(ws))]
+    name = [i for i, w in enumerate(first) if w.text in ("NGUYỄN", "THỊ", "MY")]
+    line = whole_line(name, first)
+    assert [first[i].text for i in line] == ["Họ,", "chữ", "đệm,", "tên:", "NGUYỄN", "THỊ", "MY"]
+    assert whole_line(line, first) == [] and whole_line([], first) == []  # nothing more on the line
+    assert whole_line(name, words(TEXT)) == []  # words without line numbers: no line to read
+
+    class ByLine(FakeReread):
+        def __call__(self, positions):  # the name's words alone agree; the line read in context says "MỸ"
+            self.calls.append([self.first[i].text for i in positions])
+            texts = [self.first[i].text for i in positions]
+            if len(texts) > 3:
+                texts = [("MỸ" if t == "MY" else t) for t in texts]
+            return [Word(t, 0, 0, 1, 1, 95.0) for t in texts]
+
+    reread = ByLine(first)
+    a = assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=reread)
+    assert ["Họ,", "chữ", "đệm,", "tên:", "NGUYỄN", "THỊ", "MY"] in reread.calls
+    assert "field_uncertain: full_name (second_read_disagrees)" in a.review
+    assert a.fields["full_name"].value == "Nguyễn Thị My"  # never replaced by a second read
+    same = FakeReread(first)  # both reads agree: nothing to review
+    assert assess(TEXT, CATALOGUE, CatalogConfig(), words=first, today=TODAY, reread=same).review == ()
+    assert len(same.calls) == 3  # the ID number, the name, the name's line
