@@ -248,8 +248,9 @@ def find_printed_receipts(
 
 
 # --- the receipt's title located on the image, so that only its line is read --------------------------------
-TITLE_LINES = 2
-"""Lines of a page's top read when screening it: the tallest centred ones (a title may be set on two lines)."""
+TITLE_LINES = 1
+"""Lines of a page's top read when screening it: the centred one in the largest letters (a title set on two
+lines has the receipt's words on each)."""
 LINES_PER_CALL = 32
 """Title lines of as many pages read in one Tesseract call."""
 
@@ -270,8 +271,8 @@ def title_lines(band: np.ndarray, dpi: float, keep: int = TITLE_LINES) -> list[n
     if n < 2 or not letter.any():
         return None
     mask = np.where(letter[labels], np.uint8(255), np.uint8(0))
-    ys, xs = np.nonzero(mask)
-    angle, _ = best_angle(xs.astype(np.float64), ys.astype(np.float64), 5.0)
+    ys, xs = np.nonzero(mask[:, ::2])  # every other column is enough to find the lines' slant
+    angle, _ = best_angle(xs.astype(np.float64) * 2, ys.astype(np.float64), 5.0)
     if abs(angle) > 0.1:
         m = deskew_matrix(mask.shape, angle)
         size = (mask.shape[1], mask.shape[0])
@@ -291,23 +292,27 @@ def title_lines(band: np.ndarray, dpi: float, keep: int = TITLE_LINES) -> list[n
             y1 += 1
         lines.append((y, y1))
         y = y1
-    found: list[tuple[int, int, int, int, int]] = []  # (height, y0, y1, x0, x1)
+    found: list[tuple[int, int, int, int, int]] = []  # (letters' height, y0, y1, x0, x1)
     for y0, y1 in lines:
         h = y1 - y0
-        if h < dpi * 0.06:  # too small for a title's capitals (about 12 pt and more)
+        if not dpi * 0.06 <= h <= dpi * 0.45:  # a title's capitals: about 12 to 30 pt (not lines run together)
             continue
         cols = np.flatnonzero(np.count_nonzero(mask[y0:y1], axis=0))
         # the line's pieces: words closer than twice the line's height belong together (two columns do not)
         breaks = np.flatnonzero(np.diff(cols) > 2 * h)
         for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, cols.size - 1], strict=True):
             x0, x1 = int(cols[a]), int(cols[b]) + 1
-            if x1 - x0 >= 3 * h and abs((x0 + x1) / 2 - width / 2) <= width * 0.1:
-                found.append((h, y0, y1, x0, x1))
+            # centred, and long enough to hold the title's words ("TIẾP NHẬN HỒ SƠ", "HẸN TRẢ KẾT QUẢ")
+            if x1 - x0 >= 4 * h and abs((x0 + x1) / 2 - width / 2) <= width * 0.1:
+                # the letters' own height (rows holding half the line's peak of ink), not their diacritics'
+                profile = np.count_nonzero(mask[y0:y1, x0:x1], axis=1)
+                core = np.flatnonzero(profile >= profile.max() / 2)
+                found.append((int(core[-1] - core[0] + 1), y0, y1, x0, x1))
     if not found:
         return []
     pad = max(2, round(dpi * 0.04))
     out = []
-    for _, y0, y1, x0, x1 in sorted(found, key=lambda f: -f[0])[:keep]:
+    for _, y0, y1, x0, x1 in sorted(found, key=lambda f: (-f[0], f[1]))[:keep]:
         out.append(band[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad])
     return out
 
