@@ -255,6 +255,15 @@ LINES_PER_CALL = 32
 """Title lines of as many pages read in one Tesseract call."""
 
 
+def _longest_run(on: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-D array."""
+    best = run = 0
+    for v in on.tolist():
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best
+
+
 def title_lines(band: np.ndarray, dpi: float, keep: int = TITLE_LINES) -> list[np.ndarray] | None:
     """Where a reception receipt's title would be on the top of a page (``receipt_band``, at ``dpi``): the text
     lines centred on the page, tallest first (a title is set in large capitals, centred), at most ``keep`` of
@@ -304,10 +313,10 @@ def title_lines(band: np.ndarray, dpi: float, keep: int = TITLE_LINES) -> list[n
             x0, x1 = int(cols[a]), int(cols[b]) + 1
             # centred, and long enough to hold the title's words ("TIẾP NHẬN HỒ SƠ", "HẸN TRẢ KẾT QUẢ")
             if x1 - x0 >= 4 * h and abs((x0 + x1) / 2 - width / 2) <= width * 0.1:
-                # the letters' own height (rows holding half the line's peak of ink), not their diacritics'
-                profile = np.count_nonzero(mask[y0:y1, x0:x1], axis=1)
-                core = np.flatnonzero(profile >= profile.max() / 2)
-                found.append((int(core[-1] - core[0] + 1), y0, y1, x0, x1))
+                # the letters' own height: the longest run of rows holding half the line's peak of ink (not
+                # their diacritics; two small lines run together have two short runs, not one tall line)
+                core = np.count_nonzero(mask[y0:y1, x0:x1], axis=1)
+                found.append((_longest_run(core >= core.max() / 2), y0, y1, x0, x1))
     if not found:
         return []
     pad = max(2, round(dpi * 0.04))
