@@ -25,14 +25,16 @@ def band_of(page: Image.Image, dpi: int = DPI) -> np.ndarray:
     return stacks.receipt_band(np.asarray(page.convert("L")), dpi, stacks.SCREEN_DPI)
 
 
-def letter(dpi: int = DPI, title: str | None = "THÔNG BÁO") -> Image.Image:
+def letter(dpi: int = DPI, title: str | None = "THÔNG BÁO", agency: str = "UBND TỈNH NINH BÌNH") -> Image.Image:
     """A page with two header columns, perhaps a centred title, and body lines from the left margin."""
     page = a4(dpi)
     d = ImageDraw.Draw(page)
     pt = dpi / 72
     d.text((round(50 * pt), round(40 * pt)), "UBND TỈNH NINH BÌNH", font=_font(round(11 * pt), True), fill=0)
+    d.text((round(50 * pt), round(54 * pt)), agency, font=_font(round(11 * pt), True), fill=0)
     head = _font(round(11 * pt), True)
     d.text((page.width - round(300 * pt), round(40 * pt)), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font=head, fill=0)
+    d.text((page.width - round(260 * pt), round(54 * pt)), "Độc lập - Tự do - Hạnh phúc", font=head, fill=0)
     y = round(100 * pt)
     if title:
         box = d.textbbox((0, 0), title, font=_font(round(15 * pt), True))
@@ -54,6 +56,18 @@ def test_the_title_is_the_one_line_taken_even_on_a_skewed_noisy_scan():
     title_w = ImageDraw.Draw(a4()).textbbox((0, 0), "THÔNG BÁO", font=_font(round(15 * pt), True))[2]
     assert abs(w - title_w) < 0.25 * title_w
     assert 12 * pt < h < 30 * pt
+
+
+def test_two_header_lines_run_together_across_the_columns_do_not_outrank_the_title():
+    """A long agency name brings the left column close to the right one, and the two header lines touch: the
+    block is centred and tall, but its letters are small — the title is still the line taken."""
+    page = letter(title="THÔNG BÁO", agency="UBND XÃ GIA VIỄN — BỘ PHẬN MỘT CỬA LIÊN THÔNG")
+    page = apply(page, Damage("mild", skew=2.0, noise=4), random.Random(5))
+    lines = stacks.title_lines(band_of(page), stacks.SCREEN_DPI, keep=3)
+    assert lines and len(lines) >= 1
+    pt = stacks.SCREEN_DPI / 72
+    title_w = ImageDraw.Draw(a4()).textbbox((0, 0), "THÔNG BÁO", font=_font(round(15 * pt), True))[2]
+    assert abs(lines[0].shape[1] - title_w) < 0.25 * title_w
 
 
 def test_a_page_with_no_centred_line_gives_nothing_to_read():
