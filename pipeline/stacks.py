@@ -1,10 +1,11 @@
 """Look at every page of an input file and cut it into documents (``pipeline.split``) before the batch is recorded.
 
 For each page: its QR codes and Code 128 barcodes (``ocr.barcodes``) and whether it is blank (``ocr.blank``);
-then, to recognise a reception receipt printed without a code, a screening Tesseract pass over the top third of
-every page without a code (or only of each document's first page, ``receipt_text = "first"``), at a low
-resolution and eight pages to a call, from the image kept from the first look; only the pages whose screening
-text shows the receipt's title or its code's label are read again at 300 dpi for the code itself.
+then, to recognise a reception receipt printed without a code, a screening Tesseract pass over every page
+without a code (or only each document's first page, ``receipt_text = "first"``) that reads one line of it: the
+line of the top third that could be the receipt's title — centred, in the largest letters — located on the
+image kept from the first look (``title_lines``), at a low resolution, the lines of many pages to a call; only
+the pages whose title reads as the receipt's are read again, their top third at 300 dpi, for the code itself.
 A file cut into several documents becomes several planned items, each naming its pages; a file that is one
 document stays one item, as before (same key, same behaviour).
 """
