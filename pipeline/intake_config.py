@@ -23,8 +23,10 @@ class SplitConfig(BaseModel):
     """A page carrying a dossier code (QR code, Code 128, or the receipt's printed "Mã hồ sơ") starts that dossier."""
 
     receipt_text: Literal["all", "first", "off"] = "all"
-    """Where a receipt printed without a QR code or barcode is looked for, by reading the top third of a page for
-    the receipt's title and "Mã hồ sơ" (Tesseract, eight pages to a call): ``all`` — every page without a code (a
+    """Where a receipt printed without a QR code or barcode is looked for, by reading the one line of a page's top
+    third that could be the receipt's title (centred, in the largest letters, located on the image; Tesseract,
+    the lines of many pages to a call), then the whole top of the few pages whose title reads as the receipt's
+    for its "Mã hồ sơ": ``all`` — every page without a code (a
     code-less receipt anywhere in a stack); ``first`` — only each document's first page (the stack's first page,
     each page after a separator sheet: cheaper, see the README's benchmark); ``off``: codes only."""
 

@@ -1,10 +1,11 @@
 """Look at every page of an input file and cut it into documents (``pipeline.split``) before the batch is recorded.
 
 For each page: its QR codes and Code 128 barcodes (``ocr.barcodes``) and whether it is blank (``ocr.blank``);
-then, to recognise a reception receipt printed without a code, a screening Tesseract pass over the top third of
-every page without a code (or only of each document's first page, ``receipt_text = "first"``), at a low
-resolution and eight pages to a call, from the image kept from the first look; only the pages whose screening
-text shows the receipt's title or its code's label are read again at 300 dpi for the code itself.
+then, to recognise a reception receipt printed without a code, a screening Tesseract pass over every page
+without a code (or only each document's first page, ``receipt_text = "first"``) that reads one line of it: the
+line of the top third that could be the receipt's title — centred, in the largest letters — located on the
+image kept from the first look (``title_lines``), at a low resolution, the lines of many pages to a call; only
+the pages whose title reads as the receipt's are read again, their top third at 300 dpi, for the code itself.
 A file cut into several documents becomes several planned items, each naming its pages; a file that is one
 document stays one item, as before (same key, same behaviour).
 """
@@ -28,6 +29,7 @@ from ocr.barcodes import read_codes
 from ocr.blank import judge_blank
 from ocr.config import OcrConfig
 from ocr.errors import BadInput
+from ocr.preprocess import best_angle, deskew_matrix
 from ocr.sources import SourceInfo, inspect_source, iter_pages
 from pipeline.intake_config import SplitConfig
 from pipeline.model import Declared, PlannedItem
@@ -178,12 +180,12 @@ def read_bands(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[
     return {n: _lines_text(words) for n, words in read_band_words(bands, dpi, engine).items()}
 
 
-def read_band_words(bands: list[tuple[int, np.ndarray]], dpi: float, engine) -> dict[int, list]:
-    """The words of each band (``read_bands``), their boxes in the band's pixels."""
-    out: dict[int, list] = {}
+def read_band_words(bands: list[tuple], dpi: float, engine, per_call: int = BANDS_PER_CALL) -> dict:
+    """The words of each band (``read_bands``), their boxes in the band's pixels; ``per_call`` bands to a call."""
+    out: dict = {}
     gap = int(dpi / 4)
-    for k in range(0, len(bands), BANDS_PER_CALL):
-        chunk = bands[k : k + BANDS_PER_CALL]
+    for k in range(0, len(bands), per_call):
+        chunk = bands[k : k + per_call]
         width = max(b.shape[1] for _, b in chunk)
         canvas = np.full((sum(b.shape[0] + gap for _, b in chunk) + gap, width), 255, np.uint8)
         spans, y = [], gap
@@ -214,11 +216,23 @@ def find_printed_receipts(
     not be read).
 
     ``screen``: the top of each page to look at, already at ``SCREEN_DPI`` (kept from the first look: no page is
-    decoded twice), read eight to a Tesseract call. Only the few pages whose screening text shows the receipt's
-    title or its code's label are read again, from the page at ``CODE_DPI`` (``reread(pages)`` yields them), for
-    the code itself: a digit misread at low resolution would put the papers in another dossier."""
-    words = read_band_words(screen, SCREEN_DPI, engine)
-    texts = {n: _lines_text(ws) for n, ws in words.items()}
+    decoded twice). On each, the lines that could be the receipt's title — centred, the tallest — are located on
+    the image (``title_lines``) and only they are read, the lines of many pages in one Tesseract call; a page
+    with no centred line is not read at all, a page whose lines cannot be told apart is read whole. Only the few
+    pages whose title reads as the receipt's are read again, from the page at ``CODE_DPI`` (``reread(pages)``
+    yields them), for the code itself: a digit misread at low resolution would put the papers in another
+    dossier."""
+    lines: list[tuple[tuple[int, int], np.ndarray]] = []
+    whole: list[tuple[int, np.ndarray]] = []
+    for n, band in screen:
+        found = title_lines(band, SCREEN_DPI)
+        if found is None:
+            whole.append((n, band))
+        else:
+            lines.extend(((n, k), line) for k, line in enumerate(found))
+    texts: dict[int, str] = {n: _lines_text(ws) for n, ws in read_band_words(whole, SCREEN_DPI, engine).items()}
+    for (n, _), ws in sorted(read_band_words(lines, SCREEN_DPI, engine, LINES_PER_CALL).items()):
+        texts[n] = (texts.get(n, "") + "\n" + _lines_text(ws)).strip()
     first = {n: receipt_in_text(t) for n, t in texts.items() if looks_like_receipt(t)}
     if not first:
         return {}
@@ -231,6 +245,85 @@ def find_printed_receipts(
             out[n] = precise or screened  # type: ignore[assignment]
         elif precise == "" or screened == "":
             out[n] = ""
+    return out
+
+
+# --- the receipt's title located on the image, so that only its line is read --------------------------------
+TITLE_LINES = 1
+"""Lines of a page's top read when screening it: the centred one in the largest letters (a title set on two
+lines has the receipt's words on each)."""
+LINES_PER_CALL = 32
+"""Title lines of as many pages read in one Tesseract call."""
+
+
+def _longest_run(on: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-D array."""
+    best = run = 0
+    for v in on.tolist():
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best
+
+
+def title_lines(band: np.ndarray, dpi: float, keep: int = TITLE_LINES) -> list[np.ndarray] | None:
+    """Where a reception receipt's title would be on the top of a page (``receipt_band``, at ``dpi``): the text
+    lines centred on the page, tallest first (a title is set in large capitals, centred), at most ``keep`` of
+    them, each cut from the straightened band. ``[]``: no centred line (nothing there to read as a title);
+    None: no text line could be told apart (the caller reads the whole band)."""
+    if band.size == 0:
+        return None
+    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w_c, h_c, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    # letters only: no specks of noise, no codes, logos, seals or rules (a rule would join two lines)
+    letter = (area >= max(3, (dpi / 100) ** 2 * 3)) & (h_c <= dpi * 0.4) & (w_c <= dpi * 0.8) & (w_c <= h_c * 8)
+    letter[0] = False
+    if n < 2 or not letter.any():
+        return None
+    mask = np.where(letter[labels], np.uint8(255), np.uint8(0))
+    ys, xs = np.nonzero(mask[:, ::2])  # every other column is enough to find the lines' slant
+    angle, _ = best_angle(xs.astype(np.float64) * 2, ys.astype(np.float64), 5.0)
+    if abs(angle) > 0.1:
+        m = deskew_matrix(mask.shape, angle)
+        size = (mask.shape[1], mask.shape[0])
+        mask = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST, borderValue=0)
+        band = cv2.warpAffine(band, m, size, flags=cv2.INTER_LINEAR, borderValue=255)
+    height, width = mask.shape
+    rows = np.count_nonzero(mask, axis=1) > 0
+    gap = max(1, round(dpi * 0.03))  # a diacritic sits this close above its letter
+    lines: list[tuple[int, int]] = []
+    y = 0
+    while y < height:
+        if not rows[y]:
+            y += 1
+            continue
+        y1 = y
+        while y1 < height and (rows[y1] or rows[y1 : y1 + gap + 1].any()):
+            y1 += 1
+        lines.append((y, y1))
+        y = y1
+    found: list[tuple[int, int, int, int, int]] = []  # (letters' height, y0, y1, x0, x1)
+    for y0, y1 in lines:
+        h = y1 - y0
+        if not dpi * 0.06 <= h <= dpi * 0.45:  # a title's capitals: about 12 to 30 pt (not lines run together)
+            continue
+        cols = np.flatnonzero(np.count_nonzero(mask[y0:y1], axis=0))
+        # the line's pieces: words closer than twice the line's height belong together (two columns do not)
+        breaks = np.flatnonzero(np.diff(cols) > 2 * h)
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, cols.size - 1], strict=True):
+            x0, x1 = int(cols[a]), int(cols[b]) + 1
+            # centred, and long enough to hold the title's words ("TIẾP NHẬN HỒ SƠ", "HẸN TRẢ KẾT QUẢ")
+            if x1 - x0 >= 4 * h and abs((x0 + x1) / 2 - width / 2) <= width * 0.1:
+                # the letters' own height: the longest run of rows holding half the line's peak of ink (not
+                # their diacritics; two small lines run together have two short runs, not one tall line)
+                core = np.count_nonzero(mask[y0:y1, x0:x1], axis=1)
+                found.append((_longest_run(core >= core.max() / 2), y0, y1, x0, x1))
+    if not found:
+        return []
+    pad = max(2, round(dpi * 0.04))
+    out = []
+    for _, y0, y1, x0, x1 in sorted(found, key=lambda f: (-f[0], f[1]))[:keep]:
+        out.append(band[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad])
     return out
 
 
