@@ -13,11 +13,15 @@ wake-up of the loop alone. The loop can commit its own rows:
 - **PostgreSQL** (asyncpg): one statement per group (``INSERT … SELECT * FROM unnest(arrays)``, or plain
   values for a group of one), prepared once, one round trip, committed by itself in autocommit.
 - **SQLite**: the insert and commit run in the loop itself on a connection of its own (WAL, ``synchronous=
-  NORMAL``: a commit appends to the log without an fsync, tens of microseconds). It never waits for the write
-  lock: with ``busy_timeout=0`` a group that finds the database locked by another writer (a batch run) goes to
-  the writer thread, which waits for it as before, so the loop is never blocked behind another process. The
-  loop's connection does not checkpoint (that would fsync in the loop); every ``checkpoint_rows`` rows a passive
-  checkpoint runs in a worker thread.
+  NORMAL``: a commit appends to the log without an fsync, tens of microseconds; a group of one is a single
+  INSERT in autocommit, larger groups one transaction). It never blocks on the write lock: with
+  ``busy_timeout=0`` a group that finds the database locked tries again after 0.5, 1, 2, 4 and 8 ms, the loop
+  serving other requests meanwhile (another API worker process holds the lock for a commit of tens of
+  microseconds), and only then goes to the writer thread, which waits for the lock as before (a batch run can
+  hold it for seconds). SQLite's own busy handler, which that thread uses, sleeps 1, 2, 5, 10 … ms between tries
+  whatever the holder does: with two workers, every collision of their commits cost a check tens of
+  milliseconds. The loop's connection does not checkpoint (that would fsync in the loop); every
+  ``checkpoint_rows`` rows a passive checkpoint runs in a worker thread.
 
 A check's answer still leaves only after its row is committed (the future is settled after the statement
 returned). A flush that fails or outlasts ``timeout`` fails its whole group (``CatalogUnavailable``: the
@@ -56,6 +60,10 @@ def _unavailable(e: BaseException | str) -> CatalogUnavailable:
 class LoopAuditSink:
     """The group commit in the loop; a subclass says how a group is inserted (``_insert``)."""
 
+    timed = True
+    """Whether a group's insert runs under ``timeout`` (SQLite's runs in the loop itself, its short waits for the
+    lock are bounded and its fallback, the writer thread, has its own timeout)."""
+
     def __init__(self, *, max_batch: int = 500, timeout: float = 10.0) -> None:
         self.max_batch, self.timeout = max_batch, timeout
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,7 +93,10 @@ class LoopAuditSink:
                 group, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
                 error: BaseException | None = None
                 try:
-                    async with asyncio.timeout(self.timeout):
+                    if self.timed:
+                        async with asyncio.timeout(self.timeout):
+                            await self._insert([row for row, _ in group])
+                    else:
                         await self._insert([row for row, _ in group])
                 except TimeoutError:
                     self._drop()  # its state is unknown: the statement may still be running
@@ -166,10 +177,14 @@ class PostgresAuditSink(LoopAuditSink):
 
 
 class SqliteAuditSink(LoopAuditSink):
+    timed = False
+
     def __init__(self, path: str, fallback: Callable[[dict[str, Any]], Awaitable[None]], **kw: Any) -> None:
         super().__init__(**kw)
         self.path, self.fallback = path, fallback
         self.checkpoint_rows = 2000
+        self.retry_delays: tuple[float, ...] = (0.0005, 0.001, 0.002, 0.004, 0.008)
+        """Waits before trying a locked database again in the loop (15.5 ms in all), then the writer thread."""
         self._since_checkpoint = 0
         self._checkpointing = False
         self._sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
@@ -183,32 +198,42 @@ class SqliteAuditSink(LoopAuditSink):
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
         values = [row_values(r, sqlite=True) for r in rows]
-        try:
-            if self._conn is None:
-                self._conn = self._connect()
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+        for delay in (*self.retry_delays, None):
             try:
-                conn.executemany(self._sql, values)
-                conn.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as e:
-            if _busy(e):  # another writer holds the lock: the thread waits for it, the loop does not
-                await asyncio.gather(*(self.fallback(r) for r in rows))
-                return
-            self._drop()
-            raise _unavailable(e) from None
-        except sqlite3.Error as e:
-            self._drop()
-            raise _unavailable(e) from None
+                self._commit(values)
+                break
+            except sqlite3.OperationalError as e:
+                if not _busy(e):
+                    self._drop()
+                    raise _unavailable(e) from None
+                if delay is None:  # still locked: the thread waits for the lock, the loop does not
+                    await asyncio.gather(*(self.fallback(r) for r in rows))
+                    return
+                await asyncio.sleep(delay)
+            except sqlite3.Error as e:
+                self._drop()
+                raise _unavailable(e) from None
         self._since_checkpoint += len(rows)
         if self._since_checkpoint >= self.checkpoint_rows and not self._checkpointing:
             self._since_checkpoint, self._checkpointing = 0, True
             assert self._loop is not None
             self._loop.run_in_executor(None, self._checkpoint)
+
+    def _commit(self, values: list[tuple]) -> None:
+        if self._conn is None:
+            self._conn = self._connect()
+        conn = self._conn
+        if len(values) == 1:  # autocommit: the statement is its own transaction, committed when it returns
+            conn.execute(self._sql, values[0])
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(self._sql, values)
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
 
     def _checkpoint(self) -> None:
         """A passive checkpoint on a connection of its own (a worker thread): it waits for nobody."""

@@ -273,3 +273,54 @@ def test_sqlite_audit_rows_are_committed_in_the_loop_unless_another_writer_holds
         e = s.scalars(select(Event).where(Event.actor == "key:sink").order_by(Event.id)).first()
     assert e.detail["purpose"] == "HS-0" and e.at is not None and e.owner_id == CITIZEN
     api.catalog.close()
+
+
+def test_sqlite_audit_rows_wait_out_a_short_lock_in_the_loop(tmp_path):
+    """Another API worker holds the write lock for the moment of its own commit: the loop tries again a few
+    milliseconds later and commits the rows itself, instead of handing them to the writer thread, whose busy
+    handler sleeps 1, 2, 5, 10 … ms between tries (tens of milliseconds for a check that met a neighbour's
+    commit)."""
+    import sqlite3
+
+    from sqlalchemy import func, select
+
+    from catalog import audit
+    from catalog.api.audit_sink import open_sink
+    from catalog.db import Event
+
+    api = make_api(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    writer = audit.AuditWriter(api.catalog)
+    via_thread: list[dict] = []
+
+    async def counting_thread(row):
+        via_thread.append(row)
+        await writer.write_via_thread(row)
+
+    def row(i: int) -> dict:
+        return audit.access_row(
+            audit.REUSE_CHECK, actor="key:short", agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
+            result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
+        )  # fmt: skip
+
+    async def scenario():
+        sink = await open_sink(api.catalog.url, "sqlite", counting_thread)
+        writer.attach(sink)
+        holder = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+        try:
+            await writer.write_async(row(0))  # the loop's connection is open
+            holder.execute("BEGIN IMMEDIATE")
+            asyncio.get_running_loop().call_later(0.003, holder.execute, "COMMIT")
+            await asyncio.gather(*(writer.write_async(row(i)) for i in range(1, 6)))
+            assert not holder.in_transaction  # the rows did meet the lock
+        finally:
+            holder.close()
+            writer.attach(None)
+            await sink.close()
+
+    asyncio.run(scenario())
+    writer.close()
+    assert not via_thread
+    with api.catalog.session() as s:
+        n = s.scalar(select(func.count()).select_from(Event).where(Event.actor == "key:short"))
+    assert n == 6
+    api.catalog.close()
