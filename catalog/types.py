@@ -6,6 +6,7 @@ import functools
 import re
 import tomllib
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -165,13 +166,24 @@ class DocumentTypes(BaseModel):
         return self
 
     def get(self, code: str) -> DocumentType | None:
-        return self._by_code().get(code)
+        return self._by_code.get(code)
 
+    @cached_property
     def _by_code(self) -> dict[str, DocumentType]:
         return {t.code: t for t in self.types}
 
+    @cached_property
+    def _by_procedure(self) -> dict[str, tuple[DocumentType, ...]]:
+        """Each procedure's papers, in catalogue order (the catalogue is frozen: built once, on first use; every
+        reuse check asks it)."""
+        out: dict[str, list[DocumentType]] = {}
+        for t in self.types:
+            for p in dict.fromkeys(t.procedures):
+                out.setdefault(p, []).append(t)
+        return {p: tuple(ts) for p, ts in out.items()}
+
     def required_for(self, procedure: str) -> tuple[DocumentType, ...]:
-        return tuple(t for t in self.types if procedure in t.procedures)
+        return self._by_procedure.get(procedure, ())
 
 
 def load_document_types(path: Path | None = None) -> DocumentTypes:

@@ -34,6 +34,18 @@ def test_catalogue_has_the_common_types():
     assert {t.code for t in c.required_for("1.000894")} >= {"GXNTTHN", "CCCD", "TK"}
 
 
+def test_a_procedures_papers_come_in_catalogue_order_for_every_procedure():
+    """``required_for`` answers from an index built once: the same papers, in the same order, as a scan of the
+    catalogue, for every procedure it names; an unknown procedure has none."""
+    c = load_document_types()
+    procedures = {p for t in c.types for p in t.procedures}
+    assert len(procedures) >= 5
+    for p in procedures:
+        assert c.required_for(p) == tuple(t for t in c.types if p in t.procedures)
+    assert c.required_for("1.999999") == ()
+    assert all(c.get(t.code) is t for t in c.types) and c.get("NOPE") is None
+
+
 def test_validity_rules():
     issued = date(2024, 8, 31)
     assert Validity(kind="permanent").valid_until(issued, None) is None
