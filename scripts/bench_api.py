@@ -21,7 +21,10 @@ procedure from the catalogue. Every request also writes its audit row, as in pro
 Each phase runs ``--runs`` times (default 3); the median and the range [min–max] of every figure are printed:
 requests/s, p50 and p99, the server's CPU per request (all its processes, from /proc), PostgreSQL's CPU per
 request, and the load generator's own CPU as a share of one core (near 1.0, the client sets the pace and the
-figures say nothing about the server). ``--py-spy DIR`` records each run's server as a flame graph.
+figures say nothing about the server). ``--py-spy DIR`` records each run's server as a flame graph. The warm-up
+before each run goes at the run's own pace, so a paced run's CPU per request is a paced figure. ``--baseline REV``
+serves the same catalog with another revision's code, the two taking turns run by run (each on a server started
+afresh, the one served first alternating), and prints this code's ratios to it.
 """
 
 from __future__ import annotations
@@ -372,15 +375,22 @@ async def _client(port, key, bodies, stop_at, interval, start_at, lat, errors, i
 
 
 async def _drive(port, key, bodies, concurrency, duration, rate, warmup):
-    # warm-up: fill caches and pools, not measured
+    interval = concurrency / rate if rate else 0
+    # warm-up: fill caches and pools, latency not measured; at the phase's own pace, so that the server's CPU per
+    # request (counted over warm-up and phase together) is the paced figure, not a mix with a closed loop's
     wl: list[float] = []
-    end = time.perf_counter() + warmup
-    await asyncio.gather(*[_client(port, key, bodies, end, 0, 0, wl, [], i) for i in range(concurrency)])
+    begin = time.perf_counter()
+    end = begin + warmup
+    await asyncio.gather(
+        *[
+            _client(port, key, bodies, end, interval, begin + (i * interval / concurrency if rate else 0), wl, [], i)
+            for i in range(concurrency)
+        ]
+    )
     lat: list[float] = []
     errors: list[str] = []
     start = time.perf_counter()
     stop = start + duration
-    interval = concurrency / rate if rate else 0
     tasks = [
         _client(
             port, key, bodies, stop, interval, start + (i * interval / concurrency if rate else 0), lat, errors, i * 7
@@ -469,24 +479,47 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         if args.text:
             result["search"] = result_search
         for workers in args.workers:
-            for label, code in [("", ROOT)] + ([("baseline ", args.baseline_dir)] if args.baseline_dir else []):
+            if not args.baseline_dir:
                 port = free_port()
-                with server(url, tmp / "home", port, workers, args.access_log, code=code) as proc:
-                    result[f"{label}workers={workers}"] = _phases(f"{label}{backend}", workers, proc, port, key, args)
-            if args.baseline_dir:
-                _print_ratios(backend, workers, result[f"workers={workers}"], result[f"baseline workers={workers}"])
+                with server(url, tmp / "home", port, workers, args.access_log) as proc:
+                    result[f"workers={workers}"] = _phases(backend, workers, proc, port, key, args, args.runs)
+                continue
+            # this code and the baseline take turns, run by run, each on a server of its own started afresh, and
+            # the one served first alternates: neither gets the fresher catalog, the quieter minute or the
+            # database's background work (autovacuum of the growing events table) to itself
+            codes = [("", ROOT), ("baseline ", args.baseline_dir)]
+            both: dict[str, list[dict]] = {label: [] for label, _ in codes}
+            for run in range(args.runs):
+                for label, code in codes if run % 2 == 0 else codes[::-1]:
+                    port = free_port()
+                    with server(url, tmp / "home", port, workers, args.access_log, code=code) as proc:
+                        both[label].append(_phases(f"{label}{backend}", workers, proc, port, key, args, 1))
+            for label, _ in codes:
+                result[f"{label}workers={workers}"] = _merge_runs(f"{label}{backend}", workers, both[label])
+            _print_ratios(backend, workers, result["workers=" + str(workers)], result[f"baseline workers={workers}"])
         return result
     finally:
         if drop:
             drop()
 
 
-def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict:
+def _merge_runs(backend: str, workers: int, parts: list[dict]) -> dict:
+    """Phases measured on several servers one run each (``--baseline``), as if measured by one ``_phases``."""
+    out = {}
+    for phase in parts[0]:
+        runs = [r for part in parts for r in part[phase]["runs"]]
+        summary = _summary(runs)
+        out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
+        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
+    return out
+
+
+def _phases(backend: str, workers: int, proc, port: int, key: str, args, n_runs: int) -> dict:
     out = {}
     phases = ([] if args.skip_max else [("max", 0.0)]) + ([("paced", args.rate)] if args.rate else [])
     for phase, rate in phases:
         runs = []
-        for run in range(args.runs):
+        for run in range(n_runs):
             spy = _py_spy(proc.pid, args, f"{backend}-{workers}w-{phase}-{run + 1}") if args.py_spy else None
             cpu0, db0 = proc_cpu_seconds(proc.pid), postgres_cpu_seconds()
             r = load(port, key, args.owners, args.concurrency, args.duration, rate, args.warmup)
@@ -503,7 +536,11 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args) -> dict
             print(f"[{backend}] {workers}w {phase:<6} run {run + 1}: {_fmt(r)}{offered}", flush=True)
         summary = _summary(runs)
         out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
-        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
+        if n_runs > 1:
+            print(
+                f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}",
+                flush=True,
+            )
     return out
 
 
