@@ -140,7 +140,7 @@ class PostgresReader:
                 try:
                     if slot is None:
                         slot = await self._connect()
-                    return await slot[1].fetch(owner, list(types))
+                    return await slot[1].fetch(owner, lookup_sql.types_param("postgresql", list(types)))
                 except Exception as e:
                     if not connection_lost(e):
                         raise
