@@ -6,7 +6,8 @@ light load (a few hundred checks a second) every check pays a thread switch, a l
 wake-up of the loop alone. The loop can commit its own rows:
 
 - a request appends its row and a future to the pending list and awaits the future; if no flush is running,
-  it starts one (a task of the loop);
+  it starts one (a task of the loop) — on PostgreSQL it commits its own row itself instead (``_lead``: at a
+  light load most checks find no flush running, and save a task, a future and a loop turn);
 - a flush takes every pending row (up to ``max_batch``), commits them together, then settles their futures;
   rows that arrived meanwhile form the next group. The group commit is the same as the thread's — rows that
   arrive together share one commit and one WAL flush — without the thread.
@@ -60,6 +61,11 @@ def _unavailable(e: BaseException | str) -> CatalogUnavailable:
 class LoopAuditSink:
     """The group commit in the loop; a subclass says how a group is inserted (``_insert``)."""
 
+    lead = True
+    """Whether a row that finds no flush running is committed by its own request (see ``_lead``). Not on SQLite,
+    whose insert does not wait: the first request of a busy loop turn would commit alone, and the rows of the
+    others behind it would never share its commit."""
+
     timed = True
     """Whether a group's insert runs under ``timeout`` (SQLite's runs in the loop itself, its short waits for the
     lock are bounded and its fallback, the writer thread, has its own timeout)."""
@@ -68,7 +74,8 @@ class LoopAuditSink:
         self.max_batch, self.timeout = max_batch, timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
-        self._flush: asyncio.Task | None = None
+        self._flush: asyncio.Future | None = None
+        """The running flush: the drain task, or a leading request's future (``_lead``)."""
         self._conn: Any = None
         self._closed = False
 
@@ -81,11 +88,40 @@ class LoopAuditSink:
     async def write(self, row: dict[str, Any]) -> None:
         """Queue ``row`` and return once it is committed; raise ``CatalogUnavailable`` if it was not."""
         assert self._loop is not None, "open() first"
+        if self.lead and self._flush is None:
+            await self._lead(row)
+            return
         future = self._loop.create_future()
         self._pending.append((row, future))
         if self._flush is None:
             self._flush = self._loop.create_task(self._drain())
         await future
+
+    async def _lead(self, row: dict[str, Any]) -> None:
+        """Nobody is committing: this request commits its own row itself, without a task of its own and a
+        future to wake it; rows that arrive meanwhile wait, and form the next group once it is done."""
+        assert self._loop is not None
+        self._flush = done = self._loop.create_future()  # a flush is running: later rows queue; close() waits
+        try:
+            await self._group([row])
+        finally:
+            done.set_result(None)
+            self._flush = None
+            if self._pending:
+                self._flush = self._loop.create_task(self._drain())
+
+    async def _group(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            if self.timed:
+                async with asyncio.timeout(self.timeout):
+                    await self._insert(rows)
+            else:
+                await self._insert(rows)
+        except TimeoutError:
+            self._drop()  # its state is unknown: the statement may still be running
+            raise CatalogUnavailable(
+                "audit trail not written in time", "không ghi được nhật ký truy cập kịp thời"
+            ) from None
 
     async def _drain(self) -> None:
         try:
@@ -93,16 +129,7 @@ class LoopAuditSink:
                 group, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
                 error: BaseException | None = None
                 try:
-                    if self.timed:
-                        async with asyncio.timeout(self.timeout):
-                            await self._insert([row for row, _ in group])
-                    else:
-                        await self._insert([row for row, _ in group])
-                except TimeoutError:
-                    self._drop()  # its state is unknown: the statement may still be running
-                    error = CatalogUnavailable(
-                        "audit trail not written in time", "không ghi được nhật ký truy cập kịp thời"
-                    )
+                    await self._group([row for row, _ in group])
                 except CatalogUnavailable as e:
                     error = e
                 for _, future in group:
@@ -178,6 +205,7 @@ class PostgresAuditSink(LoopAuditSink):
 
 class SqliteAuditSink(LoopAuditSink):
     timed = False
+    lead = False
 
     def __init__(self, path: str, fallback: Callable[[dict[str, Any]], Awaitable[None]], **kw: Any) -> None:
         super().__init__(**kw)
