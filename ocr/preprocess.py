@@ -214,8 +214,9 @@ def deskew_matrix(shape: tuple[int, int], angle: float) -> np.ndarray:
 def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
     """Pixels (255) of red or blue ink that belong to seals and signatures, not to a line of coloured print.
 
-    Red marks are kept when they are no taller than a line of text (a red title on an ID card is print);
-    blue marks (signatures, ballpoint ticks) are always taken.
+    Red marks are kept when they are no thicker than a line of text across their shorter side (a red title
+    on an ID card is print, and the page may still lie sideways here: orientation comes later); a seal is
+    large both ways. Blue marks (signatures, ballpoint ticks) are always taken.
     """
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     red = cv2.inRange(hsv, (0, 70, 60), (10, 255, 255)) | cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
@@ -229,7 +230,9 @@ def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
         keep = np.zeros_like(half)
         for i in range(1, n):
             x, y, w, h = stats[i, :4]
-            if h > 0.3 * dpi / 2:  # taller than a line of text: a seal; its lettering lies inside its box
+            # thicker than a line of text both ways: a seal; its lettering lies inside its box. A line of
+            # print is thin one way, whichever way the page lies.
+            if min(w, h) > 0.3 * dpi / 2:
                 keep[y : y + h, x : x + w] = 255
         if keep.any():
             keep = cv2.resize(keep, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)
