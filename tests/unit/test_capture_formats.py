@@ -272,3 +272,24 @@ def test_specks_and_noise_do_not_pass_for_small_letters(sealed_page):
     measured = measure_text_scale(noisy)
     assert measured is not None and measured.dpi == pytest.approx(200, rel=0.12)
     assert resolve_dpi(noisy, 200.0, "file", CFG) == (200.0, "file")
+
+
+def test_a_g4_page_the_own_orientation_measure_turns_over_is_shown_to_osd(tmp_path: Path):
+    # seed 12's G4 driver's licence (a card on an A4 sheet): the own measure says "upside down" at confidence
+    # 0.40, Tesseract OSD says upright at 3.8; it was read upside down (74 % line error, bare Tesseract 0.9 %)
+    from ocr.preprocess import prepare
+
+    paths = captures.write_captures(tmp_path, ["bilevel"], 3, seed=12)
+    licence = next(p for p in paths if "GPLX" in p.name)
+    cfg = OcrConfig()
+    raster = next(iter(iter_pages(licence, inspect_source(licence, cfg), cfg)))
+    asked: list[int] = []
+
+    def osd(gray):
+        asked.append(1)
+        return 0, 3.77
+
+    own = prepare(raster.image, cfg.model_copy(update={"orientation_osd": False}), raster.dpi)
+    assert own.rotation == 180 and own.orientation_confidence < cfg.orientation_min_confidence
+    prepared = prepare(raster.image, cfg, raster.dpi, osd=osd)
+    assert asked and prepared.rotation == 0 and prepared.orientation_source == "osd"
