@@ -85,11 +85,8 @@ class OcrConfig(BaseModel):
     orientation_osd: bool = True
     """When the own orientation measure is unsure, ask Tesseract's OSD as well (needs the ``osd`` model)."""
 
-    orientation_min_confidence: float = Field(default=0.5, ge=0)
-    """Below this own-method confidence the page is shown to Tesseract OSD (when enabled). On 87 generated scans
-    (seeds 2, 3, 11, 12, every kind but photos) the own measure was wrong once, at 0.40, on a G4 driver's
-    licence (a card on an A4 sheet: a dozen short lines and a photo box); the right ones started at 0.37.
-    At 0.5, 3 of the 87 pages also ask OSD (a second or so each)."""
+    orientation_min_confidence: float = Field(default=0.35, ge=0)
+    """Below this own-method confidence the page is shown to Tesseract OSD (when enabled)."""
 
     ink_suppression: bool = True
     """Lighten red seals and blue signatures so the black text under them survives grey conversion."""
