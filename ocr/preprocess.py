@@ -80,17 +80,32 @@ def colourless(image: np.ndarray) -> bool:
     return float(np.mean(spread > 40)) < 0.0005
 
 
+LARGE_MARK = 3.0
+"""A mark both taller and wider than this many times the page's typical mark is no letter (a photo box printed
+as a black disc, a seal, a logo): its ink would outweigh whole lines of text in the measures of which way the
+lines run and which way is up."""
+
+
 def ink_points(gray: np.ndarray, size: int = ANALYSIS_SIZE) -> tuple[np.ndarray, np.ndarray, float]:
-    """Coordinates of dark pixels on a reduced copy, without large blobs (borders, photos, seals)."""
+    """Coordinates of dark pixels on a reduced copy, without large blobs (borders, photos, seals) nor marks
+    far larger than the page's letters both ways (``LARGE_MARK``)."""
     scale = min(1.0, size / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     _, bw = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
     if n > 1:
         h, w = bw.shape
-        big = (stats[:, cv2.CC_STAT_WIDTH] > w * 0.3) | (stats[:, cv2.CC_STAT_HEIGHT] > h * 0.1)
+        heights = stats[:, cv2.CC_STAT_HEIGHT]
+        big = (stats[:, cv2.CC_STAT_WIDTH] > w * 0.3) | (heights > h * 0.1)
         tiny = stats[:, cv2.CC_STAT_AREA] < 2
         drop = big | tiny
+        letters = heights[1:][~drop[1:] & (heights[1:] >= 3)]
+        if letters.size >= 50:  # enough marks for their typical height to be the letters'
+            # the typical mark's smaller side: the same whichever way the page lies
+            widths = stats[1:, cv2.CC_STAT_WIDTH][~drop[1:] & (heights[1:] >= 3)]
+            typical = float(np.median(np.minimum(letters, widths)))
+            large = (heights > LARGE_MARK * typical) & (stats[:, cv2.CC_STAT_WIDTH] > LARGE_MARK * typical)
+            drop |= large
         drop[0] = True
         keep = ~drop[labels]
         ys, xs = np.nonzero(keep)
@@ -214,8 +229,9 @@ def deskew_matrix(shape: tuple[int, int], angle: float) -> np.ndarray:
 def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
     """Pixels (255) of red or blue ink that belong to seals and signatures, not to a line of coloured print.
 
-    Red marks are kept when they are no taller than a line of text (a red title on an ID card is print);
-    blue marks (signatures, ballpoint ticks) are always taken.
+    Red marks are kept when they are no thicker than a line of text across their shorter side (a red title
+    on an ID card is print, and the page may still lie sideways here: orientation comes later); a seal is
+    large both ways. Blue marks (signatures, ballpoint ticks) are always taken.
     """
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     red = cv2.inRange(hsv, (0, 70, 60), (10, 255, 255)) | cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
@@ -229,7 +245,9 @@ def colour_ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
         keep = np.zeros_like(half)
         for i in range(1, n):
             x, y, w, h = stats[i, :4]
-            if h > 0.3 * dpi / 2:  # taller than a line of text: a seal; its lettering lies inside its box
+            # thicker than a line of text both ways: a seal; its lettering lies inside its box. A line of
+            # print is thin one way, whichever way the page lies.
+            if min(w, h) > 0.3 * dpi / 2:
                 keep[y : y + h, x : x + w] = 255
         if keep.any():
             keep = cv2.resize(keep, (red.shape[1], red.shape[0]), interpolation=cv2.INTER_NEAREST)

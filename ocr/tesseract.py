@@ -16,6 +16,7 @@ import pytesseract
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
 from ocr.layout import header_bottom, order_blocks
+from ocr.margins import recover_split_margins
 from ocr.model import OcrEngine, PageText, Word
 from ocr.reread import stack_lines
 from ocr.text import nfc, plausibility, safe_fixes, tidy
@@ -122,14 +123,16 @@ class TesseractEngine(OcrEngine):
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
         except pytesseract.TesseractError as e:
             raise OcrError(f"Tesseract failed: {e}", f"Tesseract gặp lỗi: {e}") from e
+        if cfg.psm in (1, 3):  # the page's own layout analysis: list numbers it split off are read again
+            data, _ = recover_split_margins(data, gray, dpi, lambda crop: self._data(crop, dpi, 6, 30.0))
         page = page_text_from_data(data, gray.shape[1], gray.shape[0], cfg.min_word_confidence, cfg.layout_columns)
         return judge(page, cfg)
 
-    def _words(self, gray: np.ndarray, dpi: float, psm: int, timeout: float) -> tuple[Word, ...]:
-        """Words Tesseract reads on a small image in layout mode ``psm`` (the second reads)."""
+    def _data(self, gray: np.ndarray, dpi: float, psm: int, timeout: float) -> dict:
+        """Tesseract's ``image_to_data`` of a small image in layout mode ``psm`` (the second reads)."""
         try:
             with image_file(gray) as path:
-                data = pytesseract.image_to_data(
+                return pytesseract.image_to_data(
                     path,
                     lang=self.cfg.lang,
                     config=f"--oem {self.cfg.oem} --psm {psm} --dpi {round(dpi)}",
@@ -138,6 +141,10 @@ class TesseractEngine(OcrEngine):
                 )
         except (pytesseract.TesseractError, RuntimeError) as e:
             raise OcrError(f"Tesseract failed on a line: {e}", f"Tesseract gặp lỗi khi đọc một dòng: {e}") from e
+
+    def _words(self, gray: np.ndarray, dpi: float, psm: int, timeout: float) -> tuple[Word, ...]:
+        """Words Tesseract reads on a small image in layout mode ``psm`` (the second reads)."""
+        data = self._data(gray, dpi, psm, timeout)
         return page_text_from_data(data, gray.shape[1], gray.shape[0], columns=False).words
 
     def read_line(self, gray: np.ndarray, dpi: float) -> tuple[Word, ...]:

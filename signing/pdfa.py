@@ -163,13 +163,32 @@ def _lines_by_position(words: Sequence[WordBox]) -> list[list[WordBox]]:
     return [sorted(ws, key=lambda w: w.left) for _, _, ws in rows]
 
 
-def _text_ops(font: TextFont, words: Sequence[WordBox], scale: float, page_h: float) -> bytes:
+HEADER_SHARE = 0.3
+"""Top share of the page where a wide gap inside an OCR line may part two columns (the issuing body beside the
+national motto), which the OCR text reads one after the other (``ocr.layout``): such a gap is left open."""
+COLUMN_GAP_HEIGHTS = 3.0
+COLUMN_GAP_PAGE = 0.04
+"""A gap wider than both this many line heights and this share of the page's width parts two columns (the
+measure ``ocr.layout`` cuts header lines by)."""
+
+
+def _bridged(gap: float, line_h: float, top: float, page_w: float, page_h: float) -> bool:
+    """Whether the gap before the next word of a line is filled by this word: every gap but a header's column
+    gap. Left open, ``pdftotext`` and viewers take a gap a few letters wide for a column break and
+    give "Giới tính: Nữ", "Dân tộc: Kinh", "Quốc tịch: Việt Nam" as three lines of their own."""
+    columns = gap > max(COLUMN_GAP_HEIGHTS * line_h, COLUMN_GAP_PAGE * page_w)
+    return not (columns and top < HEADER_SHARE * page_h)
+
+
+def _text_ops(font: TextFont, words: Sequence[WordBox], scale: float, page_w: float, page_h: float) -> bytes:
     """Invisible text (render mode 3): each OCR line's words on one shared baseline, at one size.
 
     Viewers and ``pdftotext`` build lines from characters whose baselines agree: words of a line placed
     each at its own box (a descender, a capital, a dot-below make boxes differ) could fall apart or join a
     neighbouring line. The archived page is straightened by ``ocr`` (its ``deskew_archive``), so level lines
     are right; text set on slanted baselines was measured to read worse, not better, with ``pdftotext``.
+    A word's letters are stretched to reach the next word of the line, a space of natural width after them
+    (``_bridged``), so a line of fields set far apart stays one line.
     """
     ops = [b"BT", b"3 Tr"]
     for line in _lines(words):
@@ -179,13 +198,27 @@ def _text_ops(font: TextFont, words: Sequence[WordBox], scale: float, page_h: fl
         # the baseline: the line's middle, moved down by what lies between a line's middle and its baseline
         middle = sum(w.top + w.height / 2 for w in line) / len(line)
         y = page_h - (middle + line_h / 2) * scale + size * 0.18
-        for w in line:
+        for k, w in enumerate(line):
             encoded, units = font.encode(w.text.strip() + " ")
             if not encoded or units <= 0:
                 continue
+            start = f"/F1 {size:.2f} Tf {{tz:.2f}} Tz 1 0 0 1 {w.left * scale:.2f} {y:.2f} Tm"
+            nxt = line[k + 1] if k + 1 < len(line) else None
+            gap = nxt.left - (w.left + w.width) if nxt is not None else 0
+            if nxt is not None and gap > 0 and _bridged(gap * scale, line_h * scale, w.top * scale, page_w, page_h):
+                # the word's letters stretched to reach the next word, then a space of its natural width:
+                # a stretched space would still be a gap wide enough to read as a column break
+                word, word_units = font.encode(w.text.strip())
+                space, space_units = font.encode(" ")
+                room = (nxt.left - w.left) * scale - space_units * size / 1000.0
+                if word and word_units > 0 and room > 0:
+                    tz = 100.0 * room / (word_units * size / 1000.0)
+                    ops.append(start.format(tz=tz).encode())
+                    ops.append(b"<" + word.hex().encode() + b"> Tj 100 Tz <" + space.hex().encode() + b"> Tj")
+                    continue
             # stretch so the word (and the space after it) spans the word's box plus a little
             tz = 100.0 * (w.width * scale * 1.08) / (units * size / 1000.0)
-            ops.append(f"/F1 {size:.2f} Tf {tz:.2f} Tz 1 0 0 1 {w.left * scale:.2f} {y:.2f} Tm".encode())
+            ops.append(start.format(tz=tz).encode())
             ops.append(b"<" + encoded.hex().encode() + b"> Tj")
     ops.append(b"ET")
     return b"\n".join(ops)
@@ -213,7 +246,7 @@ def build_pdfa(pages: Sequence[PdfPage], meta: PdfMetadata, text_font: Path) -> 
                 Filter=pikepdf.Name.DCTDecode,
             )
             draw = f"q {w_pt:.3f} 0 0 {h_pt:.3f} 0 0 cm /Im0 Do Q\n".encode()
-            contents.append((w_pt, h_pt, image, draw + _text_ops(font, page.words, scale, h_pt)))
+            contents.append((w_pt, h_pt, image, draw + _text_ops(font, page.words, scale, w_pt, h_pt)))
         font_obj = font.pdf_font(pdf) if font.used else None
         for w_pt, h_pt, image, stream in contents:
             resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))

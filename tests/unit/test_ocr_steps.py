@@ -91,6 +91,17 @@ def test_a_red_line_of_print_is_not_taken_for_a_seal():
     assert colour_ink_mask(page, 200).sum() == 0
 
 
+def test_a_red_line_of_print_on_a_page_lying_sideways_is_not_taken_for_a_seal():
+    # ink comes before orientation: a photo held sideways shows a red title running down the page
+    page = np.full((600, 1200, 3), 255, np.uint8)
+    cv2.putText(page, "GIAY PHEP LAI XE", (50, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (20, 20, 170), 4)
+    sideways = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
+    assert colour_ink_mask(sideways, 200).sum() == 0
+    gray = suppress_colour_ink(sideways, 200)
+    red = np.all(np.abs(sideways.astype(int) - (20, 20, 170)) < 30, axis=2)
+    assert np.median(gray[red]) < 120  # the title stays dark for Tesseract
+
+
 def test_illumination_makes_shadowed_yellow_paper_white(sealed_page, shadowed):
     page, _ = sealed_page
     gray = cv2.cvtColor(shadowed(page, 0.5), cv2.COLOR_BGR2GRAY)
