@@ -36,9 +36,13 @@ demo: setup
 	  echo; $(BIN)/sohoa kpi || status=2; \
 	  test $$status -le 1
 
+# Worker processes of pytest-xdist: the suite mostly waits (subprocesses, servers, OCR pools), so two or more
+# of them fit on a 2-core machine. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
+
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 setup: system-deps venv
 

@@ -24,6 +24,29 @@ BATCH_SPECS = [
 ]
 
 
+_ADVERSARIAL: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each kind of the adversarial suite (``tests/adversarial/``): held or broke. Under pytest-xdist the workers'
+    reports reach this hook in the controlling process too, so the count covers every worker."""
+    if "tests/adversarial/" not in report.nodeid.replace("\\", "/"):
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _ADVERSARIAL[report.nodeid] = "held" if report.passed else ("skipped" if report.skipped else "broke")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _ADVERSARIAL:
+        return
+    held = sum(1 for v in _ADVERSARIAL.values() if v == "held")
+    broke = [k.split("::", 1)[-1] for k, v in _ADVERSARIAL.items() if v == "broke"]
+    terminalreporter.write_line(
+        f"adversarial suite: {len(_ADVERSARIAL)} kinds of bad input and attack tried, {held} held"
+        + (f"; broke: {', '.join(broke)}" if broke else "")
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No SOHOA_* setting of the developer's shell leaks into a test."""

@@ -123,6 +123,7 @@ class SeaweedFS(_Client):
             "-s3", f"-s3.port={p['s3']}", f"-s3.port.grpc={p['s3.grpc']}",
             "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={self.root / 's3.json'}",
             "-iam=false", "-master.telemetry=false",  # nothing but loopback: no telemetry, no extra listeners
+            "-master.peers=none",  # a single master: no Raft election wait at start and after a kill (10 s each)
             "-volume.max=2000", "-master.volumeSizeLimitMB=32",  # many small volumes: one bucket per test
         ]  # fmt: skip
 

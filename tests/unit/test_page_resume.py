@@ -64,6 +64,14 @@ def long_tiff(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def whole(long_tiff: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[DocumentJob, Path]:
+    """The uninterrupted read every resumed one is compared with (made once: six pages prepared), and its log."""
+    tmp = tmp_path_factory.mktemp("whole")
+    job = _read(long_tiff, tmp, "whole", FileCountingEngine(tmp / "whole.log"), cache=False)
+    return job, tmp / "whole.log"
+
+
 def _job(path: Path, work: Path) -> DocumentJob:
     sources = stages.hash_sources((str(path),), path.parent)
     key = stages.item_key([s.sha256 for s in sources])
@@ -85,9 +93,9 @@ def _same(a: DocumentJob, b: DocumentJob) -> None:
         assert Path(pa.image_path).read_bytes() == Path(pb.image_path).read_bytes()
 
 
-def test_an_interrupted_document_resumes_from_its_last_page_read(long_tiff: Path, tmp_path: Path):
-    whole = _read(long_tiff, tmp_path, "whole", FileCountingEngine(tmp_path / "whole.log"), cache=False)
-    assert calls(tmp_path / "whole.log") == PAGES
+def test_an_interrupted_document_resumes_from_its_last_page_read(long_tiff: Path, tmp_path: Path, whole):
+    whole, whole_log = whole
+    assert calls(whole_log) == PAGES
 
     first = tmp_path / "first.log"
     with pytest.raises(Interrupted):
@@ -101,9 +109,9 @@ def test_an_interrupted_document_resumes_from_its_last_page_read(long_tiff: Path
     assert Path(resumed.pages[0].image_path).parent == tmp_path / "claim-2"  # in the new claim's own folder
 
 
-def test_resume_through_the_page_pool(long_tiff: Path, tmp_path: Path):
+def test_resume_through_the_page_pool(long_tiff: Path, tmp_path: Path, whole):
     """Pages read in worker processes are kept as they complete, and the pool reads only the rest."""
-    whole = _read(long_tiff, tmp_path, "whole", FileCountingEngine(tmp_path / "whole.log"), cache=False)
+    whole, _ = whole
     first = tmp_path / "first.log"
     engine = FileCountingEngine(first)
     with PagePool(engine, CFG, workers=2) as pool:
