@@ -84,6 +84,13 @@ def _archived(home: Path) -> int:
         return 0
 
 
+def _interruptible() -> None:
+    """In the child before it starts: Ctrl-C as at a terminal. A shell that starts the suite in the background
+    (``make test &``) makes its children ignore SIGINT, and Python then installs no KeyboardInterrupt handler:
+    the batch would run on, as its operator asked, and the test would fail for the way it was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(home: Path, scans: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env["SOHOA_HOME"] = str(home)
@@ -93,6 +100,7 @@ def _start(home: Path, scans: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[2],
+        preexec_fn=_interruptible,
     )
 
 
