@@ -529,7 +529,7 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args, n_runs:
                 spy.wait()
             served = max(1, r["requests"] + r.get("warmup_requests", 0))
             r["server_cpu_ms_per_req"] = round(cpu * 1000 / served, 3)
-            if backend == "postgresql" and db > 0:
+            if backend.endswith("postgresql") and db > 0:  # "baseline postgresql" too
                 r["db_cpu_ms_per_req"] = round(db * 1000 / served, 3)
             runs.append(r)
             offered = f" (offered {rate:.0f} req/s)" if rate else ""
