@@ -206,6 +206,16 @@ def test_postgres_audit_rows_are_group_committed_in_the_loop(postgres_url, tmp_p
     api.catalog.close()
 
 
+def _sink_row(actor: str, i: int) -> dict:
+    """An audit row of a reuse check, told apart by its purpose (``HS-i``)."""
+    from catalog import audit
+
+    return audit.access_row(
+        audit.REUSE_CHECK, actor=actor, agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
+        result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
+    )  # fmt: skip
+
+
 def test_postgres_a_lone_audit_row_is_committed_by_its_own_request(postgres_url, tmp_path):
     """At a light load a check finds no flush running: it commits its own row, without a task to drain the
     queue and a future to wake it (one loop turn less per check); rows that arrive meanwhile form the next group,
@@ -220,10 +230,7 @@ def test_postgres_a_lone_audit_row_is_committed_by_its_own_request(postgres_url,
     writer = audit.AuditWriter(api.catalog)
 
     def row(i: int) -> dict:
-        return audit.access_row(
-            audit.REUSE_CHECK, actor="key:lead", agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
-            result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
-        )  # fmt: skip
+        return _sink_row("key:lead", i)
 
     drains: list[int] = []
 
@@ -285,10 +292,7 @@ def test_sqlite_audit_rows_are_committed_in_the_loop_unless_another_writer_holds
         await writer.write_via_thread(row)
 
     def row(i: int) -> dict:
-        return audit.access_row(
-            audit.REUSE_CHECK, actor="key:sink", agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
-            result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
-        )  # fmt: skip
+        return _sink_row("key:sink", i)
 
     def count() -> int:
         with api.catalog.session() as s:
@@ -354,10 +358,7 @@ def test_sqlite_audit_rows_wait_out_a_short_lock_in_the_loop(tmp_path):
         await writer.write_via_thread(row)
 
     def row(i: int) -> dict:
-        return audit.access_row(
-            audit.REUSE_CHECK, actor="key:short", agency="000.00.00.H42", owner_id=CITIZEN, purpose=f"HS-{i}",
-            result="0/1 reusable", via="api", extra={"types": ["GKS"], "found": []},
-        )  # fmt: skip
+        return _sink_row("key:short", i)
 
     async def scenario():
         sink = await open_sink(api.catalog.url, "sqlite", counting_thread)
