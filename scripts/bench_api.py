@@ -508,10 +508,16 @@ def _merge_runs(backend: str, workers: int, parts: list[dict]) -> dict:
     out = {}
     for phase in parts[0]:
         runs = [r for part in parts for r in part[phase]["runs"]]
-        summary = _summary(runs)
-        out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
-        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
+        out[phase] = _phase_result(backend, workers, phase, runs, show=True)
     return out
+
+
+def _phase_result(backend: str, workers: int, phase: str, runs: list[dict], *, show: bool) -> dict:
+    """A phase's runs with their medians and ranges; ``show``: print them."""
+    summary = _summary(runs)
+    if show:
+        print(f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}", flush=True)
+    return {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
 
 
 def _phases(backend: str, workers: int, proc, port: int, key: str, args, n_runs: int) -> dict:
@@ -534,13 +540,7 @@ def _phases(backend: str, workers: int, proc, port: int, key: str, args, n_runs:
             runs.append(r)
             offered = f" (offered {rate:.0f} req/s)" if rate else ""
             print(f"[{backend}] {workers}w {phase:<6} run {run + 1}: {_fmt(r)}{offered}", flush=True)
-        summary = _summary(runs)
-        out[phase] = {"runs": runs, "median": {k: v[0] for k, v in summary.items()}, "range": summary}
-        if n_runs > 1:
-            print(
-                f"[{backend}] {workers}w {phase:<6} median of {len(runs)} [min–max]: {_fmt_summary(summary)}",
-                flush=True,
-            )
+        out[phase] = _phase_result(backend, workers, phase, runs, show=n_runs > 1)
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -46,13 +47,18 @@ def _unavailable(e: BaseException) -> CatalogUnavailable:
     return CatalogUnavailable(f"catalog database unavailable: {e}", f"cơ sở dữ liệu không sẵn sàng: {e}")
 
 
+@functools.lru_cache(maxsize=1024)
+def _sqlite_types(types: tuple[str, ...]) -> object:
+    """The types as the SQLite query's JSON parameter: a check asks for one procedure's list, so few lists recur."""
+    return lookup_sql.types_param("sqlite", list(types))
+
+
 class SqliteReader:
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._sql = lookup_sql.owned_sql("sqlite", types=True)
         self._thread = threading.get_ident()
-        self._types_json: dict[tuple[str, ...], object] = {}
 
     def usable(self) -> bool:
         return threading.get_ident() == self._thread
@@ -63,18 +69,8 @@ class SqliteReader:
         conn.execute("PRAGMA busy_timeout=2000")
         return conn
 
-    def _types(self, types: Sequence[str]) -> object:
-        """The types as the query's JSON parameter; a check asks for one procedure's list, so few lists recur."""
-        key = tuple(types)
-        param = self._types_json.get(key)
-        if param is None:
-            if len(self._types_json) >= 1024:
-                self._types_json.clear()
-            param = self._types_json[key] = lookup_sql.types_param("sqlite", list(types))
-        return param
-
     async def owned(self, owner: str, types: Sequence[str]) -> list[Sequence[Any]]:
-        params = {"owner": owner, "types": self._types(types)}
+        params = {"owner": owner, "types": _sqlite_types(tuple(types))}
         try:
             if self._conn is None:
                 self._conn = self._connect()
