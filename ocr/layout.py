@@ -38,22 +38,43 @@ class Segment:
         return " ".join(w.text for w in self.words)
 
 
+RULE_MARKS = "|¦"
+"""What a table's vertical rule reads as when Tesseract takes it for a character."""
+
+
+def is_rule(text: str) -> bool:
+    """A word that is only a table's vertical rule read as a character ("|"): a cell boundary, not text."""
+    return bool(text) and all(c in RULE_MARKS for c in text)
+
+
 def split_line(words: list[Word], page_width: int, gap_factor: float = 3.0) -> list[Segment]:
-    """Cut a line where the gap between two words is much wider than a word space."""
+    """Cut a line into cells: where the gap between two words is much wider than a word space, where a word
+    comes from another of Tesseract's blocks (a ruled table's next cell, see :func:`rows_across`) and at a
+    vertical rule read as a character ("|", left out)."""
     ws = sorted(words, key=lambda w: w.left)
-    if len(ws) < 2:
-        return [Segment(tuple(ws))] if ws else []
-    h = median(w.height for w in ws)
+    text_words = [w for w in ws if not is_rule(w.text)] or ws
+    h = median(w.height for w in text_words) if ws else 0
     limit = max(gap_factor * h, 0.04 * page_width)
     out: list[Segment] = []
-    cur = [ws[0]]
-    for prev, w in itertools.pairwise(ws):
-        if w.left - (prev.left + prev.width) > limit:
+    cur: list[Word] = []
+    for w in ws:
+        if is_rule(w.text):
+            if cur:
+                out.append(Segment(tuple(cur)))
+            cur = []
+            continue
+        if cur and (w.left - (cur[-1].left + cur[-1].width) > limit or w.block != cur[-1].block):
             out.append(Segment(tuple(cur)))
             cur = []
         cur.append(w)
-    out.append(Segment(tuple(cur)))
+    if cur:
+        out.append(Segment(tuple(cur)))
     return out
+
+
+CELL_SEPARATOR = "\t"
+"""Between the cells of a row below the header: a tab, which every reader of the text takes as a space and
+``catalog.pairing`` (reading text without word boxes) as a cell boundary."""
 
 
 HEADER_SHARE = 0.3
@@ -86,7 +107,7 @@ def order_blocks(lines: list[list[Word]], page_width: int, header_end: float | N
         s = segs[i]
         below_header = header_end is not None and s and min(seg.top for seg in s) >= header_end
         if len(s) < 2 or below_header:
-            blocks.append([" ".join(seg.text for seg in s)] if s else [])
+            blocks.append([CELL_SEPARATOR.join(seg.text for seg in s)] if s else [])
             i += 1
             continue
         # a band starts: cut at the middle of the widest gap
@@ -113,3 +134,87 @@ def order_blocks(lines: list[list[Word]], page_width: int, header_end: float | N
         blocks.append([x for x in right if x])
         i = j
     return [b for b in blocks if b]
+
+
+def _centre(line: list[Word]) -> float:
+    return median(w.top + w.height / 2 for w in line)
+
+
+def _height(line: list[Word]) -> float:
+    return median(w.height for w in line)
+
+
+ROW_TOLERANCE = 0.5
+"""Two lines are on one printed row when their middles are less than this many line heights apart."""
+
+
+def _same_row(a: list[Word], b: list[Word]) -> bool:
+    return abs(_centre(a) - _centre(b)) <= ROW_TOLERANCE * max(_height(a), _height(b))
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    left: int
+    right: int
+    height: float
+
+
+def _box(block: list[list[Word]]) -> _Box:
+    words = [w for line in block for w in line]
+    return _Box(min(w.left for w in words), max(w.left + w.width for w in words), median(w.height for w in words))
+
+
+def rows_across(blocks: list[list[list[Word]]], header_end: float) -> list[list[list[Word]]]:
+    """Tesseract's blocks with the ones that stand side by side below the header read across, row by row.
+
+    Tesseract gives each cell of a ruled table a block of its own: a row ("8. Họ, chữ đệm / và tên chủ hộ |
+    TRẦN KIM OANH | Quan hệ với chủ / hộ | Con") would come out cell after cell, label and value lines apart.
+    Blocks below ``header_end`` that do not overlap across and have a line at the same height become one
+    block whose lines are the printed rows: the lines of one height, left to right. Above the header the
+    blocks stay as they are (the issuing body beside the national motto is two texts, see
+    :func:`order_blocks`).
+    """
+    n = len(blocks)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    below = [
+        bool(b) and all(line for line in b) and min(w.top for line in b for w in line) >= header_end for b in blocks
+    ]
+    boxes = {i: _box(blocks[i]) for i in range(n) if below[i]}
+    for i in boxes:
+        for j in boxes:
+            if j <= i or root(i) == root(j):
+                continue
+            a, b = boxes[i], boxes[j]
+            if min(a.right, b.right) - max(a.left, b.left) > 0.5 * min(a.height, b.height):
+                continue  # one above the other, not side by side
+            if any(_same_row(x, y) for x in blocks[i] for y in blocks[j]):
+                parent[root(j)] = root(i)
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(root(i), []).append(i)
+    out: list[list[list[Word]]] = []
+    for i in range(n):
+        group = members[root(i)]
+        if len(group) == 1:
+            out.append(blocks[i])
+        elif i == group[0]:  # the band goes where its first block was
+            out.append(_rows([line for m in group for line in blocks[m]]))
+    return out
+
+
+def _rows(lines: list[list[Word]]) -> list[list[Word]]:
+    """Lines of side-by-side blocks joined into printed rows, top to bottom, each row's pieces left to right."""
+    rows: list[list[list[Word]]] = []
+    for line in sorted(lines, key=_centre):
+        if rows and _same_row(rows[-1][0], line):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [[w for piece in sorted(row, key=lambda ln: min(w.left for w in ln)) for w in piece] for row in rows]

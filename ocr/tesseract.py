@@ -15,7 +15,7 @@ import pytesseract
 
 from ocr.config import OcrConfig
 from ocr.errors import MissingDependency, OcrError, OcrTimeout
-from ocr.layout import header_bottom, order_blocks
+from ocr.layout import header_bottom, order_blocks, rows_across
 from ocr.margins import recover_split_margins
 from ocr.model import OcrEngine, PageText, Word
 from ocr.reread import stack_lines
@@ -204,7 +204,7 @@ def page_text_from_data(data: dict, width: int, height: int, min_conf: float = 0
                 previous_block = key[0]
             blocks[-1].append(lines[key])
         end = header_bottom([lines[key] for key in order], width, height)
-        text_blocks = [b for block in blocks for b in order_blocks(block, width, end)]
+        text_blocks = [b for block in rows_across(blocks, end) for b in order_blocks(block, width, end)]
     else:
         text_blocks = []
         previous_block = None

@@ -103,3 +103,20 @@ def test_a_photo_of_a_blank_sheet_is_blank_and_costs_little(engine):
     raster = RasterPage(0, np.clip(paper + noise, 0, 255).astype(np.uint8), 300.0)
     r = read_page(raster, engine, CFG)
     assert r.text.blank and "blank-at-a-glance" in r.steps
+
+
+def test_a_ruled_tables_rows_read_across_as_printed(tmp_path: Path, engine):
+    import json
+
+    from scripts.bench_ocr import norm_line, norm_text, substring_distance
+
+    # the benchmark's seed-11 small JPEG of a residence paper whose table Tesseract reads cell by cell
+    path = captures.write_captures(tmp_path, ["small"], 2, seed=11)[1]
+    assert path.name.endswith("XNCT-ct07-table.jpg")
+    truth = json.loads((tmp_path / "truth" / (path.stem + ".json")).read_text())["lines"]
+    r = read_page(next(iter_pages(path, inspect_source(path, CFG), CFG)), engine, CFG)
+    hay = norm_text(r.text.text)
+    rows = [norm_line(x) for x in truth if x.count("    ") >= 3]  # label | value | label | value
+    assert len(rows) == 2
+    for row in rows:  # read cell after cell, each a line of its own, a row costs far more than its rules ("|")
+        assert substring_distance(row, hay) <= 0.1 * len(row), (row, r.text.text)
