@@ -1,5 +1,7 @@
 """Frozen configuration of the OCR layer (composed by ``pipeline.config``)."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -113,7 +115,18 @@ class OcrConfig(BaseModel):
     """Flatten uneven light: shadows, yellowed or grey paper become white."""
 
     denoise: bool = True
-    """Remove sensor noise and isolated specks (dust, photocopier toner)."""
+    """Remove isolated specks (dust, photocopier toner) and, on photos, sensor noise."""
+
+    smoothing: Literal["auto", "always", "never"] = "auto"
+    """Edge-preserving smoothing in the ``denoise`` step: ``auto`` on a page found in a photo and on a page whose
+    paper is noisy (``smoothing_noise``), or always, or never. On clean scans, small pictures and screenshots it
+    blurred the hook above a circumflex into an acute ("sổ" read "số", "đổi" "đối"); noisy photocopies and photos
+    of pages need it (see the README's real-capture benchmark)."""
+
+    smoothing_noise: float = Field(default=1.0, ge=0)
+    """Noise of the paper (mean grey-level departure from its 3x3 median, at the OCR copy's scale) from which
+    ``auto`` smooths: JPEG photocopies measure 1.2-3.3, 300-dpi 16-bit scans reduced for OCR about 0.5, clean
+    renders, G4 and screenshots 0."""
 
     leaders: bool = True
     """Take dotted ("......") and underscored ("____") blanks and thin horizontal rules out of the OCR copy

@@ -145,11 +145,14 @@ def _height(line: list[Word]) -> float:
 
 
 ROW_TOLERANCE = 0.5
-"""Two lines are on one printed row when their middles are less than this many line heights apart."""
+"""Two lines are on one printed row when their middles are less than this many line heights apart (the
+smaller of the two heights)."""
+TALL = 2.0
+"""A block with a line taller than this many typical line heights is not read across with its neighbours."""
 
 
 def _same_row(a: list[Word], b: list[Word]) -> bool:
-    return abs(_centre(a) - _centre(b)) <= ROW_TOLERANCE * max(_height(a), _height(b))
+    return abs(_centre(a) - _centre(b)) <= ROW_TOLERANCE * min(_height(a), _height(b))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,12 @@ def rows_across(blocks: list[list[list[Word]]], header_end: float) -> list[list[
     below = [
         bool(b) and all(line for line in b) and min(w.top for line in b for w in line) >= header_end for b in blocks
     ]
+    heights = [_height(line) for i, b in enumerate(blocks) if below[i] for line in b]
+    if heights:
+        # a "line" far taller than the page's lines is something read down a strip (list numbers Tesseract
+        # split off, a stamp, a photo's edge): not a row of the table, and it would span every row beside it
+        typical = median(heights)
+        below = [ok and all(_height(line) <= TALL * typical for line in b) for ok, b in zip(below, blocks, strict=True)]
     boxes = {i: _box(blocks[i]) for i in range(n) if below[i]}
     for i in boxes:
         for j in boxes:

@@ -163,7 +163,7 @@ def read_page(raster: RasterPage, engine: OcrEngine, cfg: OcrConfig, debug: Debu
     dpi, source = resolve_dpi(image, dpi, source, cfg)
     if cfg.blank_detection and looks_blank(image):
         return _blank_result(raster, image, dpi, source, t0, (*steps, "blank-at-a-glance"))
-    prepared = prepare(image, cfg, dpi, debug=debug, osd=engine.orientation)
+    prepared = prepare(image, cfg, dpi, debug=debug, osd=engine.orientation, photo=quad is not None)
     h, w = prepared.upright.shape[:2]
     if prepared.blank:
         text = PageText("", (), 0.0, w, h, plausibility=1.0, low_confidence=False, blank=True)

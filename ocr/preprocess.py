@@ -326,20 +326,31 @@ def flatten_illumination(gray: np.ndarray, dpi: float) -> np.ndarray:
 # --- noise and binarization ------------------------------------------------------------------------------
 
 
-def remove_specks(gray: np.ndarray, dpi: float) -> np.ndarray:
-    """Smooth sensor noise a little and erase isolated dots far smaller than any diacritic."""
-    smooth = cv2.bilateralFilter(gray, 5, 40, 5)
-    _, bw = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+def paper_noise(image: np.ndarray) -> float:
+    """How noisy the paper is: the mean departure of its grey level from the 3x3 median, over the page's brighter
+    half away from any edge of print. 0 for a clean render, a G4 scan or a screenshot."""
+    gray = to_gray(image)
+    residual = cv2.absdiff(gray, cv2.medianBlur(gray, 3))
+    k = np.ones((5, 5), np.uint8)
+    spread = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
+    paper = (gray >= np.median(gray)) & (spread < 60)
+    return float(residual[paper].mean()) if paper.any() else 0.0
+
+
+def remove_specks(gray: np.ndarray, dpi: float, smooth: bool = True) -> np.ndarray:
+    """Erase isolated dots far smaller than any diacritic; with ``smooth``, smooth sensor noise a little first."""
+    page = cv2.bilateralFilter(gray, 5, 40, 5) if smooth else gray
+    _, bw = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
     if n <= 1:
-        return smooth
+        return page
     max_area = max(2, round((dpi / 200) ** 2 * 3))  # a Vietnamese dot-below is ~9 px at 200 dpi
     tiny = stats[:, cv2.CC_STAT_AREA] <= max_area
     tiny[0] = False
     if not tiny.any():
-        return smooth
+        return page
     speck = cv2.dilate(tiny[labels].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    out = smooth.copy()
+    out = page.copy()
     out[speck] = 255
     return out
 
@@ -416,8 +427,12 @@ def prepare(
     dpi: float = 300.0,
     debug: DebugHook | None = None,
     osd: OsdFn | None = None,
+    photo: bool = False,
 ) -> Prepared:
-    """Upright colour page for the archive and a cleaned, deskewed, scale-normalised grey copy for Tesseract."""
+    """Upright colour page for the archive and a cleaned, deskewed, scale-normalised grey copy for Tesseract.
+
+    ``photo``: the page was found in a photo (``ocr.photo``), whose sensor noise the ``denoise`` step smooths
+    (see ``OcrConfig.smoothing``)."""
     steps: list[str] = []
 
     def done(name: str, img: np.ndarray) -> None:
@@ -433,6 +448,7 @@ def prepare(
     pre, post = (scale, 1.0) if scale < 1 else (1.0, scale)
     work = cv2.resize(image, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA) if pre < 1 else image
     work_dpi = dpi * pre
+    noisy = cfg.denoise and cfg.smoothing == "auto" and not photo and paper_noise(work) >= cfg.smoothing_noise
     if cfg.ink_suppression and work.ndim == 3:
         gray = suppress_colour_ink(work, work_dpi)
         done("ink", gray)
@@ -484,7 +500,8 @@ def prepare(
         gray = clear_between_lines(gray, find_seals(gray, ocr_dpi), ocr_dpi)
         done("seal-clear", gray)
     if cfg.denoise:
-        gray = remove_specks(gray, ocr_dpi)
+        smooth = cfg.smoothing == "always" or (cfg.smoothing == "auto" and (photo or noisy))
+        gray = remove_specks(gray, ocr_dpi, smooth)
         done("denoise", gray)
     if cfg.leaders:
         gray = remove_leaders(gray, ocr_dpi)

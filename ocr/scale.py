@@ -32,6 +32,11 @@ MIN_MARKS = 25
 WORK_SIDE = 2400
 """Long side, in pixels, of the copy measured (larger pages are reduced first)."""
 
+MAX_FIELD_IN = 34.0
+"""Longest side, in inches, that any capture can show: twice the largest paper a counter receives (A3's 16.5
+in), for a photo taken from afar. A measure that would make the image larger took small marks (diacritics,
+dots) for the body text's letters."""
+
 DENOISE_SIDE = 1500
 """From this long side on, the copy measured is smoothed first (a smaller picture's strokes are too thin)."""
 
@@ -101,9 +106,12 @@ def _centre(hist: np.ndarray, peak: int) -> float:
     return float(np.dot(np.arange(lo, hi), weights) / weights.sum()) if weights.sum() else float(peak)
 
 
-def cap_height(heights: np.ndarray) -> tuple[float, bool]:
+def cap_height(heights: np.ndarray, smallest: float = 0.0) -> tuple[float, bool]:
     """Capital height from letter heights: the taller of the two most common heights in x-height ratio (and
-    whether such a pair was found)."""
+    whether such a pair was found); a capital height under ``smallest`` is not considered."""
+    heights = heights[heights >= smallest / CAP_TO_X[1]]
+    if heights.size == 0:
+        return smallest, False
     hist = np.bincount(heights.astype(np.int64)).astype(np.float64)
     smooth = _smooth(hist)
     top = smooth.max()
@@ -115,14 +123,14 @@ def cap_height(heights: np.ndarray) -> tuple[float, bool]:
     best: tuple[float, int] | None = None
     for x in peaks:
         for c in peaks:
-            if CAP_TO_X[0] <= c / x <= CAP_TO_X[1]:
+            if c >= smallest and CAP_TO_X[0] <= c / x <= CAP_TO_X[1]:
                 weight = min(smooth[x], smooth[c])
                 if best is None or weight > best[0]:
                     best = (weight, c)
     if best is not None:
         return _centre(hist, best[1]), True
     # One height only: text in capitals (or letters too small to tell apart); take it as the capital height.
-    return _centre(hist, int(np.argmax(smooth))), False
+    return max(smallest, _centre(hist, int(np.argmax(smooth)))), False
 
 
 def measure_text_scale(gray: np.ndarray) -> TextScale | None:
@@ -138,5 +146,7 @@ def measure_text_scale(gray: np.ndarray) -> TextScale | None:
     heights = letter_heights(work)
     if heights.size < 8:
         return None
-    cap, paired = cap_height(heights)
+    # a whole Vietnamese page has more diacritics than letters of any one height: marks that small, paired in
+    # the x-height ratio, would make the image larger than any capture (a 200-dpi A4 page measured at 39 dpi)
+    cap, paired = cap_height(heights, max(work.shape[:2]) / MAX_FIELD_IN * BODY_CAP_HEIGHT_IN)
     return TextScale(cap / f, int(heights.size), paired)

@@ -216,6 +216,22 @@ def test_a_resolution_is_taken_from_the_file_unless_the_text_contradicts_it(seal
     assert resolve_dpi(small, 300.0, "default", OcrConfig(content_dpi=False)) == (300.0, "default")
 
 
+def test_diacritics_are_not_taken_for_the_body_texts_letters():
+    from scripts.samplegen.papers import make_paper
+    from scripts.samplegen.render import render_paper
+
+    # a business certificate in mixed case: its diacritics, paired in the x-height ratio, outnumber any one
+    # letter height; they measured the 200-dpi page at 39 dpi, which overrode the file's resolution
+    rng = random.Random(0)
+    img = render_paper(make_paper("GCNDKDN", rng, "2021-mixedcase"), 200, rng)[0]
+    page = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+    measured = measure_text_scale(page)
+    assert measured is not None and measured.dpi == pytest.approx(200, rel=0.12)
+    assert resolve_dpi(page, 200.0, "file", CFG) == (200.0, "file")
+    dpi, source = resolve_dpi(page, 300.0, "default", CFG)
+    assert source == "content" and dpi == pytest.approx(200, rel=0.12)
+
+
 @pytest.mark.parametrize("seed", [3, 4, 11])
 def test_the_page_in_a_photo_is_found_within_a_few_pixels(sealed_page, seed):
     page, _ = sealed_page
@@ -290,3 +306,23 @@ def test_a_g4_licence_whose_photo_box_prints_as_a_black_disc_is_upright(tmp_path
     # and the same page turned over is turned back
     rotation, _ = detect_orientation(cv2.rotate(to_gray(raster.image), cv2.ROTATE_180))
     assert rotation == 180
+
+
+def test_only_a_noisy_page_is_smoothed(sealed_page):
+    from ocr.preprocess import paper_noise, prepare
+
+    page, _ = sealed_page
+    rng = np.random.default_rng(3)
+    noisy = np.clip(page.astype(np.float32) * 0.92 + rng.normal(0, 4.0, page.shape), 0, 255).astype(np.uint8)
+    assert paper_noise(page) < 0.2 <= CFG.smoothing_noise <= paper_noise(noisy)
+    t0 = time.perf_counter()
+    paper_noise(noisy)
+    assert time.perf_counter() - t0 < 1.0  # a few tens of milliseconds on an A4 page at 200 dpi
+    # a clean page is not smoothed (its OCR copy differs from the one smoothed always); a noisy one is
+
+    clean_copy = prepare(page, CFG, 200.0).ocr_image
+    smooth_copy = prepare(page, OcrConfig(workers=1, smoothing="always"), 200.0).ocr_image
+    assert not np.array_equal(clean_copy, smooth_copy)
+    noisy_auto = prepare(noisy, CFG, 200.0).ocr_image
+    noisy_always = prepare(noisy, OcrConfig(workers=1, smoothing="always"), 200.0).ocr_image
+    assert np.array_equal(noisy_auto, noisy_always)

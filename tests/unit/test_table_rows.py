@@ -72,3 +72,12 @@ def test_a_vertical_rule_read_as_a_character_is_a_cell_boundary_not_text():
     text = page_text_from_data(_data([*HEADER, rule]), 1654, 2339).text
     assert "Họ, chữ đệm, tên người yêu cầu\tLÊ THU PHƯƠNG" in text.splitlines()
     assert "|" not in text
+
+
+def test_a_strip_read_down_beside_a_list_is_not_a_row_of_it():
+    # list numbers Tesseract split off and read down as one tall "line" of junk, beside the list's own lines
+    items = [(f"Mục thứ {n} của danh sách", 220, 600 + 45 * n) for n in range(1, 8)]
+    junk = [Word("({‹©", 150, 630, 40, 330, 20.0, 9), Word("¬I1I", 150, 660, 40, 300, 20.0, 9)]
+    blocks = [[junk], [_line(t, x, y, 10) for t, x, y in items]]
+    out = rows_across(blocks, header_end=290)
+    assert out == blocks  # each item stays its own line; none is joined to the next through the strip
