@@ -41,6 +41,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from catalog.labels import Vocabulary, default_vocabulary
+from catalog.names import is_name_syllable
 from catalog.types import PERSON_FIELDS, DocumentType
 from ocr.text import Word, fold, nfc, safe_fixes
 
@@ -528,6 +529,13 @@ class LabelIndex:
         return self.headings.get(key)
 
 
+def _name_words(text: str) -> bool:
+    """Every word a middle or given name syllable (``names.toml``): what a person's name wrapped to the next
+    line leaves there."""
+    words = text.split()
+    return bool(words) and len(words) <= 3 and all(is_name_syllable(w, 1) for w in words)
+
+
 def _plain_consonant(ch: str) -> str:
     """A consonant without the mark OCR put on it ("ñ" → "n"); any other character as it is."""
     parts = unicodedata.normalize("NFD", ch)
@@ -767,8 +775,13 @@ class Pairing:
                 candidate = under[0]
                 if any(self._starts_with_label(c) for c in nxt[: nxt.index(candidate)]):
                     return None
-            elif self._long_line(rows[r], cell) and (back := [c for c in nxt if abs(c.x0 - cell.x0) <= 1.5 * cell.h]):
-                candidate = back[0]  # wrapped back to where the line (or its column) starts
+            elif (back := [c for c in nxt if abs(c.x0 - cell.x0) <= 1.5 * cell.h]) and (
+                self._long_line(rows[r], cell) or _name_words(back[0].text)
+            ):
+                # wrapped back to where the line (or its column) starts: a line that ran to the end of its room,
+                # or one followed there by nothing but name syllables (a person's column is narrower than the
+                # room to the next column: "ĐẶNG THANH / THẮNG")
+                candidate = back[0]
                 # a label before it in another person's column (the husband's next field, left of the wife's
                 # column) says nothing about this column; one inside the column does
                 if any(self._starts_with_label(c) and c.x1 > cell.x0 - cell.h for c in nxt[: nxt.index(candidate)]):

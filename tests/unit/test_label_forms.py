@@ -454,3 +454,20 @@ def test_a_label_without_its_colon_read_with_a_marked_consonant(boxes):
     assert values(read(rows, "LLTP", boxes))["date_of_birth"] == "1971-03-23"
     rows[2] = [(100, "Ngáy, tháng, năm sinh"), (700, "23/03/1971")]  # a vowel read with another mark: not taken
     assert "date_of_birth" not in values(read(rows, "LLTP", boxes))
+
+
+def test_a_name_wrapped_back_to_its_columns_start_is_joined_when_it_is_a_name():
+    # seen on a "columns" marriage certificate: the husband's column is narrower than the room to the wife's,
+    # so his line ended well short of her column and "THẮNG" went under his label; "Đặng Thanh" was stored
+    # without a flag
+    rows = [
+        [(420, "GIẤY CHỨNG NHẬN KẾT HÔN")],
+        [(100, "Thông tin người chồng"), (900, "Thông tin người vợ")],
+        [(100, "Họ, chữ đệm, tên: ĐẶNG THANH"), (900, "Họ, chữ đệm, tên: TRẦN MINH HUYỀN")],
+        [(100, "THẮNG"), (900, "Ngày, tháng, năm sinh: 21/03/1987")],
+        [(100, "Ngày, tháng, năm sinh: 04/02/1988"), (900, "Dân tộc: Kinh")],
+    ]
+    f = read(rows, "GCNKH", True)
+    assert f["full_name"].value == "Đặng Thanh Thắng" and f["wife.full_name"].value == "Trần Minh Huyền"
+    rows[3] = [(100, "XEM MẶT SAU"), (900, "Ngày, tháng, năm sinh: 21/03/1987")]  # not a name's words
+    assert read(rows, "GCNKH", True)["full_name"].value == "Đặng Thanh"
