@@ -153,6 +153,9 @@ def _reread(data: dict, gray: np.ndarray, ebox: _Box, tbox: _Box, idx: list[int]
         if int(level) != 5 or not text:
             continue
         left = int(again["left"][i]) + x0
+        middle = int(again["top"][i]) + y0 + int(again["height"][i]) / 2
+        if not tbox.top <= middle <= tbox.bottom:
+            continue  # another block's line that the split-off strip runs on beside: read with that block
         word = {
             "level": 5,
             "block_num": block,
@@ -167,7 +170,8 @@ def _reread(data: dict, gray: np.ndarray, ebox: _Box, tbox: _Box, idx: list[int]
             "text": again["text"][i],
         }
         new.append(word)
-        (marks if left < ebox.right else rest).append(text)
+        # a mark: at the strip, beside it (the block's lines above the strip may start as far left)
+        (marks if left < ebox.right and ebox.top <= middle <= ebox.bottom else rest).append(text)
     if not marks:
         return None
     first = _text(data, idx)

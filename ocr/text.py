@@ -46,14 +46,16 @@ def fold(text: str) -> str:
     return unaccent(nfc(text)).lower()
 
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?%)\]])")  # never across a line break
+_NUMBER_ALONE = re.compile(r"(?m)^([0-9]{1,2}|[a-zđ])\n+(?=[.)] )")
+"""A list number on a line of its own, its full stop starting the next line ("9" / ". Thông tin …"): one line."""
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
 
 def tidy(text: str) -> str:
     """NFC, no space before closing punctuation, single spaces, no trailing blanks."""
     text = nfc(text)
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _NUMBER_ALONE.sub(r"\1", text))
     text = _MULTI_SPACE.sub(" ", text)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip()
 

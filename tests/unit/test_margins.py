@@ -156,3 +156,35 @@ def test_the_engine_reads_split_off_numbers_again(monkeypatch):
     assert modes == ["3", "6"]
     for line in numbered:
         assert line in text
+
+
+def test_a_strip_that_runs_on_beside_the_next_block_still_gives_the_list_its_numbers():
+    # bench_ocr's clean LLTP page: the numbers' strip runs on beside a last item Tesseract put in a block of its
+    # own; the re-read of the region reads that line too, which is not this block's and is left to its own
+    data = _first_read()
+    extra = "Tình trạng án tích: Không có án tích"
+    y = TOP + len(ITEMS) * STEP
+    rows = [
+        _row(2, 3, 0, 0, 0, TEXT_LEFT, y, 600, LINE_H, -1, ""),
+        _row(4, 3, 1, 1, 0, TEXT_LEFT, y, 600, LINE_H, -1, ""),
+    ]
+    x = TEXT_LEFT
+    for k, word in enumerate(extra.split(), 1):
+        rows.append(_row(5, 3, 1, 1, k, x, y, 12 * len(word), LINE_H, 96.0, word))
+        x += 12 * len(word) + 12
+    for r in rows:
+        for key in data:
+            data[key].append(r[key])
+    strip = [i for i, b in enumerate(data["block_num"]) if b == 2 and data["level"][i] in (2, 3, 4)]
+    for i in strip:
+        data["height"][i] += STEP  # the strip runs on beside the extra line
+    page = _page()
+    cv2.putText(page, str(len(ITEMS) + 1), (NUM_LEFT, y + LINE_H), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+    numbered = [f"{n}. {item}" for n, item in enumerate([*ITEMS, extra], 1)]
+    calls: list = []
+    out, replaced = recover_split_margins(data, page, DPI, _reader(numbered, calls))
+    assert replaced == 1
+    text = page_text_from_data(out, 1654, 2339).text
+    for line in numbered[:-1]:
+        assert line in text
+    assert text.count("Tình trạng án tích") == 1  # the next block's line once, as its own block read it

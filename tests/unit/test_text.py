@@ -28,3 +28,15 @@ def test_nfc_composes_decomposed_input():
 
 def test_tidy_fixes_spacing_only():
     assert tidy("Họ , chữ đệm :  NGUYỄN   VĂN A  ") == "Họ, chữ đệm: NGUYỄN VĂN A"
+
+
+def test_a_line_that_starts_with_a_full_stop_keeps_its_line_break():
+    # a list item whose number Tesseract lost keeps its "." first: the space before punctuation goes, the line
+    # break does not (nine items were read as one line)
+    assert (
+        tidy("CHỨNG NHẬN:\n. Họ, chữ đệm, tên: AN\n. Giới tính: Nam")
+        == "CHỨNG NHẬN:\n. Họ, chữ đệm, tên: AN\n. Giới tính: Nam"
+    )
+    assert tidy("Số :  12 , Nam .") == "Số: 12, Nam."
+    # a list number on a line of its own, its full stop starting the next: one line
+    assert tidy("9\n\n. Thông tin về cấm: Không") == "9. Thông tin về cấm: Không"
