@@ -159,12 +159,20 @@ def _same_row(a: list[Word], b: list[Word]) -> bool:
 class _Box:
     left: int
     right: int
+    top: int
+    bottom: int
     height: float
 
 
 def _box(block: list[list[Word]]) -> _Box:
     words = [w for line in block for w in line]
-    return _Box(min(w.left for w in words), max(w.left + w.width for w in words), median(w.height for w in words))
+    return _Box(
+        min(w.left for w in words),
+        max(w.left + w.width for w in words),
+        min(w.top for w in words),
+        max(w.top + w.height for w in words),
+        median(w.height for w in words),
+    )
 
 
 def rows_across(blocks: list[list[list[Word]]], header_end: float) -> list[list[list[Word]]]:
@@ -196,14 +204,17 @@ def rows_across(blocks: list[list[list[Word]]], header_end: float) -> list[list[
         typical = median(heights)
         below = [ok and all(_height(line) <= TALL * typical for line in b) for ok, b in zip(below, blocks, strict=True)]
     boxes = {i: _box(blocks[i]) for i in range(n) if below[i]}
+    marks = {i: [(_centre(line), _height(line)) for line in blocks[i]] for i in boxes}  # each line's middle, height
     for i in boxes:
         for j in boxes:
             if j <= i or root(i) == root(j):
                 continue
             a, b = boxes[i], boxes[j]
+            if b.top > a.bottom or a.top > b.bottom:
+                continue  # not a line's height in common
             if min(a.right, b.right) - max(a.left, b.left) > 0.5 * min(a.height, b.height):
                 continue  # one above the other, not side by side
-            if any(_same_row(x, y) for x in blocks[i] for y in blocks[j]):
+            if any(abs(ca - cb) <= ROW_TOLERANCE * min(ha, hb) for ca, ha in marks[i] for cb, hb in marks[j]):
                 parent[root(j)] = root(i)
     members: dict[int, list[int]] = {}
     for i in range(n):
