@@ -84,13 +84,19 @@ down, a wide gap inside a line is a table's or a form's (label, then its value) 
 
 def header_bottom(lines: list[list[Word]], page_width: int, page_height: int) -> float:
     """Where the page's header can end: above its first centred title (a one-piece line across the middle,
-    "GIẤY KHAI SINH") and within the top ``HEADER_SHARE`` of the page."""
+    "GIẤY KHAI SINH", alone on its row) and within the top ``HEADER_SHARE`` of the page.
+
+    A line with another beside it is not a title: the national motto, when it reaches across the middle of the
+    page, stands beside the issuing body (Tesseract gives the two columns blocks of their own)."""
     limit = HEADER_SHARE * page_height
     middle = page_width / 2
-    for line in lines:
+    for i, line in enumerate(lines):
         segs = split_line(line, page_width)
-        if len(segs) == 1 and segs[0].left < middle < segs[0].right and segs[0].top > 0.04 * page_height:
-            limit = min(limit, segs[0].top)
+        centred = len(segs) == 1 and segs[0].left < middle < segs[0].right
+        if not centred or not 0.04 * page_height < segs[0].top < limit:
+            continue
+        if not any(j != i and other and _same_row(line, other) for j, other in enumerate(lines)):
+            limit = segs[0].top
     return limit
 
 

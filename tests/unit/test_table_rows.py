@@ -81,3 +81,17 @@ def test_a_strip_read_down_beside_a_list_is_not_a_row_of_it():
     blocks = [[junk], [_line(t, x, y, 10) for t, x, y in items]]
     out = rows_across(blocks, header_end=290)
     assert out == blocks  # each item stays its own line; none is joined to the next through the strip
+
+
+def test_a_motto_reaching_across_the_middle_beside_the_issuing_body_is_no_title():
+    # the motto's block starts left of the page's middle; beside the issuing body it is no centred title, so the
+    # header's two columns stay two texts and are not read across as a table's row
+    header = [
+        [("ỦY BAN NHÂN DÂN", 150, 100), ("HUYỆN YÊN KHÁNH", 160, 140)],
+        [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 760, 100), ("Độc lập - Tự do - Hạnh phúc", 840, 140)],
+        [("GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ", 500, 300)],
+    ]
+    lines = page_text_from_data(_data(header + ROW), 1654, 2339).text.splitlines()
+    assert "ỦY BAN NHÂN DÂN" in lines and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines
+    assert lines.index("HUYỆN YÊN KHÁNH") < lines.index("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert "8. Họ, chữ đệm\tTRẦN KIM OANH\tQuan hệ với chủ\tCon" in lines  # the table below still reads across
