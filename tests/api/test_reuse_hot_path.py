@@ -216,6 +216,22 @@ def _sink_row(actor: str, i: int) -> dict:
     )  # fmt: skip
 
 
+def _sqlite_sink_catalog(tmp_path):
+    """A SQLite catalog, its audit writer, and the writer-thread fallback of an in-loop sink that lists the rows
+    handed to it: ``(api, writer, via_thread, fallback)``."""
+    from catalog import audit
+
+    api = make_api(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
+    writer = audit.AuditWriter(api.catalog)
+    via_thread: list[dict] = []
+
+    async def counting_thread(row):
+        via_thread.append(row)
+        await writer.write_via_thread(row)
+
+    return api, writer, via_thread, counting_thread
+
+
 def test_postgres_a_lone_audit_row_is_committed_by_its_own_request(postgres_url, tmp_path):
     """At a light load a check finds no flush running: it commits its own row, without a task to drain the
     queue and a future to wake it (one loop turn less per check); rows that arrive meanwhile form the next group,
@@ -278,18 +294,11 @@ def test_sqlite_audit_rows_are_committed_in_the_loop_unless_another_writer_holds
 
     from sqlalchemy import func, select
 
-    from catalog import audit
     from catalog.api.audit_sink import open_sink
     from catalog.db import Event
 
-    api = make_api(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
-    writer = audit.AuditWriter(api.catalog)
-    via_thread: list[dict] = []
+    api, writer, via_thread, counting_thread = _sqlite_sink_catalog(tmp_path)
     in_loop: list[int] = []
-
-    async def counting_thread(row):
-        via_thread.append(row)
-        await writer.write_via_thread(row)
 
     def row(i: int) -> dict:
         return _sink_row("key:sink", i)
@@ -345,17 +354,10 @@ def test_sqlite_audit_rows_wait_out_a_short_lock_in_the_loop(tmp_path):
 
     from sqlalchemy import func, select
 
-    from catalog import audit
     from catalog.api.audit_sink import open_sink
     from catalog.db import Event
 
-    api = make_api(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path)
-    writer = audit.AuditWriter(api.catalog)
-    via_thread: list[dict] = []
-
-    async def counting_thread(row):
-        via_thread.append(row)
-        await writer.write_via_thread(row)
+    api, writer, via_thread, counting_thread = _sqlite_sink_catalog(tmp_path)
 
     def row(i: int) -> dict:
         return _sink_row("key:short", i)
